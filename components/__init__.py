@@ -1,0 +1,1 @@
+"""Pulumi components that build a complete JupyterHub on Kubernetes."""

@@ -1,0 +1,33 @@
+"""An existing cluster (kind, k3d, minikube, on-premises), reached through a kubeconfig."""
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from ..config.cluster import ExistingClusterConfig
+from ..storage.storage_class import declare_storage_class
+from .facts import ClusterFacts
+
+
+class ExistingCluster(pulumi.ComponentResource):
+    """A Kubernetes provider for a running cluster, and the StorageClass if the stack creates one."""
+
+    facts: ClusterFacts
+
+    def __init__(self, name: str, config: ExistingClusterConfig, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("jupyterhub:cluster:ExistingCluster", name, None, opts)
+        provider = k8s.Provider(
+            f"{name}-kubernetes",
+            kubeconfig=config.kubeconfig,
+            context=config.context,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        storage_class = declare_storage_class(
+            config.storage, pulumi.ResourceOptions(parent=self, provider=provider)
+        )
+        self.facts = ClusterFacts(
+            provider=provider,
+            node_purpose=config.node_purpose,
+            storage_class=config.storage.class_name,
+        )
+        self.storage_class = storage_class
+        self.register_outputs({"context": config.context or ""})

@@ -1,0 +1,18 @@
+"""What the hubs need to know about the cluster they run on."""
+
+from dataclasses import dataclass
+
+import pulumi_kubernetes as k8s
+
+from ..scheduling import Strictness
+
+
+@dataclass(frozen=True)
+class ClusterFacts:
+    """The Kubernetes provider every hub resource uses, and how the cluster places pods and stores data."""
+
+    provider: k8s.Provider
+    node_purpose: Strictness
+    """How strictly hub/proxy/user pods must follow the node-purpose labels."""
+    storage_class: str | None
+    """The StorageClass for hub databases and homes; None: the cluster's default class."""

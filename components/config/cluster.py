@@ -1,0 +1,62 @@
+"""Where the hubs run: the cluster, its StorageClass and how pods are placed on its nodes.
+
+`kind: existing` targets a cluster that already exists (kind, k3d, minikube, on-premises). The cloud
+kinds (`gke`, `eks`) join this union as further members with their own settings.
+"""
+
+from typing import Literal, Self
+
+from pydantic import model_validator
+
+from .base import Model
+from .types import DnsSubdomain
+
+
+class StorageClassSpec(Model):
+    """A StorageClass for the stack to create."""
+
+    provisioner: str
+    """The CSI driver or provisioner, e.g. `rancher.io/local-path`, `pd.csi.storage.gke.io`, `ebs.csi.aws.com`."""
+    parameters: dict[str, str] = {}
+    """Provisioner parameters, e.g. `{type: pd-balanced}`."""
+    reclaim_policy: Literal["Retain", "Delete"] = "Retain"
+    """What happens to a disk when its claim is deleted. `Retain` keeps students' homes."""
+    volume_binding_mode: Literal["WaitForFirstConsumer", "Immediate"] = "WaitForFirstConsumer"
+    """`WaitForFirstConsumer` creates the disk in the zone where the pod is scheduled (no zone conflicts)."""
+    allow_volume_expansion: bool = True
+    """Whether claims may be resized later."""
+
+
+class StorageConfig(Model):
+    """The StorageClass that the hub database and user homes use unless they name their own."""
+
+    class_name: DnsSubdomain | None = None
+    """The StorageClass to use. Empty: the cluster's default class."""
+    create: StorageClassSpec | None = None
+    """Create the class named `className` with this spec. Empty: use an existing class."""
+
+    @model_validator(mode="after")
+    def _create_needs_name(self) -> Self:
+        if self.create is not None and self.class_name is None:
+            raise ValueError("create needs className: the name of the StorageClass to create")
+        return self
+
+
+class ExistingClusterConfig(Model):
+    """A cluster that already exists, reached through a kubeconfig."""
+
+    kind: Literal["existing"]
+    """`existing`: use a running cluster (kind, k3d, minikube, on-premises)."""
+    kubeconfig: str | None = None
+    """Path to the kubeconfig file. Empty: `$KUBECONFIG` or `~/.kube/config`, as kubectl does."""
+    context: str | None = None
+    """The kubeconfig context to use. Empty: the file's current context."""
+    storage: StorageConfig = StorageConfig()
+    """The StorageClass for the hub database and user homes."""
+    node_purpose: Literal["require", "prefer", "ignore"] = "prefer"
+    """How strictly pods follow the node labels `hub.jupyter.org/node-purpose=core|user`: `require` them,
+    `prefer` them (pods still run on unlabelled clusters such as a one-node minikube), or `ignore` them."""
+
+
+ClusterConfig = ExistingClusterConfig
+"""The cluster the stack uses; the discriminating key is `kind`."""

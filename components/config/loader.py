@@ -1,0 +1,198 @@
+"""Load and validate a stack's configuration, reporting every problem at once as file:line: key: message.
+
+The values come from the Pulumi engine (decrypted, as the program receives them); the stack file, when
+it can be found, supplies line numbers and tells which values were stored encrypted.
+"""
+
+import difflib
+import json
+import types
+import typing
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from .base import NestedValueError
+from .secrets import ConfigSecret
+from .stack import StackConfig
+from .stack_file import KeyPath, StackFile
+
+
+class ConfigError(Exception):
+    """The stack configuration is invalid; `problems` holds one `file:line: key: message` line each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+    def __str__(self) -> str:
+        count = len(self.problems)
+        heading = f"The stack configuration has {count} problem{'s' if count != 1 else ''}; nothing was deployed."
+        return "\n".join([heading, *self.problems])
+
+
+def _parse_value(raw: Any) -> Any:
+    """Pulumi hands structured config to programs as JSON text and scalars as plain text."""
+    if isinstance(raw, str) and raw[:1] in ("{", "["):
+        try:
+            return json.loads(raw)
+        except json.JSONDecodeError:
+            return raw
+    return raw
+
+
+def _mark_secret(data: dict[str, Any], path: KeyPath) -> None:
+    node: Any = data
+    for part in path[:-1]:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return
+    last = path[-1]
+    try:
+        if isinstance(node[last], str):
+            node[last] = ConfigSecret(node[last])
+    except (KeyError, IndexError, TypeError):
+        return
+
+
+def _mark_all_strings(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {key: _mark_all_strings(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_mark_all_strings(value) for value in node]
+    return ConfigSecret(node) if isinstance(node, str) else node
+
+
+def _unwrap(annotation: Any) -> list[Any]:
+    """The concrete types an annotation may hold (through Annotated, Optional, unions)."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _unwrap(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        return [inner for arg in typing.get_args(annotation) for inner in _unwrap(arg)]
+    return [annotation]
+
+
+def _model_at(path: Sequence[str | int]) -> type[BaseModel] | None:
+    """The model class whose keys live at `path` (stack-file spelling), for listing valid keys."""
+    candidates: list[Any] = [StackConfig]
+    for part in path:
+        following: list[Any] = []
+        for candidate in candidates:
+            if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+                for name, info in candidate.model_fields.items():
+                    if (info.alias or name) == part:
+                        following.extend(_unwrap(info.annotation))
+            elif typing.get_origin(candidate) in (dict, list):
+                following.extend(_unwrap(typing.get_args(candidate)[-1]))
+        candidates = following
+    models = [c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)]
+    return models[0] if len(models) == 1 else None
+
+
+def _clean_location(loc: Sequence[str | int], data: Any) -> tuple[list[str | int], str | None]:
+    """Drop pydantic's union tags from an error location; return the key path and a bad dict key."""
+    path: list[str | int] = []
+    node = data
+    bad_key = None
+    for index, part in enumerate(loc):
+        if part == "[key]":
+            bad_key = str(path[-1]) if path else None
+            continue
+        if isinstance(node, Mapping) and part in node:
+            path.append(part)
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            path.append(part)
+            node = node[part]
+        elif isinstance(node, Mapping) and index + 1 < len(loc) and loc[index + 1] in node:
+            continue  # a discriminated-union tag, not a key the user typed
+        else:
+            path.append(part)
+            node = None
+    return path, bad_key
+
+
+def _dotted(path: Sequence[str | int]) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(top level)"
+
+
+def _message(error: Any, path: list[str | int], data: Any, project: str) -> str:
+    kind = error["type"]
+    if kind == "missing":
+        return "required key is missing"
+    if kind == "extra_forbidden":
+        key = str(path[-1])
+        model = _model_at(path[:-1])
+        if model is None:
+            return f"unknown key {key!r}"
+        valid = sorted((info.alias or name) for name, info in model.model_fields.items())
+        close = difflib.get_close_matches(key, valid, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        return f"unknown key {key!r}{hint} (valid keys: {', '.join(valid)})"
+    if kind == "plain_text_secret":
+        full = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in path).replace(".[", "[")
+        return (
+            "is stored in plain text; store it encrypted with "
+            f"`pulumi config set --secret --path '{full}' <value>`"
+        )
+    if kind == "union_tag_invalid" or kind == "union_tag_not_found":
+        expected = error.get("ctx", {}).get("expected_tags", "")
+        return f"type must be one of {expected}" if expected else error["msg"]
+    message = str(error["msg"])
+    for prefix in ("Value error, ", "Assertion failed, "):
+        message = message.removeprefix(prefix)
+    return message
+
+
+def load_stack_config(project: str, values: Mapping[str, Any], secret_keys: set[str],
+                      stack_file: StackFile | None) -> StackConfig:
+    """Validate the project's config values; raise ConfigError listing every problem."""
+    prefix = f"{project}:"
+    data: dict[str, Any] = {}
+    for full_key, raw in values.items():
+        if full_key.startswith(prefix):
+            value = _parse_value(raw)
+            if stack_file is None and full_key in secret_keys:
+                value = _mark_all_strings(value)
+            data[full_key.removeprefix(prefix)] = value
+    if stack_file is not None:
+        for secure_path in stack_file.secure_paths:
+            full_key = str(secure_path[0])
+            if full_key.startswith(prefix):
+                _mark_secret(data, (full_key.removeprefix(prefix), *secure_path[1:]))
+
+    try:
+        return StackConfig.model_validate(data)
+    except ValidationError as validation:
+        problems = []
+        for error in validation.errors():
+            loc = list(error["loc"])
+            nested = error.get("ctx", {}).get("error")
+            if isinstance(nested, NestedValueError):
+                loc.extend(nested.path)
+            path, bad_key = _clean_location(loc, data)
+            message = _message(error, path, data, project)
+            if bad_key is not None:
+                message = f"name {bad_key!r}: {message}"
+            problems.append(_locate(project, path, stack_file) + f"{_dotted(path)}: {message}")
+        raise ConfigError(sorted(set(problems), key=_line_order)) from None
+
+
+def _locate(project: str, path: Sequence[str | int], stack_file: StackFile | None) -> str:
+    if stack_file is None:
+        return "stack config: "
+    if not path:
+        return f"{stack_file.path}:1: "
+    line = stack_file.line_of((f"{project}:{path[0]}", *path[1:]))
+    return f"{stack_file.path}:{line}: " if line else f"{stack_file.path}: "
+
+
+def _line_order(problem: str) -> tuple[int, str]:
+    parts = problem.split(":")
+    return (int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0, problem)

@@ -1,0 +1,55 @@
+"""Settings of the Proxy (configurable-http-proxy) and its public Service."""
+
+from typing import Literal, Self
+
+from pydantic import Field, model_validator
+
+from .base import Model
+from .resources import ContainerResources, ResourceList
+from .types import Cidr, ImageRef, IPv4, QualifiedName
+
+PROXY_IMAGE = "quay.io/jupyterhub/configurable-http-proxy:5.2.0"
+"""The proxy image that z2jh 4.4.0 uses."""
+
+
+class ProxyServiceConfig(Model):
+    """The `proxy-public` Service: how users reach the hub."""
+
+    type: Literal["LoadBalancer", "NodePort", "ClusterIP"] = "LoadBalancer"
+    """`LoadBalancer` (a cloud load balancer), `NodePort` (a port on every node) or `ClusterIP`
+    (only inside the cluster, e.g. behind your own ingress)."""
+    load_balancer_source_ranges: list[Cidr] = []
+    """Client networks allowed through the load balancer, e.g. the campus range. Empty: everyone."""
+    annotations: dict[QualifiedName, str] = {}
+    """Annotations on the Service, e.g. for the cloud's load balancer settings."""
+    static_ip: IPv4 | None = None
+    """A reserved IP address for the load balancer."""
+    node_port: int | None = Field(default=None, ge=30000, le=32767)
+    """The node port for HTTP with `type: NodePort`. Empty: Kubernetes picks one."""
+
+    @model_validator(mode="after")
+    def _options_match_type(self) -> Self:
+        if self.type != "LoadBalancer":
+            if self.static_ip is not None:
+                raise ValueError(f"staticIp needs type LoadBalancer, not {self.type}")
+            if self.load_balancer_source_ranges:
+                raise ValueError(f"loadBalancerSourceRanges needs type LoadBalancer, not {self.type}")
+        if self.node_port is not None and self.type == "ClusterIP":
+            raise ValueError("nodePort needs type NodePort or LoadBalancer, not ClusterIP")
+        return self
+
+
+PROXY_RESOURCES = ContainerResources(
+    requests=ResourceList(cpu="100m", memory="128Mi"), limits=ResourceList(cpu="1", memory="512Mi")
+)
+
+
+class ProxyConfig(Model):
+    """The Proxy that routes users to the hub and to their servers."""
+
+    image: ImageRef = PROXY_IMAGE
+    """The configurable-http-proxy image."""
+    resources: ContainerResources = PROXY_RESOURCES
+    """CPU and memory of the proxy container."""
+    service: ProxyServiceConfig = ProxyServiceConfig()
+    """The public Service."""

@@ -1,0 +1,190 @@
+"""Settings of the users' servers: image, resources, home volumes, profiles and network access."""
+
+import ipaddress
+from typing import Literal, Self
+
+from pydantic import Field, field_validator, model_validator
+
+from .base import Model
+from .resources import CpuRange, MemoryRange, check_not_above
+from .types import Cidr, DnsLabel, DnsSubdomain, Duration, EnvName, ImageRef, LabelValue, MemoryQuantity, QualifiedName, Quantity
+
+SINGLEUSER_IMAGE = "quay.io/jupyterhub/k8s-singleuser-sample:4.4.0"
+"""The z2jh sample user image (JupyterLab)."""
+
+HOME_MOUNT_PATH = "/home/jovyan"
+
+
+class HomeStorage(Model):
+    """Each user's home directory."""
+
+    type: Literal["dynamic", "none"] = "dynamic"
+    """`dynamic`: one PersistentVolumeClaim per user, created at first start and kept.
+    `none`: homes are lost when the server stops."""
+    capacity: MemoryQuantity = "10Gi"
+    """Size of each user's home volume."""
+    storage_class: DnsSubdomain | None = None
+    """StorageClass of home volumes. Empty: the cluster's storage class."""
+    mount_path: str = HOME_MOUNT_PATH
+    """Where the home volume is mounted in the user's server."""
+
+    @field_validator("mount_path")
+    @classmethod
+    def _absolute(cls, value: str) -> str:
+        if not value.startswith("/"):
+            raise ValueError(f"{value!r} must be an absolute path")
+        return value
+
+
+class Toleration(Model):
+    """A Kubernetes toleration."""
+
+    key: QualifiedName | None = None
+    """The taint key; empty with operator Exists tolerates every taint."""
+    operator: Literal["Equal", "Exists"] = "Equal"
+    """`Equal` matches key and value, `Exists` matches the key alone."""
+    value: LabelValue | None = None
+    """The taint value (with operator Equal)."""
+    effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] | None = None
+    """The taint effect to tolerate. Empty: every effect."""
+    toleration_seconds: int | None = Field(default=None, ge=0)
+    """With NoExecute: how long the pod stays after the taint appears."""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.operator == "Exists" and self.value:
+            raise ValueError("operator Exists takes no value")
+        if self.operator == "Equal" and self.key is None:
+            raise ValueError("operator Equal needs a key")
+        return self
+
+    def as_kubernetes(self) -> dict[str, object]:
+        """The toleration as it appears in a pod spec."""
+        return self.model_dump(by_alias=True, exclude_none=True)
+
+
+class Profile(Model):
+    """A choice on the spawn form: an environment a user can start (e.g. CPU or GPU, course image)."""
+
+    display_name: str = Field(min_length=1)
+    """The name shown on the spawn form."""
+    slug: DnsLabel | None = None
+    """A stable identifier (used in the API and logs). Empty: derived from the display name."""
+    description: str = ""
+    """A sentence shown under the name."""
+    default: bool = False
+    """Preselect this profile on the form."""
+    image: ImageRef | None = None
+    """The image of this profile. Empty: singleuser.image."""
+    cpu: CpuRange | None = None
+    """CPU of this profile; each field left empty comes from singleuser.cpu."""
+    memory: MemoryRange | None = None
+    """Memory of this profile; each field left empty comes from singleuser.memory."""
+    node_selector: dict[QualifiedName, LabelValue] = {}
+    """Node labels the server must run on, e.g. `{cloud.google.com/gke-accelerator: nvidia-tesla-t4}`."""
+    tolerations: list[Toleration] = []
+    """Taints this profile tolerates, besides the user pool's."""
+    extra_resource_limits: dict[QualifiedName, Quantity] = {}
+    """Extended resources, e.g. `{nvidia.com/gpu: 1}`."""
+
+    @property
+    def effective_slug(self) -> str:
+        """The slug, or one derived from the display name."""
+        if self.slug:
+            return self.slug
+        derived = "".join(ch if ch.isalnum() else "-" for ch in self.display_name.lower())
+        return "-".join(part for part in derived.split("-") if part)[:63] or "profile"
+
+
+class NetworkAccess(Model):
+    """What user servers may reach besides the hub and DNS."""
+
+    allow_public_internet: bool = True
+    """Allow connections to public addresses (pip install, git clone, datasets). Private ranges and the
+    cloud metadata server stay blocked."""
+    allowed_cidrs: list[Cidr] = []
+    """Further networks users may reach, e.g. a campus database (`10.20.0.0/16`)."""
+
+    @field_validator("allowed_cidrs")
+    @classmethod
+    def _not_metadata(cls, cidrs: list[str]) -> list[str]:
+        metadata = ipaddress.ip_address("169.254.169.254")
+        for cidr in cidrs:
+            network = ipaddress.ip_network(cidr)
+            if network.version == 4 and metadata in network:
+                raise ValueError(f"{cidr} contains the cloud metadata server 169.254.169.254, which users must not reach")
+        return cidrs
+
+
+_RESERVED_ENV_PREFIXES = ("JUPYTERHUB_", "JPY_")
+
+
+class SingleUserConfig(Model):
+    """Users' servers, started by KubeSpawner on the user nodes."""
+
+    image: ImageRef = SINGLEUSER_IMAGE
+    """The image of users' servers."""
+    default_url: str = "/lab"
+    """The page a user lands on, e.g. `/lab` (JupyterLab) or `/tree` (classic)."""
+    cpu: CpuRange = CpuRange(guarantee="100m", limit="2")
+    """CPU per user."""
+    memory: MemoryRange = MemoryRange(guarantee="1Gi", limit="2Gi")
+    """Memory per user."""
+    storage: HomeStorage = HomeStorage()
+    """Home directories."""
+    extra_env: dict[EnvName, str] = {}
+    """Environment variables for every user server."""
+    start_timeout: Duration = 300
+    """How long a server may take to start (image pulls, scale-up) before the start is abandoned."""
+    uid: int = Field(default=1000, ge=1)
+    """The user id the server runs as (never 0: servers do not run as root)."""
+    fs_gid: int = Field(default=100, ge=0)
+    """The group that owns mounted volumes (fsGroup)."""
+    profiles: list[Profile] = []
+    """Choices on the spawn form. Empty: no form, every user gets the settings above."""
+    network: NetworkAccess = NetworkAccess()
+    """What user servers may connect to."""
+
+    @field_validator("default_url")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        if not value.startswith("/"):
+            raise ValueError(f"{value!r} must be a path starting with '/'")
+        return value
+
+    @field_validator("extra_env")
+    @classmethod
+    def _not_reserved(cls, env: dict[str, str]) -> dict[str, str]:
+        for name in env:
+            if name.startswith(_RESERVED_ENV_PREFIXES):
+                raise ValueError(f"{name} is set by JupyterHub itself and cannot be overridden")
+        return env
+
+    @model_validator(mode="after")
+    def _profiles_consistent(self) -> Self:
+        slugs = [profile.effective_slug for profile in self.profiles]
+        duplicates = sorted({slug for slug in slugs if slugs.count(slug) > 1})
+        if duplicates:
+            raise ValueError(f"profiles share the slug {', '.join(duplicates)}: give each a distinct slug")
+        if sum(profile.default for profile in self.profiles) > 1:
+            raise ValueError("more than one profile has default: true")
+        for profile in self.profiles:
+            cpu, memory = self.profile_cpu(profile), self.profile_memory(profile)
+            label = f"profile {profile.effective_slug!r}:"
+            check_not_above(cpu.guarantee, cpu.limit, f"{label} cpu guarantee", "the cpu limit")
+            check_not_above(memory.guarantee, memory.limit, f"{label} memory guarantee", "the memory limit")
+        return self
+
+    def profile_cpu(self, profile: Profile) -> CpuRange:
+        """A profile's CPU: each of its fields that is set overrides the one of singleuser.cpu."""
+        own = profile.cpu or CpuRange()
+        return CpuRange.model_construct(
+            guarantee=own.guarantee or self.cpu.guarantee, limit=own.limit or self.cpu.limit
+        )
+
+    def profile_memory(self, profile: Profile) -> MemoryRange:
+        """A profile's memory: each of its fields that is set overrides the one of singleuser.memory."""
+        own = profile.memory or MemoryRange()
+        return MemoryRange.model_construct(
+            guarantee=own.guarantee or self.memory.guarantee, limit=own.limit or self.memory.limit
+        )

@@ -1,0 +1,234 @@
+"""Validated scalar types for stack configuration: Kubernetes quantities, names, images, URLs, durations.
+
+Each type checks what the Kubernetes API server or JupyterHub would reject at deploy time, so the
+mistake is reported at the line the user typed instead of half-way through `pulumi up`.
+"""
+
+import ipaddress
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Annotated
+from urllib.parse import urlparse
+
+from pydantic import AfterValidator, BeforeValidator, Field
+
+_QUANTITY = re.compile(r"^(?P<number>[0-9]+(\.[0-9]*)?|\.[0-9]+)(?P<suffix>Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E)?$")
+_SUFFIX_FACTOR = {
+    None: Decimal(1),
+    "m": Decimal("0.001"),
+    "k": Decimal(10) ** 3,
+    "M": Decimal(10) ** 6,
+    "G": Decimal(10) ** 9,
+    "T": Decimal(10) ** 12,
+    "P": Decimal(10) ** 15,
+    "E": Decimal(10) ** 18,
+    "Ki": Decimal(2) ** 10,
+    "Mi": Decimal(2) ** 20,
+    "Gi": Decimal(2) ** 30,
+    "Ti": Decimal(2) ** 40,
+    "Pi": Decimal(2) ** 50,
+    "Ei": Decimal(2) ** 60,
+}
+
+
+def quantity_value(quantity: str) -> Decimal:
+    """The numeric value of a Kubernetes quantity ("500m" -> 0.5, "1Gi" -> 1073741824)."""
+    match = _QUANTITY.match(quantity)
+    if match is None:
+        raise ValueError(
+            f"{quantity!r} is not a Kubernetes quantity: expected a number with an optional suffix "
+            "such as 500m, 2, 512Mi, 10Gi or 1G"
+        )
+    try:
+        number = Decimal(match["number"])
+    except InvalidOperation as error:  # pragma: no cover - the regex admits only decimals
+        raise ValueError(f"{quantity!r} is not a number") from error
+    return number * _SUFFIX_FACTOR[match["suffix"]]
+
+
+def _quantity(value: object) -> str:
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise ValueError("expected a Kubernetes quantity such as 500m, 2 or 10Gi")
+    text = str(value).strip()
+    quantity_value(text)
+    return text
+
+
+def _positive(text: str) -> str:
+    if quantity_value(text) <= 0:
+        raise ValueError(f"{text!r} must be greater than zero")
+    return text
+
+
+def _memory(text: str) -> str:
+    value = quantity_value(text)
+    if value != value.to_integral_value():
+        raise ValueError(f"{text!r} is not a whole number of bytes")
+    if text.endswith("m"):
+        raise ValueError(f"{text!r} is in milli-bytes; use Mi (mebibytes) or M (megabytes)")
+    return text
+
+
+Quantity = Annotated[str, BeforeValidator(_quantity), AfterValidator(_positive)]
+"""Any Kubernetes resource quantity (e.g. a GPU count of 1)."""
+CpuQuantity = Annotated[str, BeforeValidator(_quantity), AfterValidator(_positive)]
+"""CPU cores: a number (0.5, 2) or millicores (500m)."""
+MemoryQuantity = Annotated[str, BeforeValidator(_quantity), AfterValidator(_positive), AfterValidator(_memory)]
+"""Bytes with Kubernetes units: 512Mi, 1Gi (binary) or 1G (decimal)."""
+
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+
+
+def _dns_label(value: str) -> str:
+    if len(value) > 63 or not _DNS_LABEL.match(value):
+        raise ValueError(
+            f"{value!r} is not a DNS-1123 label: at most 63 lowercase letters, digits and '-', "
+            "starting and ending with a letter or digit"
+        )
+    return value
+
+
+def _dns_subdomain(value: str) -> str:
+    if len(value) > 253 or not _DNS_SUBDOMAIN.match(value):
+        raise ValueError(
+            f"{value!r} is not a DNS-1123 subdomain: lowercase letters, digits, '-' and '.', "
+            "starting and ending with a letter or digit"
+        )
+    return value
+
+
+DnsLabel = Annotated[str, AfterValidator(_dns_label)]
+"""A DNS-1123 label, as Kubernetes requires for namespaces and most object names."""
+DnsSubdomain = Annotated[str, AfterValidator(_dns_subdomain)]
+"""A DNS-1123 subdomain, as Kubernetes requires for StorageClass names."""
+
+_LABEL_NAME = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
+
+
+def _qualified_name(value: str) -> str:
+    prefix, _, name = value.rpartition("/")
+    if prefix:
+        _dns_subdomain(prefix)
+    if not name or len(name) > 63 or not _LABEL_NAME.match(name):
+        raise ValueError(
+            f"{value!r} is not a valid key: an optional DNS prefix and '/', then at most 63 letters, "
+            "digits, '-', '_' or '.'"
+        )
+    return value
+
+
+def _label_value(value: str) -> str:
+    if value and (len(value) > 63 or not _LABEL_NAME.match(value)):
+        raise ValueError(f"{value!r} is not a valid label value: at most 63 letters, digits, '-', '_' or '.'")
+    return value
+
+
+QualifiedName = Annotated[str, AfterValidator(_qualified_name)]
+"""A label, annotation, taint or extended-resource key such as `nvidia.com/gpu`."""
+LabelValue = Annotated[str, AfterValidator(_label_value)]
+"""A Kubernetes label value."""
+
+# name[:tag][@digest], name = [registry[:port]/]path; the grammar of the distribution reference.
+_IMAGE = re.compile(
+    r"^(?P<name>(?:[a-zA-Z0-9.-]+(?::[0-9]+)?/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+    r"(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)"
+    r"(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?"
+    r"(?:@(?P<digest>sha256:[a-f0-9]{64}))?$"
+)
+
+
+def _image(value: str) -> str:
+    match = _IMAGE.match(value)
+    if match is None:
+        raise ValueError(f"{value!r} is not an image reference such as quay.io/org/image:1.2.3")
+    if match["tag"] is None and match["digest"] is None:
+        raise ValueError(f"{value!r} has no tag: pin a version (image:1.2.3 or image@sha256:...)")
+    if match["tag"] == "latest" and match["digest"] is None:
+        raise ValueError(f"{value!r} uses 'latest', which changes under a running class: pin a version")
+    return value
+
+
+ImageRef = Annotated[str, AfterValidator(_image)]
+"""A container image pinned by tag or digest."""
+
+
+def _http_url(value: str) -> str:
+    parsed = urlparse(value)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise ValueError(f"{value!r} is not an http(s) URL")
+    return value
+
+
+HttpUrl = Annotated[str, AfterValidator(_http_url)]
+"""An absolute http:// or https:// URL."""
+
+_DURATION = re.compile(r"^(?:(?P<d>[0-9]+)d)?(?:(?P<h>[0-9]+)h)?(?:(?P<m>[0-9]+)m)?(?:(?P<s>[0-9]+)s)?$")
+
+
+def _duration(value: object) -> int:
+    if isinstance(value, bool):
+        raise ValueError("expected a duration such as 3600, 90s, 15m, 1h or 1h30m")
+    if isinstance(value, int):
+        seconds = value
+    elif isinstance(value, str) and value.strip().isdigit():
+        seconds = int(value)
+    elif isinstance(value, str) and value and (match := _DURATION.match(value.strip())) and any(match.groupdict().values()):
+        parts = {k: int(v or 0) for k, v in match.groupdict().items()}
+        seconds = parts["d"] * 86400 + parts["h"] * 3600 + parts["m"] * 60 + parts["s"]
+    else:
+        raise ValueError(f"{value!r} is not a duration: expected seconds or a form such as 90s, 15m, 1h, 1h30m, 2d")
+    if seconds < 0:
+        raise ValueError("a duration cannot be negative")
+    return seconds
+
+
+Duration = Annotated[int, BeforeValidator(_duration), Field(json_schema_extra={"examples": [3600, "1h", "15m"]})]
+"""A duration in seconds: a whole number of seconds or a form such as 90s, 15m, 1h30m, 2d."""
+
+
+def _cidr(value: str) -> str:
+    try:
+        return str(ipaddress.ip_network(value, strict=True))
+    except ValueError as error:
+        raise ValueError(f"{value!r} is not a CIDR block such as 203.0.113.0/24 ({error})") from None
+
+
+Cidr = Annotated[str, AfterValidator(_cidr)]
+"""An IPv4 or IPv6 network in CIDR notation with no host bits set."""
+
+
+def _ipv4(value: str) -> str:
+    try:
+        return str(ipaddress.IPv4Address(value))
+    except ValueError:
+        raise ValueError(f"{value!r} is not an IPv4 address") from None
+
+
+IPv4 = Annotated[str, AfterValidator(_ipv4)]
+"""An IPv4 address."""
+
+_ENV_NAME = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")
+
+
+def _env_name(value: str) -> str:
+    if not _ENV_NAME.match(value):
+        raise ValueError(f"{value!r} is not a valid environment variable name")
+    return value
+
+
+EnvName = Annotated[str, AfterValidator(_env_name)]
+"""An environment variable name."""
+
+
+def _username(value: str) -> str:
+    if not value or value != value.strip() or any(ch.isspace() for ch in value):
+        raise ValueError(f"{value!r} is not a user name: no spaces allowed")
+    return value
+
+
+Username = Annotated[str, AfterValidator(_username)]
+"""A JupyterHub user name, as the authenticator reports it."""
+
+Port = Annotated[int, Field(ge=1, le=65535)]
+"""A TCP port."""

@@ -1,0 +1,101 @@
+"""The Hub of one JupyterHub: identity, settings, secrets, database volume, Deployment, Service, policy."""
+
+import hashlib
+import json
+from importlib import resources
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from ..config.hub import SqlitePvcDatabase
+from ..config.stack import JupyterHubConfig
+from ..endpoints import Endpoints
+from ..labels import HUB, labels, selector
+from ..namespace import HubNamespace
+from ..scheduling import Strictness
+from .deployment import hub_pod_template
+from .network_policy import hub_network_policy_spec
+from .rbac import declare_hub_rbac
+from .secret import declare_hub_secret
+from .settings import hub_settings
+
+CONFIG_FILE = "jupyterhub_config.py"
+SETTINGS_FILE = "settings.json"
+DATABASE_CLAIM = "hub-db-dir"
+
+
+def jupyterhub_config_source() -> str:
+    """The jupyterhub_config.py shipped to every hub (the real file beside this module)."""
+    return resources.files(__package__).joinpath(CONFIG_FILE).read_text(encoding="utf-8")
+
+
+class Hub(pulumi.ComponentResource):
+    """Everything the hub pod needs, in the hub's namespace."""
+
+    def __init__(self, hub_name: str, namespace: HubNamespace, config: JupyterHubConfig, endpoints: Endpoints,
+                 node_purpose: Strictness, storage_class: str | None, protect_data: bool,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("jupyterhub:hub:Hub", hub_name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        meta = {"namespace": namespace.ref, "labels": labels(hub_name, HUB)}
+
+        self.service_account = declare_hub_rbac(hub_name, namespace.ref, child)
+        self.secret = declare_hub_secret(hub_name, namespace.ref, config.hub, child)
+
+        settings = hub_settings(hub_name, namespace.name, config, endpoints, node_purpose, storage_class)
+        files = {CONFIG_FILE: jupyterhub_config_source(), SETTINGS_FILE: json.dumps(settings, indent=2, sort_keys=True)}
+        self.config_map = k8s.core.v1.ConfigMap(f"{hub_name}-hub", metadata={**meta, "name": "hub"}, data=files,
+                                                opts=child)
+        checksum = hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()
+
+        database_claim = None
+        if isinstance(config.hub.database, SqlitePvcDatabase):
+            database = config.hub.database
+            self.database_claim = k8s.core.v1.PersistentVolumeClaim(
+                f"{hub_name}-hub-db",
+                metadata={**meta, "name": DATABASE_CLAIM},
+                spec={
+                    "accessModes": ["ReadWriteOnce"],
+                    "resources": {"requests": {"storage": database.size}},
+                    **({"storageClassName": sc} if (sc := database.storage_class or storage_class) else {}),
+                },
+                # Users, tokens and server state live here: never deleted or replaced by accident.
+                opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(
+                    protect=protect_data, retain_on_delete=True, ignore_changes=["spec.storageClassName"])),
+            )
+            database_claim = self.database_claim.metadata.name
+
+        self.deployment = k8s.apps.v1.Deployment(
+            f"{hub_name}-hub",
+            metadata={**meta, "name": "hub"},
+            spec={
+                "replicas": 1,
+                "strategy": {"type": "Recreate"},  # one writer of the ReadWriteOnce database volume
+                "selector": {"matchLabels": selector(hub_name, HUB)},
+                "template": hub_pod_template(
+                    hub_name, config, endpoints, node_purpose,
+                    config_map=self.config_map.metadata.name,
+                    secret=self.secret.metadata.name,
+                    database_claim=database_claim,
+                    config_checksum=checksum,
+                ),
+            },
+            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[self.service_account])),
+        )
+        self.service = k8s.core.v1.Service(
+            f"{hub_name}-hub",
+            metadata={**meta, "name": endpoints.hub_service},
+            spec={
+                "type": "ClusterIP",
+                "selector": selector(hub_name, HUB),
+                "ports": [{"name": "http", "port": endpoints.hub_port, "targetPort": "http", "protocol": "TCP"}],
+            },
+            opts=child,
+        )
+        self.network_policy = k8s.networking.v1.NetworkPolicy(
+            f"{hub_name}-hub",
+            metadata={**meta, "name": "hub"},
+            spec=hub_network_policy_spec(hub_name, config, endpoints),
+            opts=child,
+        )
+        self.register_outputs({"service": self.service.metadata.name})

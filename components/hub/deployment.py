@@ -1,0 +1,82 @@
+"""The hub's pod: JupyterHub with its config files, secrets and database volume."""
+
+from typing import Any
+
+from ..config.stack import JupyterHubConfig
+from ..endpoints import Endpoints
+from ..labels import HUB, labels
+from ..scheduling import CORE, Strictness, node_affinity
+from ..security import container_security_context, pod_security_context
+from .rbac import SERVICE_ACCOUNT
+from .settings import DATA_DIR
+
+CONFIG_DIR = "/usr/local/etc/jupyterhub/config"
+SECRET_DIR = "/usr/local/etc/jupyterhub/secret"
+HUB_UID = 1000
+"""The user the z2jh hub image runs as."""
+
+
+def hub_pod_template(hub_name: str, config: JupyterHubConfig, endpoints: Endpoints, node_purpose: Strictness,
+                     config_map: Any, secret: Any, database_claim: Any | None,
+                     config_checksum: str) -> dict[str, Any]:
+    """The hub Deployment's pod template. `config_map`, `secret` and `database_claim` are names (inputs)."""
+    hub = config.hub
+    health = f"{hub.base_url}hub/health"
+    data_volume: dict[str, Any] = (
+        {"name": "data", "persistentVolumeClaim": {"claimName": database_claim}}
+        if database_claim is not None
+        else {"name": "data", "emptyDir": {}}
+    )
+    container = {
+        "name": "hub",
+        "image": hub.image,
+        "args": ["jupyterhub", "--config", f"{CONFIG_DIR}/jupyterhub_config.py", "--upgrade-db"],
+        "ports": [{"name": "http", "containerPort": endpoints.hub_port}],
+        "env": [
+            {"name": "PYTHONUNBUFFERED", "value": "1"},
+            {"name": "HUB_SECRET_DIR", "value": SECRET_DIR},
+        ],
+        "resources": hub.resources.as_kubernetes(),
+        "securityContext": container_security_context(read_only_root=True),
+        "volumeMounts": [
+            {"name": "config", "mountPath": CONFIG_DIR, "readOnly": True},
+            {"name": "secret", "mountPath": SECRET_DIR, "readOnly": True},
+            {"name": "data", "mountPath": DATA_DIR},
+            {"name": "tmp", "mountPath": "/tmp"},
+        ],
+        "startupProbe": {
+            "httpGet": {"path": health, "port": "http"},
+            "periodSeconds": 2,
+            "failureThreshold": 150,  # database upgrades may take a few minutes
+        },
+        "readinessProbe": {"httpGet": {"path": health, "port": "http"}, "periodSeconds": 5, "failureThreshold": 3},
+        "livenessProbe": {
+            "httpGet": {"path": health, "port": "http"},
+            "periodSeconds": 10,
+            "timeoutSeconds": 3,
+            "failureThreshold": 30,
+        },
+    }
+    spec: dict[str, Any] = {
+        "serviceAccountName": SERVICE_ACCOUNT,
+        "automountServiceAccountToken": True,  # KubeSpawner talks to the Kubernetes API
+        "securityContext": pod_security_context(HUB_UID, HUB_UID, fs_group=HUB_UID),
+        "containers": [container],
+        "volumes": [
+            {"name": "config", "configMap": {"name": config_map}},
+            {"name": "secret", "secret": {"secretName": secret, "defaultMode": 0o440}},
+            data_volume,
+            {"name": "tmp", "emptyDir": {}},
+        ],
+    }
+    affinity = node_affinity(CORE, node_purpose)
+    if affinity is not None:
+        spec["affinity"] = affinity
+    return {
+        "metadata": {
+            "labels": labels(hub_name, HUB),
+            # A new checksum rolls the hub when its settings or jupyterhub_config.py change.
+            "annotations": {"checksum/config": config_checksum},
+        },
+        "spec": spec,
+    }

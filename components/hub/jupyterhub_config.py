@@ -1,0 +1,162 @@
+"""JupyterHub configuration, shipped verbatim in the hub ConfigMap and loaded by the hub pod.
+
+It reads two things the stack mounts into the hub pod:
+- `settings.json` beside this file (the ConfigMap): every non-secret setting, written by the stack
+  from the validated config (see components/hub/settings.py for its shape);
+- the hub Secret's files in HUB_SECRET_DIR (default /usr/local/etc/jupyterhub/secret): the proxy token,
+  cookie secret, crypt key and any user-supplied secrets (OAuth client secret, database URL).
+
+One override exists for running this file outside Kubernetes (the end-to-end tests do):
+HUB_SERVICE_HOSTS, a JSON object mapping Service host names to the addresses to use instead, e.g.
+`{"hub": "127.0.0.1", "proxy-api": "127.0.0.1"}`. Nothing else differs from what the cluster runs.
+"""
+
+import json
+import os
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+c = get_config()  # noqa: F821 - provided by traitlets when it loads this file
+
+CONFIG_DIR = Path(os.environ.get("HUB_CONFIG_DIR", Path(__file__).parent))
+SECRET_DIR = Path(os.environ.get("HUB_SECRET_DIR", "/usr/local/etc/jupyterhub/secret"))
+HOST_OVERRIDES: dict[str, str] = json.loads(os.environ.get("HUB_SERVICE_HOSTS", "{}"))
+
+settings = json.loads((CONFIG_DIR / "settings.json").read_text(encoding="utf-8"))
+
+
+def secret(key: str) -> str:
+    """A value of the hub Secret (mounted as one file per key)."""
+    return (SECRET_DIR / key).read_text(encoding="utf-8").strip()
+
+
+def service_url(url: str) -> str:
+    """A Service URL, with its host replaced when HUB_SERVICE_HOSTS says so."""
+    parts = urlsplit(url)
+    host = HOST_OVERRIDES.get(parts.hostname or "")
+    if host is None:
+        return url
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+# --- JupyterHub -----------------------------------------------------------------------------------
+hub = settings["hub"]
+c.JupyterHub.base_url = settings["baseUrl"]
+c.JupyterHub.hub_bind_url = hub["bindUrl"]
+c.JupyterHub.hub_connect_url = service_url(hub["connectUrl"])
+c.JupyterHub.cookie_secret = bytes.fromhex(secret("cookie-secret"))
+c.CryptKeeper.keys = [bytes.fromhex(secret("crypt-key"))]
+c.JupyterHub.cleanup_servers = False  # a hub restart must not stop users' servers
+c.JupyterHub.concurrent_spawn_limit = hub["concurrentSpawnLimit"]
+c.JupyterHub.active_server_limit = hub["activeServerLimit"]
+c.JupyterHub.allow_named_servers = hub["namedServers"]["enabled"]
+if hub["namedServers"]["limitPerUser"] is not None:
+    c.JupyterHub.named_server_limit_per_user = hub["namedServers"]["limitPerUser"]
+
+database = hub["database"]
+c.JupyterHub.db_url = secret(database["urlSecretKey"]) if "urlSecretKey" in database else database["url"]
+
+# The proxy runs in its own pod; the hub only talks to its API.
+c.ConfigurableHTTPProxy.should_start = False
+c.ConfigurableHTTPProxy.api_url = service_url(settings["proxy"]["apiUrl"])
+c.ConfigurableHTTPProxy.auth_token = secret("proxy-token")
+
+# --- Authentication -------------------------------------------------------------------------------
+auth = settings["authenticator"]
+c.Authenticator.admin_users = set(hub["adminUsers"])
+c.Authenticator.allowed_users = set(hub["allowedUsers"])
+if auth["type"] == "dummy":
+    c.JupyterHub.authenticator_class = "dummy"
+    if auth["passwordSecretKey"]:
+        c.DummyAuthenticator.password = secret(auth["passwordSecretKey"])
+    c.Authenticator.allow_all = not hub["allowedUsers"]
+else:
+    oauth_class = {"github": "github", "google": "google", "generic-oauth": "generic-oauth"}[auth["type"]]
+    c.JupyterHub.authenticator_class = oauth_class
+    c.OAuthenticator.client_id = auth["clientId"]
+    c.OAuthenticator.client_secret = secret(auth["clientSecretKey"])
+    c.OAuthenticator.oauth_callback_url = auth["callbackUrl"]
+    c.OAuthenticator.allow_all = auth["allowAll"]
+    c.Authenticator.enable_auth_state = True  # provider tokens are stored encrypted with the crypt key
+    if auth["type"] == "github":
+        c.GitHubOAuthenticator.allowed_organizations = set(auth["allowedOrganizations"])
+        if auth["allowedOrganizations"]:
+            c.GitHubOAuthenticator.scope = ["read:org"]  # needed to see private memberships
+    elif auth["type"] == "google":
+        c.GoogleOAuthenticator.hosted_domain = auth["allowedDomains"]
+    else:
+        c.GenericOAuthenticator.authorize_url = auth["authorizeUrl"]
+        c.GenericOAuthenticator.token_url = auth["tokenUrl"]
+        c.GenericOAuthenticator.userdata_url = auth["userdataUrl"]
+        c.GenericOAuthenticator.username_claim = auth["usernameClaim"]
+        c.GenericOAuthenticator.scope = auth["scopes"]
+        if auth["allowedGroups"] or auth["adminGroups"]:
+            c.GenericOAuthenticator.manage_groups = True
+            c.GenericOAuthenticator.auth_state_groups_key = f"oauth_user.{auth['groupsClaim']}"
+            c.GenericOAuthenticator.allowed_groups = set(auth["allowedGroups"])
+            c.GenericOAuthenticator.admin_groups = set(auth["adminGroups"])
+
+# --- User servers (KubeSpawner) -------------------------------------------------------------------
+spawner = settings["spawner"]
+c.JupyterHub.spawner_class = "kubespawner.KubeSpawner"
+c.KubeSpawner.namespace = settings["namespace"]
+for trait in (
+    "image", "default_url", "cpu_guarantee", "cpu_limit", "mem_guarantee", "mem_limit",
+    "extra_resource_limits", "environment", "start_timeout", "uid", "gid", "fs_gid", "port",
+    "common_labels", "component_label", "node_affinity_required", "node_affinity_preferred", "tolerations",
+):
+    if spawner[trait] is not None:
+        setattr(c.KubeSpawner, trait, spawner[trait])
+c.KubeSpawner.http_timeout = 60
+c.KubeSpawner.events_enabled = True
+c.KubeSpawner.automount_service_account_token = False  # user code never needs the Kubernetes API
+c.KubeSpawner.allow_privilege_escalation = False
+c.KubeSpawner.container_security_context = {
+    "capabilities": {"drop": ["ALL"]},
+    "runAsNonRoot": True,
+    "seccompProfile": {"type": "RuntimeDefault"},
+}
+c.KubeSpawner.pod_security_context = {"seccompProfile": {"type": "RuntimeDefault"}}
+
+home = spawner["home"]
+if home["type"] == "dynamic":
+    c.KubeSpawner.storage_pvc_ensure = True
+    c.KubeSpawner.pvc_name_template = "claim-{user_server}"
+    c.KubeSpawner.storage_capacity = home["capacity"]
+    c.KubeSpawner.storage_access_modes = ["ReadWriteOnce"]
+    if home["storage_class"]:
+        c.KubeSpawner.storage_class = home["storage_class"]
+    c.KubeSpawner.volumes = [{"name": "home", "persistentVolumeClaim": {"claimName": "{pvc_name}"}}]
+    c.KubeSpawner.volume_mounts = [{"name": "home", "mountPath": home["mount_path"]}]
+    c.KubeSpawner.delete_pvc = False  # a deleted user's home stays until an admin removes it
+else:
+    c.KubeSpawner.storage_pvc_ensure = False
+
+if spawner["profiles"]:
+    c.KubeSpawner.profile_list = spawner["profiles"]
+
+# --- Idle culler: a hub-managed service with only the scopes it needs ------------------------------
+culler = settings["culler"]
+if culler["enabled"]:
+    command = [
+        sys.executable, "-m", "jupyterhub_idle_culler",
+        f"--timeout={culler['timeout']}",
+        f"--cull-every={culler['every']}",
+        f"--concurrency={culler['concurrency']}",
+    ]
+    scopes = ["list:users", "read:users:activity", "read:servers", "delete:servers"]
+    if culler["maxAge"]:
+        command.append(f"--max-age={culler['maxAge']}")
+    if culler["cullUsers"]:
+        command.append("--cull-users")
+        scopes.append("admin:users")
+    c.JupyterHub.services = [{"name": "idle-culler", "command": command}]
+    c.JupyterHub.load_roles = [
+        {"name": "idle-culler", "description": "Stop idle servers", "scopes": scopes, "services": ["idle-culler"]}
+    ]
+
+# --- Escape hatch: hub.extraConfig snippets, in name order ----------------------------------------
+for name, code in settings["extraConfig"].items():
+    exec(compile(code, f"extraConfig.{name}", "exec"), {"c": c, "settings": settings})  # noqa: S102

@@ -1,0 +1,32 @@
+"""The hub's identity in the cluster: a ServiceAccount and a namespaced Role with only what KubeSpawner uses."""
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from ..labels import HUB, labels
+
+SERVICE_ACCOUNT = "hub"
+
+HUB_ROLE_RULES = [
+    # KubeSpawner starts, watches and stops user pods and creates their home volume claims.
+    {"apiGroups": [""], "resources": ["pods", "persistentvolumeclaims"],
+     "verbs": ["get", "watch", "list", "create", "delete"]},
+    # Spawn progress shown to users comes from pod events.
+    {"apiGroups": [""], "resources": ["events"], "verbs": ["get", "watch", "list"]},
+]
+"""No secrets or services: they are only needed for KubeSpawner's internal SSL, which is not used."""
+
+
+def declare_hub_rbac(hub_name: str, namespace: pulumi.Input[str], opts: pulumi.ResourceOptions) -> k8s.core.v1.ServiceAccount:
+    """The hub's ServiceAccount, Role and RoleBinding; returns the ServiceAccount."""
+    metadata = {"name": SERVICE_ACCOUNT, "namespace": namespace, "labels": labels(hub_name, HUB)}
+    account = k8s.core.v1.ServiceAccount(f"{hub_name}-hub", metadata=metadata, opts=opts)
+    role = k8s.rbac.v1.Role(f"{hub_name}-hub", metadata=metadata, rules=HUB_ROLE_RULES, opts=opts)
+    k8s.rbac.v1.RoleBinding(
+        f"{hub_name}-hub",
+        metadata=metadata,
+        role_ref={"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": role.metadata.name},
+        subjects=[{"kind": "ServiceAccount", "name": account.metadata.name, "namespace": namespace}],
+        opts=opts,
+    )
+    return account

@@ -1,0 +1,47 @@
+"""The hub Secret: generated keys (pulumi-random, stable across runs) and the user's own secrets."""
+
+import pulumi
+import pulumi_kubernetes as k8s
+import pulumi_random as random
+
+from ..config.hub import DummyAuthenticator, HubConfig, PostgresDatabase
+from ..labels import HUB, labels
+
+SECRET_NAME = "hub"
+PROXY_TOKEN_KEY = "proxy-token"
+COOKIE_SECRET_KEY = "cookie-secret"
+CRYPT_KEY_KEY = "crypt-key"
+OAUTH_CLIENT_SECRET_KEY = "oauth-client-secret"
+DUMMY_PASSWORD_KEY = "dummy-password"
+DATABASE_URL_KEY = "db-url"
+
+
+def _generated_hex(name: str, opts: pulumi.ResourceOptions) -> pulumi.Output[str]:
+    """32 random bytes as hex, kept in the stack state so every `pulumi up` reuses them."""
+    generated = random.RandomBytes(name, length=32, opts=opts)
+    return pulumi.Output.secret(generated.hex)
+
+
+def declare_hub_secret(hub_name: str, namespace: pulumi.Input[str], hub: HubConfig,
+                       opts: pulumi.ResourceOptions) -> k8s.core.v1.Secret:
+    """The Secret mounted into the hub (and whose proxy token the proxy reads)."""
+    values: dict[str, pulumi.Input[str]] = {
+        PROXY_TOKEN_KEY: _generated_hex(f"{hub_name}-proxy-token", opts),
+        COOKIE_SECRET_KEY: _generated_hex(f"{hub_name}-cookie-secret", opts),
+        CRYPT_KEY_KEY: _generated_hex(f"{hub_name}-crypt-key", opts),
+    }
+    auth = hub.authenticator
+    if isinstance(auth, DummyAuthenticator):
+        if auth.password is not None:
+            values[DUMMY_PASSWORD_KEY] = pulumi.Output.secret(auth.password.get_secret_value())
+    else:
+        values[OAUTH_CLIENT_SECRET_KEY] = pulumi.Output.secret(auth.client_secret.get_secret_value())
+    if isinstance(hub.database, PostgresDatabase):
+        values[DATABASE_URL_KEY] = pulumi.Output.secret(hub.database.url.get_secret_value())
+    return k8s.core.v1.Secret(
+        f"{hub_name}-hub",
+        metadata={"name": SECRET_NAME, "namespace": namespace, "labels": labels(hub_name, HUB)},
+        type="Opaque",
+        string_data=values,
+        opts=opts,
+    )

@@ -1,0 +1,58 @@
+"""The hub's settings file (settings.json in the hub ConfigMap): everything jupyterhub_config.py reads
+that is not a secret. Written from the validated config; secrets go to the hub Secret instead."""
+
+from typing import Any
+
+from ..config.hub import DummyAuthenticator, HubConfig, PostgresDatabase, SqliteMemoryDatabase
+from ..config.stack import JupyterHubConfig
+from ..endpoints import Endpoints
+from ..scheduling import Strictness
+from ..singleuser.settings import spawner_settings
+from .secret import DATABASE_URL_KEY, DUMMY_PASSWORD_KEY, OAUTH_CLIENT_SECRET_KEY
+
+DATA_DIR = "/srv/jupyterhub"
+"""Where the hub keeps its SQLite database (the mount path of the database volume)."""
+
+
+def _database(hub: HubConfig) -> dict[str, Any]:
+    if isinstance(hub.database, PostgresDatabase):
+        return {"type": "postgres", "urlSecretKey": DATABASE_URL_KEY}
+    if isinstance(hub.database, SqliteMemoryDatabase):
+        return {"type": "sqlite-memory", "url": "sqlite://"}
+    return {"type": "sqlite-pvc", "url": f"sqlite:///{DATA_DIR}/jupyterhub.sqlite"}
+
+
+def _authenticator(hub: HubConfig) -> dict[str, Any]:
+    auth = hub.authenticator
+    fields = auth.model_dump(by_alias=True, exclude={"client_secret", "password"})
+    if isinstance(auth, DummyAuthenticator):
+        fields["passwordSecretKey"] = DUMMY_PASSWORD_KEY if auth.password is not None else None
+    else:
+        fields["clientSecretKey"] = OAUTH_CLIENT_SECRET_KEY
+    return fields
+
+
+def hub_settings(hub_name: str, namespace: str, config: JupyterHubConfig, endpoints: Endpoints,
+                 node_purpose: Strictness, storage_class: str | None) -> dict[str, Any]:
+    """The content of settings.json for one hub."""
+    hub = config.hub
+    return {
+        "hubName": hub_name,
+        "namespace": namespace,
+        "baseUrl": hub.base_url,
+        "hub": {
+            "bindUrl": f"http://:{endpoints.hub_port}",
+            "connectUrl": endpoints.hub_url,
+            "database": _database(hub),
+            "adminUsers": sorted(hub.admin_users),
+            "allowedUsers": sorted(hub.allowed_users),
+            "concurrentSpawnLimit": hub.concurrent_spawn_limit,
+            "activeServerLimit": hub.active_server_limit,
+            "namedServers": hub.named_servers.model_dump(by_alias=True),
+        },
+        "proxy": {"apiUrl": endpoints.proxy_api_url},
+        "authenticator": _authenticator(hub),
+        "spawner": spawner_settings(hub_name, config.singleuser, node_purpose, storage_class),
+        "culler": config.culler.model_dump(by_alias=True),
+        "extraConfig": dict(sorted(hub.extra_config.items())),
+    }

@@ -1,0 +1,43 @@
+"""The namespace of one hub, labelled for Pod Security admission."""
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from .labels import APP_NAME
+
+
+@dataclass(frozen=True)
+class HubNamespace:
+    """A hub's namespace: its name as plain text (for settings) and as a reference (for dependencies)."""
+
+    name: str
+    resource: k8s.core.v1.Namespace
+
+    @property
+    def ref(self) -> pulumi.Output[str]:
+        """The name through the Namespace resource, so objects using it are created after it."""
+        return self.resource.metadata.name
+
+
+def declare_namespace(hub_name: str, name: str, protect_data: bool, opts: pulumi.ResourceOptions) -> HubNamespace:
+    """The namespace. It holds user home volumes that KubeSpawner creates outside Pulumi's state, so it is
+    protected and, when a stack is destroyed, left in place rather than deleted with everything in it."""
+    resource = k8s.core.v1.Namespace(
+        f"{hub_name}-namespace",
+        metadata={
+            "name": name,
+            "labels": {
+                "app.kubernetes.io/name": APP_NAME,
+                "app.kubernetes.io/instance": hub_name,
+                "app.kubernetes.io/managed-by": "pulumi",
+                # User servers run arbitrary images: enforce "baseline", report anything below "restricted".
+                "pod-security.kubernetes.io/enforce": "baseline",
+                "pod-security.kubernetes.io/warn": "restricted",
+                "pod-security.kubernetes.io/audit": "restricted",
+            },
+        },
+        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(protect=protect_data, retain_on_delete=True)),
+    )
+    return HubNamespace(name=name, resource=resource)

@@ -1,0 +1,83 @@
+"""The Proxy of one JupyterHub: Deployment, the proxy-api and proxy-public Services, NetworkPolicy."""
+
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from ..config.proxy import ProxyServiceConfig
+from ..config.stack import JupyterHubConfig
+from ..endpoints import Endpoints
+from ..labels import PROXY, labels, selector
+from ..namespace import HubNamespace
+from ..scheduling import Strictness
+from .deployment import proxy_pod_template
+from .network_policy import proxy_network_policy_spec
+
+
+def proxy_public_spec(hub_name: str, service: ProxyServiceConfig, endpoints: Endpoints) -> dict[str, Any]:
+    """The spec of the proxy-public Service, the users' entry point."""
+    port: dict[str, Any] = {"name": "http", "port": endpoints.proxy_public_port, "targetPort": "http",
+                            "protocol": "TCP"}
+    if service.node_port is not None:
+        port["nodePort"] = service.node_port
+    spec: dict[str, Any] = {"type": service.type, "selector": selector(hub_name, PROXY), "ports": [port]}
+    if service.load_balancer_source_ranges:
+        spec["loadBalancerSourceRanges"] = list(service.load_balancer_source_ranges)
+    if service.static_ip is not None:
+        spec["loadBalancerIP"] = service.static_ip
+    if service.type != "ClusterIP":
+        spec["externalTrafficPolicy"] = "Local"  # keeps client addresses visible to the hub's logs
+    return spec
+
+
+class Proxy(pulumi.ComponentResource):
+    """configurable-http-proxy and the Services in front of it."""
+
+    def __init__(self, hub_name: str, namespace: HubNamespace, config: JupyterHubConfig, endpoints: Endpoints,
+                 node_purpose: Strictness, token_secret: pulumi.Input[str], token_key: str,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("jupyterhub:proxy:Proxy", hub_name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        meta = {"namespace": namespace.ref, "labels": labels(hub_name, PROXY)}
+
+        self.service_account = k8s.core.v1.ServiceAccount(
+            f"{hub_name}-proxy", metadata={**meta, "name": "proxy"}, automount_service_account_token=False,
+            opts=child,
+        )
+        self.deployment = k8s.apps.v1.Deployment(
+            f"{hub_name}-proxy",
+            metadata={**meta, "name": "proxy"},
+            spec={
+                "replicas": 1,  # routes live in the proxy's memory: one replica, restored by the hub
+                "strategy": {"type": "Recreate"},
+                "selector": {"matchLabels": selector(hub_name, PROXY)},
+                "template": proxy_pod_template(hub_name, config, endpoints, node_purpose, token_secret, token_key,
+                                               self.service_account.metadata.name),
+            },
+            opts=child,
+        )
+        self.api_service = k8s.core.v1.Service(
+            f"{hub_name}-proxy-api",
+            metadata={**meta, "name": endpoints.proxy_api_service},
+            spec={
+                "type": "ClusterIP",
+                "selector": selector(hub_name, PROXY),
+                "ports": [{"name": "api", "port": endpoints.proxy_api_port, "targetPort": "api", "protocol": "TCP"}],
+            },
+            opts=child,
+        )
+        public = config.proxy.service
+        self.public_service = k8s.core.v1.Service(
+            f"{hub_name}-proxy-public",
+            metadata={**meta, "name": endpoints.proxy_public_service, "annotations": dict(public.annotations)},
+            spec=proxy_public_spec(hub_name, public, endpoints),
+            opts=child,
+        )
+        self.network_policy = k8s.networking.v1.NetworkPolicy(
+            f"{hub_name}-proxy",
+            metadata={**meta, "name": "proxy"},
+            spec=proxy_network_policy_spec(hub_name, endpoints),
+            opts=child,
+        )
+        self.register_outputs({"public_service": self.public_service.metadata.name})

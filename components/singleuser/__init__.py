@@ -1,0 +1,1 @@
+"""Users' servers: the KubeSpawner settings the hub uses and the NetworkPolicy of user pods."""

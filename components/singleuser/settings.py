@@ -1,0 +1,86 @@
+"""The KubeSpawner part of the hub's settings: what every user server (and each profile) gets.
+
+Values are written in KubeSpawner's units (cores as floats, memory as bytes) so jupyterhub_config.py
+only assigns them; Kubernetes quantities are parsed here, once, with Kubernetes' own meaning of units.
+"""
+
+from typing import Any
+
+from ..config.resources import CpuRange, MemoryRange
+from ..config.singleuser import Profile, SingleUserConfig
+from ..config.types import quantity_value
+from ..endpoints import ENDPOINTS
+from ..labels import APP_NAME, SINGLEUSER
+from ..scheduling import USER, Strictness, node_affinity, user_toleration
+
+
+def _cores(value: str | None) -> float | None:
+    return float(quantity_value(value)) if value is not None else None
+
+
+def _bytes(value: str | None) -> int | None:
+    return int(quantity_value(value)) if value is not None else None
+
+
+def _resources(cpu: CpuRange, memory: MemoryRange, extra_limits: dict[str, str]) -> dict[str, Any]:
+    return {
+        "cpu_guarantee": _cores(cpu.guarantee),
+        "cpu_limit": _cores(cpu.limit),
+        "mem_guarantee": _bytes(memory.guarantee),
+        "mem_limit": _bytes(memory.limit),
+        "extra_resource_limits": dict(extra_limits),
+    }
+
+
+def _profile(config: SingleUserConfig, profile: Profile) -> dict[str, Any]:
+    override: dict[str, Any] = {
+        **_resources(config.profile_cpu(profile), config.profile_memory(profile), profile.extra_resource_limits),
+        "image": profile.image or config.image,
+        "tolerations": [user_toleration(), *(t.as_kubernetes() for t in profile.tolerations)],
+    }
+    if profile.node_selector:
+        override["node_selector"] = dict(profile.node_selector)
+    return {
+        "display_name": profile.display_name,
+        "slug": profile.effective_slug,
+        "description": profile.description,
+        "default": profile.default,
+        "kubespawner_override": override,
+    }
+
+
+def spawner_settings(hub_name: str, config: SingleUserConfig, node_purpose: Strictness,
+                     storage_class: str | None) -> dict[str, Any]:
+    """KubeSpawner trait values for one hub's user servers (no secrets)."""
+    affinity = node_affinity(USER, node_purpose) or {}
+    node_rules = affinity.get("nodeAffinity", {})
+    required = node_rules.get("requiredDuringSchedulingIgnoredDuringExecution", {}).get("nodeSelectorTerms", [])
+    preferred = node_rules.get("preferredDuringSchedulingIgnoredDuringExecution", [])
+    storage = config.storage
+    return {
+        "image": config.image,
+        "default_url": config.default_url,
+        **_resources(config.cpu, config.memory, {}),
+        "environment": dict(config.extra_env),
+        "start_timeout": config.start_timeout,
+        "uid": config.uid,
+        "gid": config.uid,
+        "fs_gid": config.fs_gid,
+        "port": ENDPOINTS.singleuser_port,
+        "common_labels": {
+            "app.kubernetes.io/name": APP_NAME,
+            "app.kubernetes.io/instance": hub_name,
+            "app.kubernetes.io/managed-by": "kubespawner",
+        },
+        "component_label": SINGLEUSER,
+        "node_affinity_required": required,
+        "node_affinity_preferred": preferred,
+        "tolerations": [user_toleration()],
+        "home": {
+            "type": storage.type,
+            "capacity": storage.capacity,
+            "storage_class": storage.storage_class or storage_class,
+            "mount_path": storage.mount_path,
+        },
+        "profiles": [_profile(config, profile) for profile in config.profiles],
+    }

@@ -1,0 +1,1 @@
+"""Disks: the StorageClass the hub database and user homes use."""

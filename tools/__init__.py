@@ -1,0 +1,1 @@
+"""Developer tools: the offline plan, the configuration reference generator."""

@@ -1,0 +1,185 @@
+"""A stand-in for the Pulumi engine: runs the real program under the SDK's mocks and records every
+resource registration with its inputs, options and dependencies (the engine's own view of the plan).
+
+Secret values are recorded as "[secret]" at the moment of registration, so nothing downstream (plan
+files, manifests, test output) ever holds them.
+"""
+
+import hashlib
+import json
+import runpy
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pulumi.runtime.config as runtime_config
+from google.protobuf import json_format
+from pulumi.runtime import mocks
+from pulumi.runtime.settings import get_root_resource
+from pulumi.runtime.stack import massage
+
+SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+SIG_KEY = "4dabf18193072939515e22adb298388d"
+REDACTED = "[secret]"
+
+
+def _hide(value: Any) -> Any:
+    """A secret's shape without its content: keys stay (they are names), every leaf becomes "[secret]"."""
+    if isinstance(value, dict):
+        if value.get(SIG_KEY) == SECRET_SIG:
+            return _hide(value.get("value"))
+        return {key: _hide(value[key]) for key in sorted(value)}
+    if isinstance(value, list):
+        return [_hide(item) for item in value]
+    return REDACTED
+
+
+def redact(value: Any) -> Any:
+    """A serialized property value as plain data: secrets hidden, whole numbers as integers
+    (the wire format carries every number as a double)."""
+    if isinstance(value, dict):
+        signature = value.get(SIG_KEY)
+        if signature == SECRET_SIG:
+            return _hide(value.get("value"))
+        if signature is not None:  # a resource reference or asset: keep what identifies it
+            return {key: redact(value[key]) for key in sorted(value) if key != SIG_KEY}
+        return {key: redact(value[key]) for key in sorted(value)}
+    if isinstance(value, list):
+        return [redact(item) for item in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if value == UNKNOWN:
+        return "[unknown]"
+    return value
+
+
+@dataclass
+class RecordedResource:
+    """One RegisterResource call as the engine received it."""
+
+    urn: str
+    type: str
+    name: str
+    parent: str | None
+    custom: bool
+    dependencies: list[str]
+    options: dict[str, Any]
+    inputs: dict[str, Any]
+
+    def as_json(self) -> dict[str, Any]:
+        """The plan.json entry."""
+        return {
+            "urn": self.urn,
+            "type": self.type,
+            "name": self.name,
+            "parent": self.parent,
+            "custom": self.custom,
+            "dependencies": self.dependencies,
+            "options": self.options,
+            "inputs": self.inputs,
+        }
+
+
+def fake_secret_hex(name: str) -> str:
+    """A stable stand-in for generated random bytes (the real values live only in the stack state)."""
+    return hashlib.sha256(f"offline-plan:{name}".encode()).hexdigest()
+
+
+class _Mocks(pulumi.runtime.Mocks):
+    """Cloud and provider answers: resources echo their inputs, random bytes are stable stand-ins."""
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        state = dict(args.inputs)
+        if args.typ == "random:index/randomBytes:RandomBytes":
+            state["hex"] = fake_secret_hex(args.name)
+            state["base64"] = state["hex"]
+        return f"{args.name}-id", state
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        return {}, None
+
+
+class RecordingMonitor(mocks.MockMonitor):
+    """The SDK's mock monitor, recording each registration (options included) before answering it."""
+
+    def __init__(self) -> None:
+        super().__init__(_Mocks())
+        self.recorded: list[RecordedResource] = []
+        self.stack_outputs: dict[str, Any] = {}
+        self.stack_urn: str | None = None
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        urn = self.make_urn(request.parent, request.type, request.name)
+        if request.type == "pulumi:pulumi:Stack":
+            self.stack_urn = urn
+        inputs = redact(json_format.MessageToDict(request.object, preserving_proto_field_name=True))
+        self.recorded.append(RecordedResource(
+            urn=urn,
+            type=request.type,
+            name=request.name,
+            parent=request.parent or None,
+            custom=bool(request.custom),
+            dependencies=sorted(set(request.dependencies)),
+            options={
+                "protect": bool(request.protect),
+                "retainOnDelete": bool(request.retainOnDelete),
+                "ignoreChanges": list(request.ignoreChanges),
+                "deleteBeforeReplace": bool(request.deleteBeforeReplace),
+                "provider": request.provider or None,
+                "additionalSecretOutputs": list(request.additionalSecretOutputs),
+            },
+            inputs=inputs,
+        ))
+        return super().RegisterResource(request)
+
+    def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        if request.urn == self.stack_urn:
+            self.stack_outputs = redact(json_format.MessageToDict(request.outputs))
+        return super().RegisterResourceOutputs(request)
+
+
+def config_strings(config: dict[str, Any]) -> dict[str, str]:
+    """Config values as the engine hands them to programs: objects as JSON, scalars as text."""
+    strings = {}
+    for key, value in config.items():
+        if isinstance(value, (dict, list)):
+            strings[key] = json.dumps(value)
+        elif isinstance(value, bool):
+            strings[key] = "true" if value else "false"
+        else:
+            strings[key] = str(value)
+    return strings
+
+
+@dataclass
+class ProgramRun:
+    """The outcome of running the program once under mocks."""
+
+    resources: list[RecordedResource] = field(default_factory=list)
+    stack_outputs: dict[str, Any] = field(default_factory=dict)
+
+
+def run_program(root: Path, project: str, stack: str, config: dict[str, Any], secret_keys: list[str]) -> ProgramRun:
+    """Run `<root>/__main__.py` under mocks with the given config; raise what the program raises."""
+    monitor = RecordingMonitor()
+    runtime_config.set_all_config(config_strings(config), secret_keys)
+    pulumi.runtime.set_mocks(_Mocks(), project=project, stack=stack, preview=False, monitor=monitor)
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+
+    @pulumi.runtime.test
+    def program() -> None:
+        runpy.run_path(str(root / "__main__.py"), run_name="__main__")
+        # The engine registers stack outputs when the program ends; do the same so they are recorded.
+        stack = get_root_resource()
+        if stack is not None:
+            stack.register_outputs(massage(stack.outputs, []))
+
+    try:
+        program()
+    finally:
+        runtime_config.set_all_config({}, [])
+    return ProgramRun(resources=monitor.recorded, stack_outputs=monitor.stack_outputs)

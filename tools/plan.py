@@ -1,0 +1,147 @@
+"""The offline plan: `make plan STACK=<name>` (python -m tools.plan <name>).
+
+Runs the real __main__.py under Pulumi's mocks with the stack's config file (`Pulumi.<name>.yaml`, else
+`stacks/<name>.yaml`), with no cloud account, cluster or Pulumi CLI, and writes:
+- build/<name>/plan.json: every registered resource (urn, type, name, parent, dependencies, options,
+  inputs with secrets replaced by "[secret]");
+- build/<name>/manifests/: one YAML file per Kubernetes object, exactly as declared;
+and prints the resource tree like `pulumi preview`. On invalid config it prints every problem, writes
+nothing and exits 1.
+"""
+
+import argparse
+import json
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from ruamel.yaml import YAML
+
+from components.config import StackFileError, find_stack_file, read_stack_file
+
+from .mock_engine import ProgramRun, RecordedResource, run_program
+
+ROOT = Path(__file__).resolve().parent.parent
+PROJECT = "jupyterhub"
+
+
+class PlanError(Exception):
+    """The plan could not be made (bad config, missing stack file)."""
+
+
+@dataclass
+class Plan:
+    """A stack's plan: the recorded resources and the stack outputs."""
+
+    stack: str
+    run: ProgramRun
+
+    @property
+    def resources(self) -> list[RecordedResource]:
+        """Every registered resource, the root Stack included."""
+        return self.run.resources
+
+    def kubernetes_objects(self) -> list[dict[str, Any]]:
+        """Every Kubernetes object the program declares, as the API server would receive it."""
+        return [manifest_of(resource) for resource in self.resources if is_kubernetes_object(resource)]
+
+    def as_json(self) -> dict[str, Any]:
+        """plan.json's content."""
+        return {"stack": self.stack, "outputs": self.run.stack_outputs,
+                "resources": [resource.as_json() for resource in self.resources]}
+
+
+def is_kubernetes_object(resource: RecordedResource) -> bool:
+    """Whether a resource is a Kubernetes API object (not a provider, component or chart)."""
+    return resource.custom and resource.type.startswith("kubernetes:") and "/" in resource.type.split(":")[1]
+
+
+def manifest_of(resource: RecordedResource) -> dict[str, Any]:
+    """The Kubernetes object of a recorded resource: apiVersion and kind first, then the rest."""
+    inputs = dict(resource.inputs)
+    head = {key: inputs.pop(key) for key in ("apiVersion", "kind", "metadata") if key in inputs}
+    return {**head, **inputs}
+
+
+def make_plan(stack: str, root: Path = ROOT) -> Plan:
+    """Run the program for a stack under mocks; raise PlanError on a missing file or invalid config."""
+    path = find_stack_file(stack, root)
+    if path is None:
+        raise PlanError(f"no config for stack {stack!r}: expected Pulumi.{stack}.yaml or stacks/{stack}.yaml")
+    try:
+        stack_file = read_stack_file(path.relative_to(root) if path.is_relative_to(root) else path)
+    except StackFileError as error:
+        raise PlanError(str(error)) from None
+    try:
+        run = run_program(root, PROJECT, stack, stack_file.config, stack_file.secret_keys)
+    except pulumi.RunError as error:
+        raise PlanError(str(error)) from None
+    return Plan(stack=stack, run=run)
+
+
+def _file_name(manifest: dict[str, Any]) -> str:
+    metadata = manifest.get("metadata", {})
+    scope = metadata.get("namespace") or "cluster"
+    return f"{scope}.{manifest['kind'].lower()}.{metadata.get('name', 'unnamed')}.yaml"
+
+
+def write_plan(plan: Plan, out_dir: Path) -> None:
+    """Write plan.json and manifests/ (replacing an older plan of the same stack)."""
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    manifests = out_dir / "manifests"
+    manifests.mkdir(parents=True)
+    (out_dir / "plan.json").write_text(json.dumps(plan.as_json(), indent=2, sort_keys=False) + "\n")
+    yaml = YAML()
+    yaml.default_flow_style = False
+    for manifest in plan.kubernetes_objects():
+        with (manifests / _file_name(manifest)).open("w") as stream:
+            yaml.dump(manifest, stream)
+
+
+def resource_tree(plan: Plan) -> str:
+    """The resources as `pulumi preview` shows them: a tree by parent, with a summary."""
+    children: dict[str | None, list[RecordedResource]] = {}
+    for resource in plan.resources:
+        children.setdefault(resource.parent, []).append(resource)
+    type_width = max(len(r.type) for r in plan.resources) + 12
+    lines = [f"     {'Type':<{type_width}} Name"]
+
+    def walk(parent: str | None, prefix: str) -> None:
+        items = children.get(parent, [])
+        for index, resource in enumerate(items):
+            last = index == len(items) - 1
+            branch = "" if parent is None else ("└─ " if last else "├─ ")
+            label = f"{prefix}{branch}{resource.type}"
+            lines.append(f" +   {label:<{type_width}} {resource.name}")
+            walk(resource.urn, prefix + ("" if parent is None else ("   " if last else "│  ")))
+
+    walk(None, "")
+    lines += ["", "Resources:", f"    + {len(plan.resources)} to create"]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("stack", help="stack name: Pulumi.<stack>.yaml or stacks/<stack>.yaml")
+    parser.add_argument("--out", type=Path, default=ROOT / "build", help="output folder (default: build/)")
+    args = parser.parse_args(argv)
+    try:
+        plan = make_plan(args.stack)
+    except PlanError as error:
+        print(error, file=sys.stderr)
+        return 1
+    out_dir = args.out / args.stack
+    write_plan(plan, out_dir)
+    print(f"Previewing stack {args.stack} offline (mocked engine, no cluster, no cloud):\n")
+    print(resource_tree(plan))
+    print(f"\nWrote {out_dir / 'plan.json'} and {len(plan.kubernetes_objects())} manifests in {out_dir / 'manifests'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
