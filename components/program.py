@@ -1,5 +1,6 @@
 """Reading the stack's validated configuration inside a running Pulumi program."""
 
+import os
 from pathlib import Path
 
 import pulumi
@@ -8,6 +9,9 @@ import pulumi.runtime.config as runtime_config
 from .config import ConfigError, StackConfig, StackFileError, find_stack_file, load_stack_config, read_stack_file
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+STACK_CONFIG_ENV = "JUPYTERHUB_STACK_CONFIG"
+"""Names the stack's config file when it is neither Pulumi.<stack>.yaml nor stacks/<stack>.yaml (for
+line numbers in errors and to know which values were stored encrypted)."""
 
 
 def stack_config() -> StackConfig:
@@ -17,7 +21,8 @@ def stack_config() -> StackConfig:
     values = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
     secret_keys = {key for key in values if runtime_config.is_config_secret(key)}
     secret_keys |= set(runtime_config.get_config_secret_keys_env())
-    path = find_stack_file(stack, PROJECT_ROOT)
+    explicit = os.environ.get(STACK_CONFIG_ENV)
+    path = Path(explicit) if explicit else find_stack_file(stack, PROJECT_ROOT)
     try:
         stack_file = read_stack_file(path) if path is not None else None
         return load_stack_config(project, values, secret_keys, stack_file)

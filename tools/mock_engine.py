@@ -7,6 +7,7 @@ files, manifests, test output) ever holds them.
 
 import hashlib
 import json
+import os
 import runpy
 import sys
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ import pulumi
 import pulumi.runtime.config as runtime_config
 from google.protobuf import json_format
 from pulumi.runtime import mocks
-from pulumi.runtime.settings import get_root_resource
+from pulumi.runtime.settings import get_root_resource, reset_options
 from pulumi.runtime.stack import massage
 
 SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
@@ -160,12 +161,22 @@ class ProgramRun:
 
     resources: list[RecordedResource] = field(default_factory=list)
     stack_outputs: dict[str, Any] = field(default_factory=dict)
+    error: BaseException | None = None
+    """What the program raised, if it failed."""
+
+    @property
+    def declared(self) -> list[RecordedResource]:
+        """The resources the program declared (the root Stack exists before any program runs)."""
+        return [resource for resource in self.resources if resource.type != "pulumi:pulumi:Stack"]
 
 
-def run_program(root: Path, project: str, stack: str, config: dict[str, Any], secret_keys: list[str]) -> ProgramRun:
-    """Run `<root>/__main__.py` under mocks with the given config; raise what the program raises."""
+def run_program(root: Path, project: str, stack: str, config: dict[str, Any], secret_keys: list[str],
+                environment: dict[str, str] | None = None) -> ProgramRun:
+    """Run `<root>/__main__.py` under mocks with the given config and environment variables; what the
+    program raises is returned in `error`."""
     monitor = RecordingMonitor()
     runtime_config.set_all_config(config_strings(config), secret_keys)
+    reset_options(project=project, stack=stack)  # a fresh root Stack for every run in one process
     pulumi.runtime.set_mocks(_Mocks(), project=project, stack=stack, preview=False, monitor=monitor)
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
@@ -178,8 +189,18 @@ def run_program(root: Path, project: str, stack: str, config: dict[str, Any], se
         if stack is not None:
             stack.register_outputs(massage(stack.outputs, []))
 
+    saved = {name: os.environ.get(name) for name in environment or {}}
+    os.environ.update(environment or {})
+    error = None
     try:
         program()
+    except Exception as raised:  # noqa: BLE001 - reported to the caller with what was declared so far
+        error = raised
     finally:
         runtime_config.set_all_config({}, [])
-    return ProgramRun(resources=monitor.recorded, stack_outputs=monitor.stack_outputs)
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    return ProgramRun(resources=monitor.recorded, stack_outputs=monitor.stack_outputs, error=error)

@@ -21,6 +21,7 @@ import pulumi
 from ruamel.yaml import YAML
 
 from components.config import StackFileError, find_stack_file, read_stack_file
+from components.program import STACK_CONFIG_ENV
 
 from .mock_engine import ProgramRun, RecordedResource, run_program
 
@@ -29,7 +30,12 @@ PROJECT = "jupyterhub"
 
 
 class PlanError(Exception):
-    """The plan could not be made (bad config, missing stack file)."""
+    """The plan could not be made (bad config, missing stack file); `declared` counts the resources the
+    program had declared before it stopped (0 for a config error)."""
+
+    def __init__(self, message: str, declared: int = 0) -> None:
+        super().__init__(message)
+        self.declared = declared
 
 
 @dataclass
@@ -66,19 +72,23 @@ def manifest_of(resource: RecordedResource) -> dict[str, Any]:
     return {**head, **inputs}
 
 
-def make_plan(stack: str, root: Path = ROOT) -> Plan:
-    """Run the program for a stack under mocks; raise PlanError on a missing file or invalid config."""
-    path = find_stack_file(stack, root)
+def make_plan(stack: str, config_file: Path | None = None, root: Path = ROOT) -> Plan:
+    """Run the program for a stack under mocks, with the stack's config file (found by name unless
+    given); raise PlanError on a missing file, malformed YAML or invalid config."""
+    path = config_file or find_stack_file(stack, root)
     if path is None:
         raise PlanError(f"no config for stack {stack!r}: expected Pulumi.{stack}.yaml or stacks/{stack}.yaml")
+    shown = path.resolve().relative_to(root) if path.resolve().is_relative_to(root) else path
     try:
-        stack_file = read_stack_file(path.relative_to(root) if path.is_relative_to(root) else path)
+        stack_file = read_stack_file(shown if not shown.is_absolute() else path)
     except StackFileError as error:
         raise PlanError(str(error)) from None
-    try:
-        run = run_program(root, PROJECT, stack, stack_file.config, stack_file.secret_keys)
-    except pulumi.RunError as error:
-        raise PlanError(str(error)) from None
+    # The program finds the same file through STACK_CONFIG_ENV, as it would with `pulumi up`.
+    run = run_program(root, PROJECT, stack, stack_file.config, stack_file.secret_keys,
+                      environment={STACK_CONFIG_ENV: str(shown)})
+    if run.error is not None:
+        message = str(run.error) if isinstance(run.error, pulumi.RunError) else repr(run.error)
+        raise PlanError(message, declared=len(run.declared)) from run.error
     return Plan(stack=stack, run=run)
 
 

@@ -5,7 +5,7 @@ from typing import Literal, Self
 
 from pydantic import Field, field_validator, model_validator
 
-from .base import Model
+from .base import Model, NestedValueError
 from .resources import CpuRange, MemoryRange, check_not_above
 from .types import Cidr, DnsLabel, DnsSubdomain, Duration, EnvName, ImageRef, LabelValue, MemoryQuantity, QualifiedName, Quantity
 
@@ -162,17 +162,24 @@ class SingleUserConfig(Model):
 
     @model_validator(mode="after")
     def _profiles_consistent(self) -> Self:
-        slugs = [profile.effective_slug for profile in self.profiles]
-        duplicates = sorted({slug for slug in slugs if slugs.count(slug) > 1})
-        if duplicates:
-            raise ValueError(f"profiles share the slug {', '.join(duplicates)}: give each a distinct slug")
-        if sum(profile.default for profile in self.profiles) > 1:
-            raise ValueError("more than one profile has default: true")
-        for profile in self.profiles:
+        seen: dict[str, int] = {}
+        for index, profile in enumerate(self.profiles):
+            slug = profile.effective_slug
+            if slug in seen:
+                raise NestedValueError(
+                    ("profiles", index), f"slug {slug!r} is already used by profiles[{seen[slug]}]: give each a distinct slug"
+                )
+            seen[slug] = index
+        defaults = [index for index, profile in enumerate(self.profiles) if profile.default]
+        if len(defaults) > 1:
+            raise NestedValueError(("profiles", defaults[1], "default"), f"profiles[{defaults[0]}] is already the default")
+        for index, profile in enumerate(self.profiles):
             cpu, memory = self.profile_cpu(profile), self.profile_memory(profile)
-            label = f"profile {profile.effective_slug!r}:"
-            check_not_above(cpu.guarantee, cpu.limit, f"{label} cpu guarantee", "the cpu limit")
-            check_not_above(memory.guarantee, memory.limit, f"{label} memory guarantee", "the memory limit")
+            try:
+                check_not_above(cpu.guarantee, cpu.limit, "cpu guarantee", "the cpu limit")
+                check_not_above(memory.guarantee, memory.limit, "memory guarantee", "the memory limit")
+            except ValueError as error:
+                raise NestedValueError(("profiles", index), f"{error} (after applying singleuser's defaults)") from None
         return self
 
     def profile_cpu(self, profile: Profile) -> CpuRange:

@@ -1,0 +1,56 @@
+# Entry points. Each creates .venv from the pinned requirements when it is missing or out of date.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STACK ?= dev
+# The stack's config file: Pulumi.<stack>.yaml at the root, else stacks/<stack>.yaml.
+CONFIG_FILE = $(if $(wildcard Pulumi.$(STACK).yaml),,--config-file stacks/$(STACK).yaml)
+
+.PHONY: plan test lint format docs bench preview up clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.program: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements-dev.txt $(VENV)/.program
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+## plan: the whole plan of STACK offline (no cloud, no cluster, no Pulumi CLI) into build/STACK/
+plan: $(VENV)/.program
+	$(BIN)/python -m tools.plan $(STACK)
+
+## test: lint, then every test
+test: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+
+format: $(VENV)/.dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+## docs: regenerate docs/configuration.md and docs/stack-config.schema.json from the config models
+docs: $(VENV)/.program
+	$(BIN)/python -m tools.docs
+
+## bench: plan time and memory against the floor
+bench: $(VENV)/.dev
+	$(BIN)/python bench/plan_bench.py
+
+## preview / up: the real Pulumi CLI (pulumi login first)
+preview: $(VENV)/.program
+	pulumi preview --stack $(STACK) $(CONFIG_FILE) --diff
+
+up: $(VENV)/.program
+	pulumi up --stack $(STACK) $(CONFIG_FILE)
+
+clean:
+	rm -rf build .pytest_cache .ruff_cache

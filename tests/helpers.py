@@ -1,0 +1,69 @@
+"""Helpers shared by the tests: planning a config given as data, finding objects in a plan."""
+
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+
+from tools.plan import Plan, make_plan
+
+ROOT = Path(__file__).resolve().parent.parent
+PROJECT = "jupyterhub"
+
+
+def secure(label: str = "secret") -> dict[str, str]:
+    """A value stored encrypted, as `pulumi config set --secret` writes it."""
+    return {"secure": f"v1:encrypted-{label}"}
+
+
+def dev_hub(**overrides: Any) -> dict[str, Any]:
+    """A minimal valid hub for a development stack, with overrides merged at the top level."""
+    hub: dict[str, Any] = {"hub": {"authenticator": {"type": "dummy"}, "adminUsers": ["admin"]}}
+    for key, value in overrides.items():
+        hub[key] = {**hub.get(key, {}), **value}
+    return hub
+
+
+def stack_config(hubs: dict[str, Any] | None = None, environment: str = "development",
+                 cluster: dict[str, Any] | None = None, **top: Any) -> dict[str, Any]:
+    """A stack file's content (the `config:` mapping with project-prefixed keys)."""
+    config: dict[str, Any] = {
+        f"{PROJECT}:environment": environment,
+        f"{PROJECT}:cluster": cluster or {"kind": "existing", "context": "kind-jupyterhub"},
+        f"{PROJECT}:hubs": hubs if hubs is not None else {"class": dev_hub()},
+    }
+    config.update({f"{PROJECT}:{key}": value for key, value in top.items()})
+    return {"config": config}
+
+
+def write_stack(path: Path, content: dict[str, Any] | str) -> Path:
+    """Write a stack file (YAML text as given, or data dumped as YAML)."""
+    if isinstance(content, str):
+        path.write_text(content)
+    else:
+        with path.open("w") as stream:
+            YAML().dump(content, stream)
+    return path
+
+
+def plan_config(tmp_path: Path, content: dict[str, Any] | str, stack: str = "test") -> Plan:
+    """Plan a stack whose config file has this content."""
+    return make_plan(stack, config_file=write_stack(tmp_path / f"{stack}.yaml", content))
+
+
+def find(objects: list[dict[str, Any]], kind: str, name: str, namespace: str | None = None) -> dict[str, Any]:
+    """The one object of this kind and name (and namespace)."""
+    matches = [
+        obj for obj in objects
+        if obj["kind"] == kind and obj["metadata"]["name"] == name
+        and (namespace is None or obj["metadata"].get("namespace") == namespace)
+    ]
+    assert len(matches) == 1, f"expected one {kind} {name}, found {len(matches)}"
+    return matches[0]
+
+
+def hub_settings(objects: list[dict[str, Any]], namespace: str) -> dict[str, Any]:
+    """The settings.json a hub's ConfigMap ships."""
+    import json
+
+    return json.loads(find(objects, "ConfigMap", "hub", namespace)["data"]["settings.json"])

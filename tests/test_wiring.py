@@ -1,0 +1,141 @@
+"""Wiring of the dev plan: selectors, references, URLs, tokens, placement and network flows, plus
+proof that each check fails when the wiring it guards is broken."""
+
+import copy
+import json
+
+import pytest
+
+from components.network_policy import METADATA_SERVER
+
+from .helpers import find, hub_settings
+from .netpol import External, Pod, allowed
+from .wiring import check_hub_proxy_wiring, check_placement, check_references, check_service_selectors
+
+
+@pytest.fixture
+def objects(dev_plan):
+    return copy.deepcopy(dev_plan.kubernetes_objects())
+
+
+def test_dev_wiring_holds(objects, kind_nodes):
+    assert check_service_selectors(objects) == []
+    assert check_references(objects) == []
+    assert check_hub_proxy_wiring(objects) == []
+    assert check_placement(objects, kind_nodes) == []
+
+
+def test_a_service_selecting_nothing_is_caught(objects):
+    find(objects, "Service", "hub")["spec"]["selector"]["app.kubernetes.io/component"] = "hubb"
+    assert check_service_selectors(objects)
+
+
+def test_a_missing_secret_key_is_caught(objects):
+    find(objects, "Secret", "hub")["stringData"].pop("proxy-token")
+    assert check_references(objects)
+
+
+def test_a_wrong_proxy_api_url_is_caught(objects):
+    config_map = find(objects, "ConfigMap", "hub")
+    settings = json.loads(config_map["data"]["settings.json"])
+    settings["proxy"]["apiUrl"] = "http://proxy-api:8002"
+    config_map["data"]["settings.json"] = json.dumps(settings)
+    assert check_hub_proxy_wiring(objects)
+
+
+def test_a_proxy_token_from_elsewhere_is_caught(objects):
+    proxy = find(objects, "Deployment", "proxy")["spec"]["template"]["spec"]["containers"][0]
+    proxy["env"][0]["valueFrom"]["secretKeyRef"]["key"] = "cookie-secret"
+    assert check_hub_proxy_wiring(objects)
+
+
+def test_a_wrong_default_target_is_caught(objects):
+    proxy = find(objects, "Deployment", "proxy")["spec"]["template"]["spec"]["containers"][0]
+    proxy["command"] = [a.replace("http://hub:8081", "http://hub:8080") if a.startswith("--default") else a
+                        for a in proxy["command"]]
+    assert check_hub_proxy_wiring(objects)
+
+
+def test_user_pods_without_the_toleration_are_caught(objects, kind_nodes):
+    config_map = find(objects, "ConfigMap", "hub")
+    settings = json.loads(config_map["data"]["settings.json"])
+    settings["spawner"]["tolerations"] = []
+    config_map["data"]["settings.json"] = json.dumps(settings)
+    assert check_placement(objects, kind_nodes)
+
+
+def test_hub_without_core_affinity_is_caught(objects, kind_nodes):
+    find(objects, "Deployment", "hub")["spec"]["template"]["spec"].pop("affinity")
+    find(objects, "Deployment", "hub")["spec"]["template"]["spec"]["tolerations"] = [
+        {"key": "hub.jupyter.org_dedicated", "operator": "Exists"}]
+    assert check_placement(objects, kind_nodes)
+
+
+# --- Network flows ---------------------------------------------------------------------------------
+
+def _pods(objects):
+    namespace = "jupyterhub"
+    settings = hub_settings(objects, namespace)
+    user_labels = {**settings["spawner"]["common_labels"],
+                   "app.kubernetes.io/component": settings["spawner"]["component_label"]}
+
+    def template_labels(name):
+        return find(objects, "Deployment", name, namespace)["spec"]["template"]["metadata"]["labels"]
+
+    return {
+        "hub": Pod(namespace, template_labels("hub"), "10.244.1.10", {"http": 8081}),
+        "proxy": Pod(namespace, template_labels("proxy"), "10.244.1.11", {"http": 8000, "api": 8001}),
+        "user": Pod(namespace, user_labels, "10.244.2.20"),
+        "other-user": Pod(namespace, user_labels, "10.244.2.21"),
+        "dns": Pod("kube-system", {"k8s-app": "kube-dns"}, "10.244.0.2"),
+        "other-hub": Pod("other-class", {"app.kubernetes.io/component": "hub"}, "10.244.3.3"),
+    }
+
+
+INTERNET = External("203.0.113.7")
+API_SERVER = External("172.18.0.2")
+METADATA = External(METADATA_SERVER.split("/")[0])
+CAMPUS_DATABASE = External("10.20.0.5")
+
+FLOWS = [
+    # source, destination, port, protocol, allowed
+    ("internet", "proxy", 8000, "TCP", True),
+    ("internet", "proxy", 8001, "TCP", False),
+    ("internet", "hub", 8081, "TCP", False),
+    ("internet", "user", 8888, "TCP", False),
+    ("proxy", "hub", 8081, "TCP", True),
+    ("proxy", "user", 8888, "TCP", True),
+    ("hub", "proxy", 8001, "TCP", True),
+    ("hub", "user", 8888, "TCP", True),
+    ("hub", "api-server", 6443, "TCP", True),
+    ("hub", "api-server", 443, "TCP", True),
+    ("user", "hub", 8081, "TCP", True),
+    ("user", "proxy", 8001, "TCP", False),
+    ("user", "other-user", 8888, "TCP", False),
+    ("user", "metadata", 80, "TCP", False),
+    ("user", "api-server", 6443, "TCP", False),
+    ("user", "campus-database", 5432, "TCP", False),
+    ("user", "internet", 443, "TCP", True),
+    ("user", "other-hub", 8081, "TCP", False),
+    ("proxy", "metadata", 80, "TCP", False),
+    ("hub", "metadata", 80, "TCP", False),
+    ("hub", "dns", 53, "UDP", True),
+    ("proxy", "dns", 53, "UDP", True),
+    ("user", "dns", 53, "UDP", True),
+    ("user", "dns", 53, "TCP", True),
+]
+
+
+@pytest.mark.parametrize(("source", "destination", "port", "protocol", "expected"), FLOWS,
+                         ids=[f"{s}->{d}:{p}/{pr}" for s, d, p, pr, _ in FLOWS])
+def test_network_policies_allow_exactly_the_needed_flows(objects, source, destination, port, protocol, expected):
+    endpoints = {**_pods(objects), "internet": INTERNET, "api-server": API_SERVER, "metadata": METADATA,
+                 "campus-database": CAMPUS_DATABASE}
+    policies = [o for o in objects if o["kind"] == "NetworkPolicy"]
+    assert allowed(policies, endpoints[source], endpoints[destination], port, protocol) is expected
+
+
+def test_the_evaluator_allows_everything_without_policies(objects):
+    pods = _pods(objects)
+    assert allowed([], pods["user"], METADATA, 80)
+    assert allowed([], pods["user"], pods["other-user"], 8888)

@@ -1,0 +1,249 @@
+"""Cross-object checks of a rendered plan: what the API server cannot see but a working hub needs.
+
+Each check returns a list of problems (empty when the wiring holds), so tests can also prove that each
+check fails when the wiring is broken.
+"""
+
+import json
+import shlex
+from typing import Any
+from urllib.parse import urlsplit
+
+from .netpol import selector_matches
+
+Objects = list[dict[str, Any]]
+
+
+def _ns(obj: dict[str, Any]) -> str | None:
+    return obj["metadata"].get("namespace")
+
+
+def _named(objects: Objects, kind: str, namespace: str | None) -> dict[str, dict[str, Any]]:
+    return {o["metadata"]["name"]: o for o in objects if o["kind"] == kind and _ns(o) == namespace}
+
+
+def workloads(objects: Objects) -> list[dict[str, Any]]:
+    """Deployments, StatefulSets and DaemonSets."""
+    return [o for o in objects if o["kind"] in ("Deployment", "StatefulSet", "DaemonSet")]
+
+
+def container_ports(workload: dict[str, Any]) -> dict[str, int]:
+    """Named container ports of a workload's pod template."""
+    return {
+        port["name"]: port["containerPort"]
+        for container in workload["spec"]["template"]["spec"]["containers"]
+        for port in container.get("ports", [])
+        if "name" in port
+    }
+
+
+def check_service_selectors(objects: Objects) -> list[str]:
+    """Every Service selects the pods of exactly one workload, and its target ports exist there."""
+    problems = []
+    for service in (o for o in objects if o["kind"] == "Service"):
+        selector = service["spec"].get("selector")
+        name = f"Service {_ns(service)}/{service['metadata']['name']}"
+        if not selector:
+            problems.append(f"{name} has no selector")
+            continue
+        selected = [
+            w for w in workloads(objects)
+            if _ns(w) == _ns(service) and selector_matches({"matchLabels": selector},
+                                                           w["spec"]["template"]["metadata"]["labels"])
+        ]
+        if len(selected) != 1:
+            problems.append(f"{name} selects {len(selected)} workloads, expected exactly one")
+            continue
+        ports = container_ports(selected[0])
+        for port in service["spec"]["ports"]:
+            target = port.get("targetPort", port["port"])
+            if isinstance(target, str) and target not in ports:
+                problems.append(f"{name} targets port {target!r}, which its pods do not name")
+            if isinstance(target, int) and target not in ports.values():
+                problems.append(f"{name} targets port {target}, which its pods do not expose")
+    for workload in workloads(objects):
+        if not selector_matches(workload["spec"]["selector"], workload["spec"]["template"]["metadata"]["labels"]):
+            problems.append(f"{workload['kind']} {workload['metadata']['name']}: selector does not match its pods")
+    return problems
+
+
+def check_references(objects: Objects) -> list[str]:
+    """Every Secret, ConfigMap, PVC, ServiceAccount, Role and PriorityClass a pod or binding names exists."""
+    problems = []
+    for workload in workloads(objects):
+        namespace = _ns(workload)
+        where = f"{workload['kind']} {namespace}/{workload['metadata']['name']}"
+        pod = workload["spec"]["template"]["spec"]
+        secrets, config_maps = _named(objects, "Secret", namespace), _named(objects, "ConfigMap", namespace)
+        claims, accounts = _named(objects, "PersistentVolumeClaim", namespace), _named(objects, "ServiceAccount", namespace)
+        if pod.get("serviceAccountName", "default") != "default" and pod["serviceAccountName"] not in accounts:
+            problems.append(f"{where}: ServiceAccount {pod['serviceAccountName']} does not exist")
+        if "priorityClassName" in pod and pod["priorityClassName"] not in _named(objects, "PriorityClass", None):
+            problems.append(f"{where}: PriorityClass {pod['priorityClassName']} does not exist")
+        volume_names = set()
+        for volume in pod.get("volumes", []):
+            volume_names.add(volume["name"])
+            if "secret" in volume and volume["secret"]["secretName"] not in secrets:
+                problems.append(f"{where}: Secret {volume['secret']['secretName']} does not exist")
+            if "configMap" in volume and volume["configMap"]["name"] not in config_maps:
+                problems.append(f"{where}: ConfigMap {volume['configMap']['name']} does not exist")
+            if "persistentVolumeClaim" in volume and volume["persistentVolumeClaim"]["claimName"] not in claims:
+                problems.append(f"{where}: PVC {volume['persistentVolumeClaim']['claimName']} does not exist")
+        for container in pod["containers"]:
+            for mount in container.get("volumeMounts", []):
+                if mount["name"] not in volume_names:
+                    problems.append(f"{where}: mount of undeclared volume {mount['name']}")
+            for env in container.get("env", []):
+                ref = env.get("valueFrom", {}).get("secretKeyRef")
+                if ref is None:
+                    continue
+                secret = secrets.get(ref["name"])
+                if secret is None:
+                    problems.append(f"{where}: env {env['name']} reads missing Secret {ref['name']}")
+                elif ref["key"] not in {**secret.get("stringData", {}), **secret.get("data", {})}:
+                    problems.append(f"{where}: env {env['name']} reads missing key {ref['key']} of {ref['name']}")
+    for binding in (o for o in objects if o["kind"] == "RoleBinding"):
+        namespace = _ns(binding)
+        if binding["roleRef"]["name"] not in _named(objects, binding["roleRef"]["kind"], namespace):
+            problems.append(f"RoleBinding {binding['metadata']['name']}: role {binding['roleRef']['name']} missing")
+        for subject in binding["subjects"]:
+            if subject["name"] not in _named(objects, "ServiceAccount", subject.get("namespace", namespace)):
+                problems.append(f"RoleBinding {binding['metadata']['name']}: ServiceAccount {subject['name']} missing")
+    return problems
+
+
+def _container(objects: Objects, namespace: str, deployment: str) -> dict[str, Any]:
+    return _named(objects, "Deployment", namespace)[deployment]["spec"]["template"]["spec"]["containers"][0]
+
+
+def _flags(command: list[str]) -> dict[str, str]:
+    return dict(arg[2:].split("=", 1) for arg in command if arg.startswith("--") and "=" in arg)
+
+
+def _service_reaches(objects: Objects, namespace: str, url: str, deployment: str) -> str | None:
+    """Why `url` (http://service:port) does not reach `deployment`'s pods, or None when it does."""
+    parts = urlsplit(url)
+    service = _named(objects, "Service", namespace).get(parts.hostname or "")
+    if service is None:
+        return f"{url}: no Service {parts.hostname} in {namespace}"
+    port = next((p for p in service["spec"]["ports"] if p["port"] == parts.port), None)
+    if port is None:
+        return f"{url}: Service {parts.hostname} has no port {parts.port}"
+    target = _named(objects, "Deployment", namespace).get(deployment)
+    if target is None or not selector_matches({"matchLabels": service["spec"]["selector"]},
+                                              target["spec"]["template"]["metadata"]["labels"]):
+        return f"{url}: Service {parts.hostname} does not select the {deployment} pods"
+    return None
+
+
+def check_hub_proxy_wiring(objects: Objects) -> list[str]:
+    """The hub's proxy API URL and connect URL, the proxy's default target and the shared token agree
+    with the Services and with each other, in every hub namespace."""
+    problems = []
+    for config_map in (o for o in objects if o["kind"] == "ConfigMap" and o["metadata"]["name"] == "hub"):
+        namespace = _ns(config_map)
+        settings = json.loads(config_map["data"]["settings.json"])
+        hub, proxy = _container(objects, namespace, "hub"), _container(objects, namespace, "proxy")
+        flags = _flags(proxy["command"])
+        hub_ports = {p["name"]: p["containerPort"] for p in hub["ports"]}
+        proxy_ports = {p["name"]: p["containerPort"] for p in proxy["ports"]}
+        for url, deployment in ((settings["proxy"]["apiUrl"], "proxy"), (settings["hub"]["connectUrl"], "hub"),
+                                (flags.get("default-target", ""), "hub")):
+            reason = _service_reaches(objects, namespace, url, deployment)
+            if reason:
+                problems.append(reason)
+        if settings["proxy"]["apiUrl"] and urlsplit(settings["proxy"]["apiUrl"]).port is not None:
+            api_service = _named(objects, "Service", namespace).get(urlsplit(settings["proxy"]["apiUrl"]).hostname)
+            if api_service:
+                target = api_service["spec"]["ports"][0]["targetPort"]
+                if proxy_ports.get(target) != int(flags.get("api-port", "-1")):
+                    problems.append("proxy-api Service does not reach the port configurable-http-proxy's API listens on")
+        if int(urlsplit("http://x" + settings["hub"]["bindUrl"].removeprefix("http://")).port or 0) != hub_ports["http"]:
+            problems.append("the hub binds to a port other than its container's http port")
+        if int(flags.get("port", "-1")) != proxy_ports.get("http"):
+            problems.append("configurable-http-proxy listens on a port other than its container's http port")
+        public = _named(objects, "Service", namespace).get("proxy-public")
+        if public is None or public["spec"]["ports"][0]["targetPort"] != "http":
+            problems.append("proxy-public does not target the proxy's http port")
+        token = next((e for e in proxy.get("env", []) if e["name"] == "CONFIGPROXY_AUTH_TOKEN"), None)
+        hub_secret = next(
+            (v["secret"]["secretName"] for v in _named(objects, "Deployment", namespace)["hub"]["spec"]["template"]
+             ["spec"]["volumes"] if "secret" in v), None)
+        if token is None:
+            problems.append("the proxy gets no CONFIGPROXY_AUTH_TOKEN")
+        else:
+            ref = token["valueFrom"]["secretKeyRef"]
+            # jupyterhub_config.py reads the token from the mounted hub Secret's key "proxy-token".
+            if (ref["name"], ref["key"]) != (hub_secret, "proxy-token"):
+                problems.append(f"the proxy's token comes from {ref['name']}/{ref['key']}, not the hub's proxy-token")
+        if shlex.join(hub["args"]).find("jupyterhub_config.py") < 0:
+            problems.append("the hub does not load jupyterhub_config.py")
+    return problems
+
+
+def tolerates(tolerations: list[dict[str, Any]], taint: dict[str, str]) -> bool:
+    """Whether a pod's tolerations tolerate a node taint (the scheduler's rule)."""
+    for toleration in tolerations:
+        key_ok = toleration.get("key") in (None, taint["key"]) if toleration.get("operator") == "Exists" \
+            else toleration.get("key") == taint["key"]
+        value_ok = toleration.get("operator") == "Exists" or toleration.get("value") == taint.get("value")
+        effect_ok = toleration.get("effect") in (None, taint["effect"])
+        if key_ok and value_ok and effect_ok:
+            return True
+    return False
+
+
+def schedulable(pod: dict[str, Any], node: dict[str, Any]) -> bool:
+    """Whether a pod (affinity, nodeSelector, tolerations) may be placed on a node (labels, taints)."""
+    for taint in node.get("taints", []):
+        if taint["effect"] in ("NoSchedule", "NoExecute") and not tolerates(pod.get("tolerations", []), taint):
+            return False
+    if any(node["labels"].get(k) != v for k, v in pod.get("nodeSelector", {}).items()):
+        return False
+    required = (pod.get("affinity", {}).get("nodeAffinity", {})
+                .get("requiredDuringSchedulingIgnoredDuringExecution", {}).get("nodeSelectorTerms"))
+    return not required or any(selector_matches(term, node["labels"]) for term in required)
+
+
+def user_pod_specs(settings: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The placement part of the user pods KubeSpawner builds from the hub settings, per profile."""
+    spawner = settings["spawner"]
+    base = {
+        "tolerations": spawner["tolerations"],
+        "affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
+            "nodeSelectorTerms": spawner["node_affinity_required"]}}} if spawner["node_affinity_required"] else {},
+    }
+    specs = {"(default)": base}
+    for profile in spawner["profiles"]:
+        override = profile["kubespawner_override"]
+        specs[profile["slug"]] = {
+            **base,
+            "tolerations": override.get("tolerations", base["tolerations"]),
+            "nodeSelector": override.get("node_selector", {}),
+        }
+    return specs
+
+
+def check_placement(objects: Objects, nodes: list[dict[str, Any]], user_purpose: str = "user",
+                    core_purpose: str = "core", purpose_label: str = "hub.jupyter.org/node-purpose") -> list[str]:
+    """Hub and proxy run on core nodes only; user servers (every profile without its own node selector)
+    run on user nodes, tolerating their taint."""
+    problems = []
+    for workload in workloads(objects):
+        pod = workload["spec"]["template"]["spec"]
+        fits = [node for node in nodes if schedulable(pod, node)]
+        name = f"{workload['kind']} {workload['metadata']['name']}"
+        if not fits:
+            problems.append(f"{name} fits no node")
+        elif any(node["labels"].get(purpose_label) != core_purpose for node in fits):
+            problems.append(f"{name} may run on non-core nodes")
+    for config_map in (o for o in objects if o["kind"] == "ConfigMap" and o["metadata"]["name"] == "hub"):
+        settings = json.loads(config_map["data"]["settings.json"])
+        for slug, pod in user_pod_specs(settings).items():
+            if pod.get("nodeSelector"):
+                continue  # targets its own pool (e.g. GPUs), which a test cluster may not have
+            fits = [node for node in nodes if schedulable(pod, node)]
+            user_nodes = [node for node in nodes if node["labels"].get(purpose_label) == user_purpose]
+            if not any(node in fits for node in user_nodes):
+                problems.append(f"user servers ({slug}) of {_ns(config_map)} cannot run on user nodes")
+    return problems
