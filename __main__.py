@@ -16,7 +16,10 @@ hubs = {
 }
 
 pulumi.export("namespaces", {name: hub.namespace.ref for name, hub in hubs.items()})
-pulumi.export("proxyPublicServices", {
-    name: pulumi.Output.concat(hub.namespace.ref, "/", hub.proxy.public_service.metadata.name)
-    for name, hub in hubs.items()
-})
+pulumi.export(
+    "proxyPublicServices",
+    {
+        name: pulumi.Output.concat(hub.namespace.ref, "/", hub.proxy.public_service.metadata.name)
+        for name, hub in hubs.items()
+    },
+)

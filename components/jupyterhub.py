@@ -17,16 +17,43 @@ from .singleuser.network_policy import singleuser_network_policy_spec
 class JupyterHub(pulumi.ComponentResource):
     """Namespace, Hub, Proxy and the user servers' NetworkPolicy of one hub."""
 
-    def __init__(self, hub_name: str, namespace: str, config: JupyterHubConfig, cluster: ClusterFacts,
-                 protect_data: bool, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("jupyterhub:index:JupyterHub", hub_name, None,
-                         pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(providers=[cluster.provider])))
+    def __init__(
+        self,
+        hub_name: str,
+        namespace: str,
+        config: JupyterHubConfig,
+        cluster: ClusterFacts,
+        protect_data: bool,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(
+            "jupyterhub:index:JupyterHub",
+            hub_name,
+            None,
+            pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(providers=[cluster.provider])),
+        )
         child = pulumi.ResourceOptions(parent=self)
         self.namespace = declare_namespace(hub_name, namespace, protect_data, child)
-        self.hub = Hub(hub_name, self.namespace, config, ENDPOINTS, cluster.node_purpose, cluster.storage_class,
-                       protect_data, opts=child)
-        self.proxy = Proxy(hub_name, self.namespace, config, ENDPOINTS, cluster.node_purpose,
-                           token_secret=self.hub.secret.metadata.name, token_key=PROXY_TOKEN_KEY, opts=child)
+        self.hub = Hub(
+            hub_name,
+            self.namespace,
+            config,
+            ENDPOINTS,
+            cluster.node_purpose,
+            cluster.storage_class,
+            protect_data,
+            opts=child,
+        )
+        self.proxy = Proxy(
+            hub_name,
+            self.namespace,
+            config,
+            ENDPOINTS,
+            cluster.node_purpose,
+            token_secret=self.hub.secret.metadata.name,
+            token_key=PROXY_TOKEN_KEY,
+            opts=child,
+        )
         self.singleuser_network_policy = k8s.networking.v1.NetworkPolicy(
             f"{hub_name}-singleuser",
             metadata={"name": "singleuser", "namespace": self.namespace.ref, "labels": labels(hub_name, SINGLEUSER)},

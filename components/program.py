@@ -24,7 +24,10 @@ def stack_config() -> StackConfig:
     explicit = os.environ.get(STACK_CONFIG_ENV)
     path = Path(explicit) if explicit else find_stack_file(stack, PROJECT_ROOT)
     try:
-        stack_file = read_stack_file(path) if path is not None else None
+        shown = (
+            path.resolve().relative_to(PROJECT_ROOT) if path and path.resolve().is_relative_to(PROJECT_ROOT) else path
+        )
+        stack_file = read_stack_file(path, shown_as=shown) if path is not None else None
         return load_stack_config(project, values, secret_keys, stack_file)
     except (ConfigError, StackFileError) as error:
         raise pulumi.RunError(str(error)) from None

@@ -27,7 +27,9 @@ def node_affinity(purpose: str, strictness: Strictness) -> dict[str, Any] | None
     if strictness == "require":
         rule = {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [_purpose_term(purpose)]}}
     else:
-        rule = {"preferredDuringSchedulingIgnoredDuringExecution": [{"weight": 100, "preference": _purpose_term(purpose)}]}
+        rule = {
+            "preferredDuringSchedulingIgnoredDuringExecution": [{"weight": 100, "preference": _purpose_term(purpose)}]
+        }
     return {"nodeAffinity": rule}
 
 

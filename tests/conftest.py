@@ -22,8 +22,11 @@ def kind_nodes() -> list[dict]:
     config = YAML(typ="safe").load((ROOT / "kind" / "cluster.yaml").read_text())
     nodes = []
     for node in config["nodes"]:
-        taints = [{"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}] \
-            if node["role"] == "control-plane" else []
+        taints = (
+            [{"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}]
+            if node["role"] == "control-plane"
+            else []
+        )
         for patch in node.get("kubeadmConfigPatches", []):
             taints += YAML(typ="safe").load(patch).get("nodeRegistration", {}).get("taints", [])
         nodes.append({"role": node["role"], "labels": dict(node.get("labels", {})), "taints": taints})

@@ -24,8 +24,12 @@ def dev_hub(**overrides: Any) -> dict[str, Any]:
     return hub
 
 
-def stack_config(hubs: dict[str, Any] | None = None, environment: str = "development",
-                 cluster: dict[str, Any] | None = None, **top: Any) -> dict[str, Any]:
+def stack_config(
+    hubs: dict[str, Any] | None = None,
+    environment: str = "development",
+    cluster: dict[str, Any] | None = None,
+    **top: Any,
+) -> dict[str, Any]:
     """A stack file's content (the `config:` mapping with project-prefixed keys)."""
     config: dict[str, Any] = {
         f"{PROJECT}:environment": environment,
@@ -54,8 +58,10 @@ def plan_config(tmp_path: Path, content: dict[str, Any] | str, stack: str = "tes
 def find(objects: list[dict[str, Any]], kind: str, name: str, namespace: str | None = None) -> dict[str, Any]:
     """The one object of this kind and name (and namespace)."""
     matches = [
-        obj for obj in objects
-        if obj["kind"] == kind and obj["metadata"]["name"] == name
+        obj
+        for obj in objects
+        if obj["kind"] == kind
+        and obj["metadata"]["name"] == name
         and (namespace is None or obj["metadata"].get("namespace") == namespace)
     ]
     assert len(matches) == 1, f"expected one {kind} {name}, found {len(matches)}"

@@ -54,8 +54,9 @@ def _namespace_labels(namespace: str, namespaces: dict[str, dict[str, str]]) -> 
     return {"kubernetes.io/metadata.name": namespace, **namespaces.get(namespace, {})}
 
 
-def _peer_matches(peer: dict[str, Any], policy_namespace: str, other: Endpoint,
-                  namespaces: dict[str, dict[str, str]]) -> bool:
+def _peer_matches(
+    peer: dict[str, Any], policy_namespace: str, other: Endpoint, namespaces: dict[str, dict[str, str]]
+) -> bool:
     if "ipBlock" in peer:
         block = peer["ipBlock"]
         address = ipaddress.ip_address(other.ip)
@@ -91,14 +92,22 @@ def _port_matches(ports: list[dict[str, Any]] | None, destination: Endpoint, por
     return False
 
 
-def _direction_allows(policies: list[dict[str, Any]], pod: Pod, direction: str, other: Endpoint,
-                      destination: Endpoint, port: int, protocol: str,
-                      namespaces: dict[str, dict[str, str]]) -> bool:
+def _direction_allows(
+    policies: list[dict[str, Any]],
+    pod: Pod,
+    direction: str,
+    other: Endpoint,
+    destination: Endpoint,
+    port: int,
+    protocol: str,
+    namespaces: dict[str, dict[str, str]],
+) -> bool:
     policy_type, rules_key, peers_key = (
         ("Egress", "egress", "to") if direction == "egress" else ("Ingress", "ingress", "from")
     )
     selecting = [
-        policy for policy in policies
+        policy
+        for policy in policies
         if policy["metadata"].get("namespace") == pod.namespace
         and policy_type in policy["spec"].get("policyTypes", ["Ingress"])
         and selector_matches(policy["spec"].get("podSelector", {}), pod.labels)
@@ -108,22 +117,27 @@ def _direction_allows(policies: list[dict[str, Any]], pod: Pod, direction: str, 
     for policy in selecting:
         for rule in policy["spec"].get(rules_key, []):
             peers = rule.get(peers_key)
-            peer_ok = not peers or any(
-                _peer_matches(peer, pod.namespace, other, namespaces) for peer in peers
-            )
+            peer_ok = not peers or any(_peer_matches(peer, pod.namespace, other, namespaces) for peer in peers)
             if peer_ok and _port_matches(rule.get("ports"), destination, port, protocol):
                 return True
     return False
 
 
-def allowed(policies: list[dict[str, Any]], source: Endpoint, destination: Endpoint, port: int,
-            protocol: str = "TCP", namespaces: dict[str, dict[str, str]] | None = None) -> bool:
+def allowed(
+    policies: list[dict[str, Any]],
+    source: Endpoint,
+    destination: Endpoint,
+    port: int,
+    protocol: str = "TCP",
+    namespaces: dict[str, dict[str, str]] | None = None,
+) -> bool:
     """Whether the NetworkPolicies let `source` open a connection to `destination:port`."""
     namespaces = namespaces or {}
     if isinstance(source, Pod) and not _direction_allows(
         policies, source, "egress", destination, destination, port, protocol, namespaces
     ):
         return False
-    return not (isinstance(destination, Pod) and not _direction_allows(
-        policies, destination, "ingress", source, destination, port, protocol, namespaces
-    ))
+    return not (
+        isinstance(destination, Pod)
+        and not _direction_allows(policies, destination, "ingress", source, destination, port, protocol, namespaces)
+    )

@@ -47,8 +47,12 @@ def test_every_dev_object_is_strictly_valid(dev_plan, version):
 
 
 def test_strict_validation_refuses_a_misspelt_field():
-    service = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "x"},
-               "spec": {"selectr": {"a": "b"}, "ports": [{"port": 80}]}}
+    service = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "x"},
+        "spec": {"selectr": {"a": "b"}, "ports": [{"port": 80}]},
+    }
     assert schema_problems(service, "1.35")
 
 
@@ -130,8 +134,9 @@ def test_make_plan_writes_plan_json_manifests_and_a_tree(tmp_path, capsys):
     assert plan["stack"] == "dev"
     for resource in plan["resources"]:
         assert {"urn", "type", "name", "parent", "dependencies", "options", "inputs"} <= resource.keys()
-        assert {"protect", "retainOnDelete", "ignoreChanges", "deleteBeforeReplace", "provider"} <= \
-            resource["options"].keys()
+        assert {"protect", "retainOnDelete", "ignoreChanges", "deleteBeforeReplace", "provider"} <= resource[
+            "options"
+        ].keys()
     manifests = sorted((tmp_path / "dev" / "manifests").iterdir())
     assert len(manifests) == len(EXPECTED_OBJECTS)
     loaded = {_identity(YAML(typ="safe").load(path.read_text())) for path in manifests}

@@ -51,8 +51,9 @@ def test_a_proxy_token_from_elsewhere_is_caught(objects):
 
 def test_a_wrong_default_target_is_caught(objects):
     proxy = find(objects, "Deployment", "proxy")["spec"]["template"]["spec"]["containers"][0]
-    proxy["command"] = [a.replace("http://hub:8081", "http://hub:8080") if a.startswith("--default") else a
-                        for a in proxy["command"]]
+    proxy["command"] = [
+        a.replace("http://hub:8081", "http://hub:8080") if a.startswith("--default") else a for a in proxy["command"]
+    ]
     assert check_hub_proxy_wiring(objects)
 
 
@@ -67,17 +68,21 @@ def test_user_pods_without_the_toleration_are_caught(objects, kind_nodes):
 def test_hub_without_core_affinity_is_caught(objects, kind_nodes):
     find(objects, "Deployment", "hub")["spec"]["template"]["spec"].pop("affinity")
     find(objects, "Deployment", "hub")["spec"]["template"]["spec"]["tolerations"] = [
-        {"key": "hub.jupyter.org_dedicated", "operator": "Exists"}]
+        {"key": "hub.jupyter.org_dedicated", "operator": "Exists"}
+    ]
     assert check_placement(objects, kind_nodes)
 
 
 # --- Network flows ---------------------------------------------------------------------------------
 
+
 def _pods(objects):
     namespace = "jupyterhub"
     settings = hub_settings(objects, namespace)
-    user_labels = {**settings["spawner"]["common_labels"],
-                   "app.kubernetes.io/component": settings["spawner"]["component_label"]}
+    user_labels = {
+        **settings["spawner"]["common_labels"],
+        "app.kubernetes.io/component": settings["spawner"]["component_label"],
+    }
 
     def template_labels(name):
         return find(objects, "Deployment", name, namespace)["spec"]["template"]["metadata"]["labels"]
@@ -126,11 +131,19 @@ FLOWS = [
 ]
 
 
-@pytest.mark.parametrize(("source", "destination", "port", "protocol", "expected"), FLOWS,
-                         ids=[f"{s}->{d}:{p}/{pr}" for s, d, p, pr, _ in FLOWS])
+@pytest.mark.parametrize(
+    ("source", "destination", "port", "protocol", "expected"),
+    FLOWS,
+    ids=[f"{s}->{d}:{p}/{pr}" for s, d, p, pr, _ in FLOWS],
+)
 def test_network_policies_allow_exactly_the_needed_flows(objects, source, destination, port, protocol, expected):
-    endpoints = {**_pods(objects), "internet": INTERNET, "api-server": API_SERVER, "metadata": METADATA,
-                 "campus-database": CAMPUS_DATABASE}
+    endpoints = {
+        **_pods(objects),
+        "internet": INTERNET,
+        "api-server": API_SERVER,
+        "metadata": METADATA,
+        "campus-database": CAMPUS_DATABASE,
+    }
     policies = [o for o in objects if o["kind"] == "NetworkPolicy"]
     assert allowed(policies, endpoints[source], endpoints[destination], port, protocol) is expected
 

@@ -47,9 +47,10 @@ def check_service_selectors(objects: Objects) -> list[str]:
             problems.append(f"{name} has no selector")
             continue
         selected = [
-            w for w in workloads(objects)
-            if _ns(w) == _ns(service) and selector_matches({"matchLabels": selector},
-                                                           w["spec"]["template"]["metadata"]["labels"])
+            w
+            for w in workloads(objects)
+            if _ns(w) == _ns(service)
+            and selector_matches({"matchLabels": selector}, w["spec"]["template"]["metadata"]["labels"])
         ]
         if len(selected) != 1:
             problems.append(f"{name} selects {len(selected)} workloads, expected exactly one")
@@ -75,7 +76,10 @@ def check_references(objects: Objects) -> list[str]:
         where = f"{workload['kind']} {namespace}/{workload['metadata']['name']}"
         pod = workload["spec"]["template"]["spec"]
         secrets, config_maps = _named(objects, "Secret", namespace), _named(objects, "ConfigMap", namespace)
-        claims, accounts = _named(objects, "PersistentVolumeClaim", namespace), _named(objects, "ServiceAccount", namespace)
+        claims, accounts = (
+            _named(objects, "PersistentVolumeClaim", namespace),
+            _named(objects, "ServiceAccount", namespace),
+        )
         if pod.get("serviceAccountName", "default") != "default" and pod["serviceAccountName"] not in accounts:
             problems.append(f"{where}: ServiceAccount {pod['serviceAccountName']} does not exist")
         if "priorityClassName" in pod and pod["priorityClassName"] not in _named(objects, "PriorityClass", None):
@@ -130,8 +134,9 @@ def _service_reaches(objects: Objects, namespace: str, url: str, deployment: str
     if port is None:
         return f"{url}: Service {parts.hostname} has no port {parts.port}"
     target = _named(objects, "Deployment", namespace).get(deployment)
-    if target is None or not selector_matches({"matchLabels": service["spec"]["selector"]},
-                                              target["spec"]["template"]["metadata"]["labels"]):
+    if target is None or not selector_matches(
+        {"matchLabels": service["spec"]["selector"]}, target["spec"]["template"]["metadata"]["labels"]
+    ):
         return f"{url}: Service {parts.hostname} does not select the {deployment} pods"
     return None
 
@@ -147,8 +152,11 @@ def check_hub_proxy_wiring(objects: Objects) -> list[str]:
         flags = _flags(proxy["command"])
         hub_ports = {p["name"]: p["containerPort"] for p in hub["ports"]}
         proxy_ports = {p["name"]: p["containerPort"] for p in proxy["ports"]}
-        for url, deployment in ((settings["proxy"]["apiUrl"], "proxy"), (settings["hub"]["connectUrl"], "hub"),
-                                (flags.get("default-target", ""), "hub")):
+        for url, deployment in (
+            (settings["proxy"]["apiUrl"], "proxy"),
+            (settings["hub"]["connectUrl"], "hub"),
+            (flags.get("default-target", ""), "hub"),
+        ):
             reason = _service_reaches(objects, namespace, url, deployment)
             if reason:
                 problems.append(reason)
@@ -157,8 +165,13 @@ def check_hub_proxy_wiring(objects: Objects) -> list[str]:
             if api_service:
                 target = api_service["spec"]["ports"][0]["targetPort"]
                 if proxy_ports.get(target) != int(flags.get("api-port", "-1")):
-                    problems.append("proxy-api Service does not reach the port configurable-http-proxy's API listens on")
-        if int(urlsplit("http://x" + settings["hub"]["bindUrl"].removeprefix("http://")).port or 0) != hub_ports["http"]:
+                    problems.append(
+                        "proxy-api Service does not reach the port configurable-http-proxy's API listens on"
+                    )
+        if (
+            int(urlsplit("http://x" + settings["hub"]["bindUrl"].removeprefix("http://")).port or 0)
+            != hub_ports["http"]
+        ):
             problems.append("the hub binds to a port other than its container's http port")
         if int(flags.get("port", "-1")) != proxy_ports.get("http"):
             problems.append("configurable-http-proxy listens on a port other than its container's http port")
@@ -167,8 +180,13 @@ def check_hub_proxy_wiring(objects: Objects) -> list[str]:
             problems.append("proxy-public does not target the proxy's http port")
         token = next((e for e in proxy.get("env", []) if e["name"] == "CONFIGPROXY_AUTH_TOKEN"), None)
         hub_secret = next(
-            (v["secret"]["secretName"] for v in _named(objects, "Deployment", namespace)["hub"]["spec"]["template"]
-             ["spec"]["volumes"] if "secret" in v), None)
+            (
+                v["secret"]["secretName"]
+                for v in _named(objects, "Deployment", namespace)["hub"]["spec"]["template"]["spec"]["volumes"]
+                if "secret" in v
+            ),
+            None,
+        )
         if token is None:
             problems.append("the proxy gets no CONFIGPROXY_AUTH_TOKEN")
         else:
@@ -184,8 +202,11 @@ def check_hub_proxy_wiring(objects: Objects) -> list[str]:
 def tolerates(tolerations: list[dict[str, Any]], taint: dict[str, str]) -> bool:
     """Whether a pod's tolerations tolerate a node taint (the scheduler's rule)."""
     for toleration in tolerations:
-        key_ok = toleration.get("key") in (None, taint["key"]) if toleration.get("operator") == "Exists" \
+        key_ok = (
+            toleration.get("key") in (None, taint["key"])
+            if toleration.get("operator") == "Exists"
             else toleration.get("key") == taint["key"]
+        )
         value_ok = toleration.get("operator") == "Exists" or toleration.get("value") == taint.get("value")
         effect_ok = toleration.get("effect") in (None, taint["effect"])
         if key_ok and value_ok and effect_ok:
@@ -200,8 +221,12 @@ def schedulable(pod: dict[str, Any], node: dict[str, Any]) -> bool:
             return False
     if any(node["labels"].get(k) != v for k, v in pod.get("nodeSelector", {}).items()):
         return False
-    required = (pod.get("affinity", {}).get("nodeAffinity", {})
-                .get("requiredDuringSchedulingIgnoredDuringExecution", {}).get("nodeSelectorTerms"))
+    required = (
+        pod.get("affinity", {})
+        .get("nodeAffinity", {})
+        .get("requiredDuringSchedulingIgnoredDuringExecution", {})
+        .get("nodeSelectorTerms")
+    )
     return not required or any(selector_matches(term, node["labels"]) for term in required)
 
 
@@ -210,8 +235,15 @@ def user_pod_specs(settings: dict[str, Any]) -> dict[str, dict[str, Any]]:
     spawner = settings["spawner"]
     base = {
         "tolerations": spawner["tolerations"],
-        "affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
-            "nodeSelectorTerms": spawner["node_affinity_required"]}}} if spawner["node_affinity_required"] else {},
+        "affinity": {
+            "nodeAffinity": {
+                "requiredDuringSchedulingIgnoredDuringExecution": {
+                    "nodeSelectorTerms": spawner["node_affinity_required"]
+                }
+            }
+        }
+        if spawner["node_affinity_required"]
+        else {},
     }
     specs = {"(default)": base}
     for profile in spawner["profiles"]:
@@ -224,8 +256,13 @@ def user_pod_specs(settings: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return specs
 
 
-def check_placement(objects: Objects, nodes: list[dict[str, Any]], user_purpose: str = "user",
-                    core_purpose: str = "core", purpose_label: str = "hub.jupyter.org/node-purpose") -> list[str]:
+def check_placement(
+    objects: Objects,
+    nodes: list[dict[str, Any]],
+    user_purpose: str = "user",
+    core_purpose: str = "core",
+    purpose_label: str = "hub.jupyter.org/node-purpose",
+) -> list[str]:
     """Hub and proxy run on core nodes only; user servers (every profile without its own node selector)
     run on user nodes, tolerating their taint."""
     problems = []

@@ -117,23 +117,25 @@ class RecordingMonitor(mocks.MockMonitor):
         if request.type == "pulumi:pulumi:Stack":
             self.stack_urn = urn
         inputs = redact(json_format.MessageToDict(request.object, preserving_proto_field_name=True))
-        self.recorded.append(RecordedResource(
-            urn=urn,
-            type=request.type,
-            name=request.name,
-            parent=request.parent or None,
-            custom=bool(request.custom),
-            dependencies=sorted(set(request.dependencies)),
-            options={
-                "protect": bool(request.protect),
-                "retainOnDelete": bool(request.retainOnDelete),
-                "ignoreChanges": list(request.ignoreChanges),
-                "deleteBeforeReplace": bool(request.deleteBeforeReplace),
-                "provider": request.provider or None,
-                "additionalSecretOutputs": list(request.additionalSecretOutputs),
-            },
-            inputs=inputs,
-        ))
+        self.recorded.append(
+            RecordedResource(
+                urn=urn,
+                type=request.type,
+                name=request.name,
+                parent=request.parent or None,
+                custom=bool(request.custom),
+                dependencies=sorted(set(request.dependencies)),
+                options={
+                    "protect": bool(request.protect),
+                    "retainOnDelete": bool(request.retainOnDelete),
+                    "ignoreChanges": list(request.ignoreChanges),
+                    "deleteBeforeReplace": bool(request.deleteBeforeReplace),
+                    "provider": request.provider or None,
+                    "additionalSecretOutputs": list(request.additionalSecretOutputs),
+                },
+                inputs=inputs,
+            )
+        )
         return super().RegisterResource(request)
 
     def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
@@ -170,8 +172,14 @@ class ProgramRun:
         return [resource for resource in self.resources if resource.type != "pulumi:pulumi:Stack"]
 
 
-def run_program(root: Path, project: str, stack: str, config: dict[str, Any], secret_keys: list[str],
-                environment: dict[str, str] | None = None) -> ProgramRun:
+def run_program(
+    root: Path,
+    project: str,
+    stack: str,
+    config: dict[str, Any],
+    secret_keys: list[str],
+    environment: dict[str, str] | None = None,
+) -> ProgramRun:
     """Run `<root>/__main__.py` under mocks with the given config and environment variables; what the
     program raises is returned in `error`."""
     monitor = RecordingMonitor()

@@ -56,8 +56,11 @@ class Plan:
 
     def as_json(self) -> dict[str, Any]:
         """plan.json's content."""
-        return {"stack": self.stack, "outputs": self.run.stack_outputs,
-                "resources": [resource.as_json() for resource in self.resources]}
+        return {
+            "stack": self.stack,
+            "outputs": self.run.stack_outputs,
+            "resources": [resource.as_json() for resource in self.resources],
+        }
 
 
 def is_kubernetes_object(resource: RecordedResource) -> bool:
@@ -72,20 +75,27 @@ def manifest_of(resource: RecordedResource) -> dict[str, Any]:
     return {**head, **inputs}
 
 
-def make_plan(stack: str, config_file: Path | None = None, root: Path = ROOT) -> Plan:
+def make_plan(stack: str, config_file: Path | None = None) -> Plan:
     """Run the program for a stack under mocks, with the stack's config file (found by name unless
     given); raise PlanError on a missing file, malformed YAML or invalid config."""
+    root = ROOT
     path = config_file or find_stack_file(stack, root)
     if path is None:
         raise PlanError(f"no config for stack {stack!r}: expected Pulumi.{stack}.yaml or stacks/{stack}.yaml")
     shown = path.resolve().relative_to(root) if path.resolve().is_relative_to(root) else path
     try:
-        stack_file = read_stack_file(shown if not shown.is_absolute() else path)
+        stack_file = read_stack_file(path, shown_as=shown)
     except StackFileError as error:
         raise PlanError(str(error)) from None
     # The program finds the same file through STACK_CONFIG_ENV, as it would with `pulumi up`.
-    run = run_program(root, PROJECT, stack, stack_file.config, stack_file.secret_keys,
-                      environment={STACK_CONFIG_ENV: str(shown)})
+    run = run_program(
+        root,
+        PROJECT,
+        stack,
+        stack_file.config,
+        stack_file.secret_keys,
+        environment={STACK_CONFIG_ENV: str(path.resolve())},
+    )
     if run.error is not None:
         message = str(run.error) if isinstance(run.error, pulumi.RunError) else repr(run.error)
         raise PlanError(message, declared=len(run.declared)) from run.error
@@ -139,9 +149,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("stack", help="stack name: Pulumi.<stack>.yaml or stacks/<stack>.yaml")
     parser.add_argument("--out", type=Path, default=ROOT / "build", help="output folder (default: build/)")
+    parser.add_argument("--config-file", type=Path, help="the stack's config file, if not found by its name")
     args = parser.parse_args(argv)
     try:
-        plan = make_plan(args.stack)
+        plan = make_plan(args.stack, args.config_file)
     except PlanError as error:
         print(error, file=sys.stderr)
         return 1

@@ -21,9 +21,7 @@ class ExistingCluster(pulumi.ComponentResource):
             context=config.context,
             opts=pulumi.ResourceOptions(parent=self),
         )
-        storage_class = declare_storage_class(
-            config.storage, pulumi.ResourceOptions(parent=self, provider=provider)
-        )
+        storage_class = declare_storage_class(config.storage, pulumi.ResourceOptions(parent=self, provider=provider))
         self.facts = ClusterFacts(
             provider=provider,
             node_purpose=config.node_purpose,

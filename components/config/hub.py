@@ -48,7 +48,7 @@ class PostgresDatabase(Model):
         if parsed.scheme not in ("postgresql", "postgresql+psycopg2", "postgresql+psycopg") or not parsed.hostname:
             raise ValueError("expected a URL of the form postgresql://user:password@host:5432/database")
         try:
-            parsed.port
+            _ = parsed.port
         except ValueError:
             raise ValueError("the port in the database URL is not a number") from None
         return url
@@ -69,8 +69,11 @@ Database = Annotated[
     Annotated[SqlitePvcDatabase, Tag("sqlite-pvc")]
     | Annotated[SqliteMemoryDatabase, Tag("sqlite-memory")]
     | Annotated[PostgresDatabase, Tag("postgres")],
-    Discriminator(_database_tag, custom_error_type="database_type",
-                  custom_error_message="type must be one of sqlite-pvc, sqlite-memory, postgres"),
+    Discriminator(
+        _database_tag,
+        custom_error_type="database_type",
+        custom_error_message="type must be one of sqlite-pvc, sqlite-memory, postgres",
+    ),
 ]
 
 

@@ -93,18 +93,20 @@ def _model_at(path: Sequence[str | int]) -> type[BaseModel] | None:
 
 
 def _clean_location(loc: Sequence[str | int], data: Any) -> tuple[list[str | int], str | None]:
-    """Drop pydantic's union tags from an error location; return the key path and a bad dict key."""
+    """Drop pydantic's union tags from an error location; return the key path and, for an invalid
+    mapping key, that key (not part of the path)."""
     path: list[str | int] = []
     node = data
     bad_key = None
     for index, part in enumerate(loc):
         if part == "[key]":
-            bad_key = str(path[-1]) if path else None
+            bad_key = str(path.pop()) if path else None
             continue
-        if isinstance(node, Mapping) and part in node:
-            path.append(part)
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        if isinstance(node, Mapping) and part not in node and node.get("type") == part:
+            continue  # the tag of a discriminated union: the value of the `type` key
+        if (isinstance(node, Mapping) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        ):
             path.append(part)
             node = node[part]
         elif isinstance(node, Mapping) and index + 1 < len(loc) and loc[index + 1] in node:
@@ -113,6 +115,19 @@ def _clean_location(loc: Sequence[str | int], data: Any) -> tuple[list[str | int
             path.append(part)
             node = None
     return path, bad_key
+
+
+_TAG_ERRORS = ("union_tag_invalid", "union_tag_not_found", "database_type")
+
+
+def _value_at(data: Any, path: Sequence[str | int]) -> Any:
+    node = data
+    for part in path:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return node
 
 
 def _dotted(path: Sequence[str | int]) -> str:
@@ -137,11 +152,8 @@ def _message(error: Any, path: list[str | int], data: Any, project: str) -> str:
         return f"unknown key {key!r}{hint} (valid keys: {', '.join(valid)})"
     if kind == "plain_text_secret":
         full = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in path).replace(".[", "[")
-        return (
-            "is stored in plain text; store it encrypted with "
-            f"`pulumi config set --secret --path '{full}' <value>`"
-        )
-    if kind == "union_tag_invalid" or kind == "union_tag_not_found":
+        return f"is stored in plain text; store it encrypted with `pulumi config set --secret --path '{full}' <value>`"
+    if kind in _TAG_ERRORS and kind != "database_type":
         expected = error.get("ctx", {}).get("expected_tags", "")
         return f"type must be one of {expected}" if expected else error["msg"]
     message = str(error["msg"])
@@ -150,8 +162,9 @@ def _message(error: Any, path: list[str | int], data: Any, project: str) -> str:
     return message
 
 
-def load_stack_config(project: str, values: Mapping[str, Any], secret_keys: set[str],
-                      stack_file: StackFile | None) -> StackConfig:
+def load_stack_config(
+    project: str, values: Mapping[str, Any], secret_keys: set[str], stack_file: StackFile | None
+) -> StackConfig:
     """Validate the project's config values; raise ConfigError listing every problem."""
     prefix = f"{project}:"
     data: dict[str, Any] = {}
@@ -177,10 +190,17 @@ def load_stack_config(project: str, values: Mapping[str, Any], secret_keys: set[
             if isinstance(nested, NestedValueError):
                 loc.extend(nested.path)
             path, bad_key = _clean_location(loc, data)
+            if (
+                error["type"] in _TAG_ERRORS
+                and isinstance(_value_at(data, path), Mapping)
+                and "type" in _value_at(data, path)
+            ):
+                path.append("type")
             message = _message(error, path, data, project)
             if bad_key is not None:
-                message = f"name {bad_key!r}: {message}"
-            problems.append(_locate(project, path, stack_file) + f"{_dotted(path)}: {message}")
+                message = f"key {bad_key!r}: {message}"
+            line_path = [*path, bad_key] if bad_key is not None else path
+            problems.append(_locate(project, line_path, stack_file) + f"{_dotted(path)}: {message}")
         raise ConfigError(sorted(set(problems), key=_line_order)) from None
 
 

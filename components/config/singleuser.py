@@ -7,7 +7,18 @@ from pydantic import Field, field_validator, model_validator
 
 from .base import Model, NestedValueError
 from .resources import CpuRange, MemoryRange, check_not_above
-from .types import Cidr, DnsLabel, DnsSubdomain, Duration, EnvName, ImageRef, LabelValue, MemoryQuantity, QualifiedName, Quantity
+from .types import (
+    Cidr,
+    DnsLabel,
+    DnsSubdomain,
+    Duration,
+    EnvName,
+    ImageRef,
+    LabelValue,
+    MemoryQuantity,
+    QualifiedName,
+    Quantity,
+)
 
 SINGLEUSER_IMAGE = "quay.io/jupyterhub/k8s-singleuser-sample:4.4.0"
 """The z2jh sample user image (JupyterLab)."""
@@ -112,7 +123,9 @@ class NetworkAccess(Model):
         for cidr in cidrs:
             network = ipaddress.ip_network(cidr)
             if network.version == 4 and metadata in network:
-                raise ValueError(f"{cidr} contains the cloud metadata server 169.254.169.254, which users must not reach")
+                raise ValueError(
+                    f"{cidr} contains the cloud metadata server 169.254.169.254, which users must not reach"
+                )
         return cidrs
 
 
@@ -167,12 +180,15 @@ class SingleUserConfig(Model):
             slug = profile.effective_slug
             if slug in seen:
                 raise NestedValueError(
-                    ("profiles", index), f"slug {slug!r} is already used by profiles[{seen[slug]}]: give each a distinct slug"
+                    ("profiles", index),
+                    f"slug {slug!r} is already used by profiles[{seen[slug]}]: give each a distinct slug",
                 )
             seen[slug] = index
         defaults = [index for index, profile in enumerate(self.profiles) if profile.default]
         if len(defaults) > 1:
-            raise NestedValueError(("profiles", defaults[1], "default"), f"profiles[{defaults[0]}] is already the default")
+            raise NestedValueError(
+                ("profiles", defaults[1], "default"), f"profiles[{defaults[0]}] is already the default"
+            )
         for index, profile in enumerate(self.profiles):
             cpu, memory = self.profile_cpu(profile), self.profile_memory(profile)
             try:

@@ -74,15 +74,16 @@ def _walk(node: Any, path: KeyPath, stack_file: StackFile) -> Any:
     return node
 
 
-def read_stack_file(path: Path) -> StackFile:
-    """Parse a stack file; raise StackFileError with file:line for malformed YAML."""
+def read_stack_file(path: Path, shown_as: Path | None = None) -> StackFile:
+    """Parse a stack file; raise StackFileError with file:line for malformed YAML. Messages name the file
+    as `shown_as` (e.g. relative to the project) when given."""
     try:
         document = YAML(typ="rt").load(path.read_text(encoding="utf-8"))
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None else 1
-        raise StackFileError(f"{path}:{line}: invalid YAML: {error.problem or error.context}") from None
-    stack_file = StackFile(path=path, config={})
+        raise StackFileError(f"{shown_as or path}:{line}: invalid YAML: {error.problem or error.context}") from None
+    stack_file = StackFile(path=shown_as or path, config={})
     if document is None:
         return stack_file
     if not isinstance(document, CommentedMap):

@@ -61,11 +61,11 @@ def _positive(text: str) -> str:
 
 
 def _memory(text: str) -> str:
+    if text.endswith("m"):
+        raise ValueError(f"{text!r} is in milli-bytes; use Mi (mebibytes) or M (megabytes)")
     value = quantity_value(text)
     if value != value.to_integral_value():
         raise ValueError(f"{text!r} is not a whole number of bytes")
-    if text.endswith("m"):
-        raise ValueError(f"{text!r} is in milli-bytes; use Mi (mebibytes) or M (megabytes)")
     return text
 
 
@@ -173,7 +173,12 @@ def _duration(value: object) -> int:
         seconds = value
     elif isinstance(value, str) and value.strip().isdigit():
         seconds = int(value)
-    elif isinstance(value, str) and value and (match := _DURATION.match(value.strip())) and any(match.groupdict().values()):
+    elif (
+        isinstance(value, str)
+        and value
+        and (match := _DURATION.match(value.strip()))
+        and any(match.groupdict().values())
+    ):
         parts = {k: int(v or 0) for k, v in match.groupdict().items()}
         seconds = parts["d"] * 86400 + parts["h"] * 3600 + parts["m"] * 60 + parts["s"]
     else:

@@ -32,9 +32,17 @@ def jupyterhub_config_source() -> str:
 class Hub(pulumi.ComponentResource):
     """Everything the hub pod needs, in the hub's namespace."""
 
-    def __init__(self, hub_name: str, namespace: HubNamespace, config: JupyterHubConfig, endpoints: Endpoints,
-                 node_purpose: Strictness, storage_class: str | None, protect_data: bool,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self,
+        hub_name: str,
+        namespace: HubNamespace,
+        config: JupyterHubConfig,
+        endpoints: Endpoints,
+        node_purpose: Strictness,
+        storage_class: str | None,
+        protect_data: bool,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
         super().__init__("jupyterhub:hub:Hub", hub_name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         meta = {"namespace": namespace.ref, "labels": labels(hub_name, HUB)}
@@ -44,8 +52,9 @@ class Hub(pulumi.ComponentResource):
 
         settings = hub_settings(hub_name, namespace.name, config, endpoints, node_purpose, storage_class)
         files = {CONFIG_FILE: jupyterhub_config_source(), SETTINGS_FILE: json.dumps(settings, indent=2, sort_keys=True)}
-        self.config_map = k8s.core.v1.ConfigMap(f"{hub_name}-hub", metadata={**meta, "name": "hub"}, data=files,
-                                                opts=child)
+        self.config_map = k8s.core.v1.ConfigMap(
+            f"{hub_name}-hub", metadata={**meta, "name": "hub"}, data=files, opts=child
+        )
         checksum = hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()
 
         database_claim = None
@@ -60,8 +69,12 @@ class Hub(pulumi.ComponentResource):
                     **({"storageClassName": sc} if (sc := database.storage_class or storage_class) else {}),
                 },
                 # Users, tokens and server state live here: never deleted or replaced by accident.
-                opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(
-                    protect=protect_data, retain_on_delete=True, ignore_changes=["spec.storageClassName"])),
+                opts=pulumi.ResourceOptions.merge(
+                    child,
+                    pulumi.ResourceOptions(
+                        protect=protect_data, retain_on_delete=True, ignore_changes=["spec.storageClassName"]
+                    ),
+                ),
             )
             database_claim = self.database_claim.metadata.name
 
@@ -73,7 +86,10 @@ class Hub(pulumi.ComponentResource):
                 "strategy": {"type": "Recreate"},  # one writer of the ReadWriteOnce database volume
                 "selector": {"matchLabels": selector(hub_name, HUB)},
                 "template": hub_pod_template(
-                    hub_name, config, endpoints, node_purpose,
+                    hub_name,
+                    config,
+                    endpoints,
+                    node_purpose,
                     config_map=self.config_map.metadata.name,
                     secret=self.secret.metadata.name,
                     database_claim=database_claim,

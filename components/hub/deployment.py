@@ -16,9 +16,16 @@ HUB_UID = 1000
 """The user the z2jh hub image runs as."""
 
 
-def hub_pod_template(hub_name: str, config: JupyterHubConfig, endpoints: Endpoints, node_purpose: Strictness,
-                     config_map: Any, secret: Any, database_claim: Any | None,
-                     config_checksum: str) -> dict[str, Any]:
+def hub_pod_template(
+    hub_name: str,
+    config: JupyterHubConfig,
+    endpoints: Endpoints,
+    node_purpose: Strictness,
+    config_map: Any,
+    secret: Any,
+    database_claim: Any | None,
+    config_checksum: str,
+) -> dict[str, Any]:
     """The hub Deployment's pod template. `config_map`, `secret` and `database_claim` are names (inputs)."""
     hub = config.hub
     health = f"{hub.base_url}hub/health"
@@ -42,7 +49,7 @@ def hub_pod_template(hub_name: str, config: JupyterHubConfig, endpoints: Endpoin
             {"name": "config", "mountPath": CONFIG_DIR, "readOnly": True},
             {"name": "secret", "mountPath": SECRET_DIR, "readOnly": True},
             {"name": "data", "mountPath": DATA_DIR},
-            {"name": "tmp", "mountPath": "/tmp"},
+            {"name": "tmp", "mountPath": "/tmp"},  # noqa: S108 - a private emptyDir
         ],
         "startupProbe": {
             "httpGet": {"path": health, "port": "http"},

@@ -103,9 +103,24 @@ spawner = settings["spawner"]
 c.JupyterHub.spawner_class = "kubespawner.KubeSpawner"
 c.KubeSpawner.namespace = settings["namespace"]
 for trait in (
-    "image", "default_url", "cpu_guarantee", "cpu_limit", "mem_guarantee", "mem_limit",
-    "extra_resource_limits", "environment", "start_timeout", "uid", "gid", "fs_gid", "port",
-    "common_labels", "component_label", "node_affinity_required", "node_affinity_preferred", "tolerations",
+    "image",
+    "default_url",
+    "cpu_guarantee",
+    "cpu_limit",
+    "mem_guarantee",
+    "mem_limit",
+    "extra_resource_limits",
+    "environment",
+    "start_timeout",
+    "uid",
+    "gid",
+    "fs_gid",
+    "port",
+    "common_labels",
+    "component_label",
+    "node_affinity_required",
+    "node_affinity_preferred",
+    "tolerations",
 ):
     if spawner[trait] is not None:
         setattr(c.KubeSpawner, trait, spawner[trait])
@@ -141,7 +156,9 @@ if spawner["profiles"]:
 culler = settings["culler"]
 if culler["enabled"]:
     command = [
-        sys.executable, "-m", "jupyterhub_idle_culler",
+        sys.executable,
+        "-m",
+        "jupyterhub_idle_culler",
         f"--timeout={culler['timeout']}",
         f"--cull-every={culler['every']}",
         f"--concurrency={culler['concurrency']}",
@@ -159,4 +176,4 @@ if culler["enabled"]:
 
 # --- Escape hatch: hub.extraConfig snippets, in name order ----------------------------------------
 for name, code in settings["extraConfig"].items():
-    exec(compile(code, f"extraConfig.{name}", "exec"), {"c": c, "settings": settings})  # noqa: S102
+    exec(compile(code, f"extraConfig.{name}", "exec"), {"c": c, "settings": settings})

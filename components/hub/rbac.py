@@ -9,15 +9,20 @@ SERVICE_ACCOUNT = "hub"
 
 HUB_ROLE_RULES = [
     # KubeSpawner starts, watches and stops user pods and creates their home volume claims.
-    {"apiGroups": [""], "resources": ["pods", "persistentvolumeclaims"],
-     "verbs": ["get", "watch", "list", "create", "delete"]},
+    {
+        "apiGroups": [""],
+        "resources": ["pods", "persistentvolumeclaims"],
+        "verbs": ["get", "watch", "list", "create", "delete"],
+    },
     # Spawn progress shown to users comes from pod events.
     {"apiGroups": [""], "resources": ["events"], "verbs": ["get", "watch", "list"]},
 ]
 """No secrets or services: they are only needed for KubeSpawner's internal SSL, which is not used."""
 
 
-def declare_hub_rbac(hub_name: str, namespace: pulumi.Input[str], opts: pulumi.ResourceOptions) -> k8s.core.v1.ServiceAccount:
+def declare_hub_rbac(
+    hub_name: str, namespace: pulumi.Input[str], opts: pulumi.ResourceOptions
+) -> k8s.core.v1.ServiceAccount:
     """The hub's ServiceAccount, Role and RoleBinding; returns the ServiceAccount."""
     metadata = {"name": SERVICE_ACCOUNT, "namespace": namespace, "labels": labels(hub_name, HUB)}
     account = k8s.core.v1.ServiceAccount(f"{hub_name}-hub", metadata=metadata, opts=opts)

@@ -22,8 +22,9 @@ def _generated_hex(name: str, opts: pulumi.ResourceOptions) -> pulumi.Output[str
     return pulumi.Output.secret(generated.hex)
 
 
-def declare_hub_secret(hub_name: str, namespace: pulumi.Input[str], hub: HubConfig,
-                       opts: pulumi.ResourceOptions) -> k8s.core.v1.Secret:
+def declare_hub_secret(
+    hub_name: str, namespace: pulumi.Input[str], hub: HubConfig, opts: pulumi.ResourceOptions
+) -> k8s.core.v1.Secret:
     """The Secret mounted into the hub (and whose proxy token the proxy reads)."""
     values: dict[str, pulumi.Input[str]] = {
         PROXY_TOKEN_KEY: _generated_hex(f"{hub_name}-proxy-token", opts),

@@ -32,8 +32,14 @@ def _authenticator(hub: HubConfig) -> dict[str, Any]:
     return fields
 
 
-def hub_settings(hub_name: str, namespace: str, config: JupyterHubConfig, endpoints: Endpoints,
-                 node_purpose: Strictness, storage_class: str | None) -> dict[str, Any]:
+def hub_settings(
+    hub_name: str,
+    namespace: str,
+    config: JupyterHubConfig,
+    endpoints: Endpoints,
+    node_purpose: Strictness,
+    storage_class: str | None,
+) -> dict[str, Any]:
     """The content of settings.json for one hub."""
     hub = config.hub
     return {

@@ -17,8 +17,12 @@ from .network_policy import proxy_network_policy_spec
 
 def proxy_public_spec(hub_name: str, service: ProxyServiceConfig, endpoints: Endpoints) -> dict[str, Any]:
     """The spec of the proxy-public Service, the users' entry point."""
-    port: dict[str, Any] = {"name": "http", "port": endpoints.proxy_public_port, "targetPort": "http",
-                            "protocol": "TCP"}
+    port: dict[str, Any] = {
+        "name": "http",
+        "port": endpoints.proxy_public_port,
+        "targetPort": "http",
+        "protocol": "TCP",
+    }
     if service.node_port is not None:
         port["nodePort"] = service.node_port
     spec: dict[str, Any] = {"type": service.type, "selector": selector(hub_name, PROXY), "ports": [port]}
@@ -34,15 +38,25 @@ def proxy_public_spec(hub_name: str, service: ProxyServiceConfig, endpoints: End
 class Proxy(pulumi.ComponentResource):
     """configurable-http-proxy and the Services in front of it."""
 
-    def __init__(self, hub_name: str, namespace: HubNamespace, config: JupyterHubConfig, endpoints: Endpoints,
-                 node_purpose: Strictness, token_secret: pulumi.Input[str], token_key: str,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self,
+        hub_name: str,
+        namespace: HubNamespace,
+        config: JupyterHubConfig,
+        endpoints: Endpoints,
+        node_purpose: Strictness,
+        token_secret: pulumi.Input[str],
+        token_key: str,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
         super().__init__("jupyterhub:proxy:Proxy", hub_name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         meta = {"namespace": namespace.ref, "labels": labels(hub_name, PROXY)}
 
         self.service_account = k8s.core.v1.ServiceAccount(
-            f"{hub_name}-proxy", metadata={**meta, "name": "proxy"}, automount_service_account_token=False,
+            f"{hub_name}-proxy",
+            metadata={**meta, "name": "proxy"},
+            automount_service_account_token=False,
             opts=child,
         )
         self.deployment = k8s.apps.v1.Deployment(
@@ -52,8 +66,15 @@ class Proxy(pulumi.ComponentResource):
                 "replicas": 1,  # routes live in the proxy's memory: one replica, restored by the hub
                 "strategy": {"type": "Recreate"},
                 "selector": {"matchLabels": selector(hub_name, PROXY)},
-                "template": proxy_pod_template(hub_name, config, endpoints, node_purpose, token_secret, token_key,
-                                               self.service_account.metadata.name),
+                "template": proxy_pod_template(
+                    hub_name,
+                    config,
+                    endpoints,
+                    node_purpose,
+                    token_secret,
+                    token_key,
+                    self.service_account.metadata.name,
+                ),
             },
             opts=child,
         )

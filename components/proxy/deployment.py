@@ -25,17 +25,26 @@ def proxy_command(endpoints: Endpoints, base_url: str) -> list[str]:
     ]
 
 
-def proxy_pod_template(hub_name: str, config: JupyterHubConfig, endpoints: Endpoints, node_purpose: Strictness,
-                       token_secret: Any, token_key: str, service_account: Any) -> dict[str, Any]:
+def proxy_pod_template(
+    hub_name: str,
+    config: JupyterHubConfig,
+    endpoints: Endpoints,
+    node_purpose: Strictness,
+    token_secret: Any,
+    token_key: str,
+    service_account: Any,
+) -> dict[str, Any]:
     """The proxy Deployment's pod template; the API token comes from the hub Secret."""
     container = {
         "name": "chp",
         "image": config.proxy.image,
         "command": proxy_command(endpoints, config.hub.base_url),
-        "env": [{
-            "name": "CONFIGPROXY_AUTH_TOKEN",
-            "valueFrom": {"secretKeyRef": {"name": token_secret, "key": token_key}},
-        }],
+        "env": [
+            {
+                "name": "CONFIGPROXY_AUTH_TOKEN",
+                "valueFrom": {"secretKeyRef": {"name": token_secret, "key": token_key}},
+            }
+        ],
         "ports": [
             {"name": "http", "containerPort": endpoints.proxy_http_port},
             {"name": "api", "containerPort": endpoints.proxy_api_port},

@@ -49,8 +49,9 @@ def _profile(config: SingleUserConfig, profile: Profile) -> dict[str, Any]:
     }
 
 
-def spawner_settings(hub_name: str, config: SingleUserConfig, node_purpose: Strictness,
-                     storage_class: str | None) -> dict[str, Any]:
+def spawner_settings(
+    hub_name: str, config: SingleUserConfig, node_purpose: Strictness, storage_class: str | None
+) -> dict[str, Any]:
     """KubeSpawner trait values for one hub's user servers (no secrets)."""
     affinity = node_affinity(USER, node_purpose) or {}
     node_rules = affinity.get("nodeAffinity", {})

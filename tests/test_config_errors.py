@@ -1,0 +1,332 @@
+"""Bad stack configs: each is refused with file:line: key.path: message, declares no resource and
+writes no plan output."""
+
+import textwrap
+
+import pytest
+
+from tools.plan import PlanError, make_plan
+from tools.plan import main as plan_main
+
+HEAD = """\
+config:
+  jupyterhub:environment: development
+  jupyterhub:cluster:
+    kind: existing
+  jupyterhub:hubs:
+    physics:
+      hub:
+        authenticator:
+          type: dummy
+"""
+# Lines 1-9 above; each case appends lines from line 10 on (indented under `physics:` unless stated).
+
+GITHUB = """\
+config:
+  jupyterhub:cluster:
+    kind: existing
+  jupyterhub:hubs:
+    physics:
+      hub:
+        adminUsers: [prof]
+        authenticator:
+          type: github
+          clientId: abc
+          callbackUrl: https://hub.example.edu/hub/oauth_callback
+"""
+# Lines 1-11; the client secret is missing unless a case adds it from line 12 on.
+
+
+def _case(head: str, tail: str) -> str:
+    return head + textwrap.dedent(tail)
+
+
+CASES = [
+    # id, file content, line, key path, message fragment
+    ("unknown-top-level-key", HEAD + "  jupyterhub:hub: {}\n", 10, "hub", "unknown key 'hub'; did you mean 'hubs'?"),
+    (
+        "unknown-nested-key",
+        HEAD + "        imagee: quay.io/a/b:1\n",
+        10,
+        "hubs.physics.hub.imagee",
+        "did you mean 'image'?",
+    ),
+    (
+        "wrong-type",
+        HEAD + "        concurrentSpawnLimit: many\n",
+        10,
+        "hubs.physics.hub.concurrentSpawnLimit",
+        "valid integer",
+    ),
+    (
+        "bad-memory-quantity",
+        HEAD + "      singleuser:\n        memory: {limit: 1 GBx}\n",
+        11,
+        "hubs.physics.singleuser.memory.limit",
+        "not a Kubernetes quantity",
+    ),
+    (
+        "bad-cpu-quantity",
+        HEAD + "      singleuser:\n        cpu: {limit: two}\n",
+        11,
+        "hubs.physics.singleuser.cpu.limit",
+        "not a Kubernetes quantity",
+    ),
+    (
+        "milli-bytes",
+        HEAD + "      singleuser:\n        memory: {limit: 500m}\n",
+        11,
+        "hubs.physics.singleuser.memory.limit",
+        "milli-bytes",
+    ),
+    (
+        "guarantee-above-limit",
+        HEAD + "      singleuser:\n        memory: {guarantee: 4Gi, limit: 1Gi}\n",
+        11,
+        "hubs.physics.singleuser.memory",
+        "guarantee 4Gi is larger than limit 1Gi",
+    ),
+    (
+        "request-above-limit",
+        HEAD + "        resources: {requests: {cpu: '2'}, limits: {cpu: '1'}}\n",
+        10,
+        "hubs.physics.hub.resources",
+        "requests.cpu 2 is larger than limits.cpu 1",
+    ),
+    (
+        "hub-name-not-dns",
+        HEAD.replace("    physics:", "    Physics_101:"),
+        6,
+        "hubs",
+        "key 'Physics_101': 'Physics_101' is not a DNS-1123 label",
+    ),
+    ("namespace-not-dns", HEAD + "      namespace: -physics\n", 10, "hubs.physics.namespace", "not a DNS-1123 label"),
+    (
+        "image-without-tag",
+        HEAD + "        image: quay.io/jupyterhub/k8s-hub\n",
+        10,
+        "hubs.physics.hub.image",
+        "has no tag",
+    ),
+    (
+        "image-latest",
+        HEAD + "      singleuser:\n        image: jupyter/scipy-notebook:latest\n",
+        11,
+        "hubs.physics.singleuser.image",
+        "uses 'latest'",
+    ),
+    (
+        "bad-enum",
+        HEAD + "      proxy:\n        service: {type: LoadBalancerr}\n",
+        11,
+        "hubs.physics.proxy.service.type",
+        "'LoadBalancer', 'NodePort' or 'ClusterIP'",
+    ),
+    (
+        "bad-cidr",
+        HEAD + "      proxy:\n        service: {loadBalancerSourceRanges: [10.0.0.1/8]}\n",
+        11,
+        "hubs.physics.proxy.service.loadBalancerSourceRanges[0]",
+        "not a CIDR block",
+    ),
+    (
+        "static-ip-needs-load-balancer",
+        HEAD + "      proxy:\n        service: {type: NodePort, staticIp: 203.0.113.9}\n",
+        11,
+        "hubs.physics.proxy.service",
+        "staticIp needs type LoadBalancer",
+    ),
+    (
+        "bad-duration",
+        HEAD + "      culler:\n        timeout: an hour\n",
+        11,
+        "hubs.physics.culler.timeout",
+        "not a duration",
+    ),
+    ("culler-too-eager", HEAD + "      culler:\n        timeout: 30s\n", 10, "hubs.physics.culler", "under a minute"),
+    (
+        "bad-database-type",
+        HEAD + "        database: {type: mysql}\n",
+        10,
+        "hubs.physics.hub.database.type",
+        "sqlite-pvc, sqlite-memory, postgres",
+    ),
+    (
+        "bad-authenticator-type",
+        HEAD.replace("type: dummy", "type: ldap"),
+        9,
+        "hubs.physics.hub.authenticator.type",
+        "'dummy', 'github', 'google', 'generic-oauth'",
+    ),
+    (
+        "missing-authenticator",
+        HEAD.replace("        authenticator:\n          type: dummy\n", "        adminUsers: [a]\n"),
+        7,
+        "hubs.physics.hub.authenticator",
+        "required key is missing",
+    ),
+    ("missing-oauth-secret", GITHUB, 8, "hubs.physics.hub.authenticator.clientSecret", "required key is missing"),
+    (
+        "plain-text-oauth-secret",
+        GITHUB + "          clientSecret: hunter2\n",
+        12,
+        "hubs.physics.hub.authenticator.clientSecret",
+        "pulumi config set --secret --path 'hubs.physics.hub.authenticator.clientSecret'",
+    ),
+    (
+        "dummy-outside-development",
+        HEAD.replace("  jupyterhub:environment: development\n", ""),
+        8,
+        "hubs.physics.hub.authenticator.type",
+        "only allowed with environment: development",
+    ),
+    (
+        "nobody-can-log-in",
+        GITHUB.replace("        adminUsers: [prof]\n", "") + "          clientSecret:\n            secure: v1:abc\n",
+        6,
+        "hubs.physics.hub",
+        "nobody could log in",
+    ),
+    (
+        "bad-callback-url",
+        GITHUB.replace("/hub/oauth_callback", "/callback") + "          clientSecret:\n            secure: v1:abc\n",
+        11,
+        "hubs.physics.hub.authenticator.callbackUrl",
+        "must end with /hub/oauth_callback",
+    ),
+    (
+        "bad-postgres-url",
+        HEAD + "        database:\n          type: postgres\n          url:\n            secure: v1:abc\n",
+        12,
+        "hubs.physics.hub.database.url",
+        "postgresql://",
+    ),
+    (
+        "duplicate-profile-slugs",
+        HEAD + "      singleuser:\n        profiles:\n          - {displayName: CPU}\n          - {displayName: cpu}\n",
+        13,
+        "hubs.physics.singleuser.profiles[1]",
+        "already used by profiles[0]",
+    ),
+    (
+        "two-default-profiles",
+        HEAD + "      singleuser:\n        profiles:\n          - {displayName: A, default: true}\n"
+        "          - {displayName: B, default: true}\n",
+        13,
+        "hubs.physics.singleuser.profiles[1].default",
+        "already the default",
+    ),
+    (
+        "profile-guarantee-above-limit",
+        HEAD + "      singleuser:\n        cpu: {limit: 1}\n        profiles:\n"
+        "          - {displayName: Big, cpu: {guarantee: 4}}\n",
+        13,
+        "hubs.physics.singleuser.profiles[0]",
+        "cpu guarantee 4 is larger than the cpu limit 1",
+    ),
+    (
+        "bad-gpu-resource-name",
+        HEAD + "      singleuser:\n        profiles:\n          - displayName: GPU\n"
+        "            extraResourceLimits: {'nvidia.com/gpu!': 1}\n",
+        13,
+        "hubs.physics.singleuser.profiles[0].extraResourceLimits",
+        "not a valid key",
+    ),
+    (
+        "reserved-env",
+        HEAD + "      singleuser:\n        extraEnv: {JUPYTERHUB_API_TOKEN: x}\n",
+        11,
+        "hubs.physics.singleuser.extraEnv",
+        "set by JupyterHub itself",
+    ),
+    (
+        "allowed-cidr-with-metadata",
+        HEAD + "      singleuser:\n        network: {allowedCidrs: [169.254.0.0/16]}\n",
+        11,
+        "hubs.physics.singleuser.network.allowedCidrs",
+        "metadata server",
+    ),
+    (
+        "extra-config-syntax",
+        HEAD + "        extraConfig:\n          broken: 'c.JupyterHub.x = ('\n",
+        10,
+        "hubs.physics.hub.extraConfig",
+        "not valid Python",
+    ),
+    (
+        "no-hubs",
+        "config:\n  jupyterhub:cluster:\n    kind: existing\n  jupyterhub:hubs: {}\n",
+        4,
+        "hubs",
+        "at least 1 item",
+    ),
+    ("cluster-kind-unknown", HEAD.replace("kind: existing", "kind: openshift"), 4, "cluster.kind", "'existing'"),
+    (
+        "storage-create-without-name",
+        HEAD.replace(
+            "    kind: existing\n",
+            "    kind: existing\n    storage:\n      create: {provisioner: rancher.io/local-path}\n",
+        ),
+        5,
+        "cluster.storage",
+        "create needs className",
+    ),
+    (
+        "namespace-collision",
+        HEAD + "      namespace: shared\n    chemistry:\n      namespace: shared\n      hub:\n"
+        "        authenticator: {type: dummy}\n",
+        12,
+        "hubs.chemistry.namespace",
+        "already used by hub 'physics'",
+    ),
+    ("malformed-yaml", HEAD + "      singleuser: [unclosed\n", 11, None, "invalid YAML"),
+]
+
+
+@pytest.mark.parametrize(
+    ("content", "line", "path", "fragment"), [case[1:] for case in CASES], ids=[case[0] for case in CASES]
+)
+def test_bad_config_is_refused_at_its_line_with_nothing_declared(tmp_path, content, line, path, fragment):
+    stack_file = tmp_path / "bad.yaml"
+    stack_file.write_text(content)
+    with pytest.raises(PlanError) as raised:
+        make_plan("bad", config_file=stack_file)
+    assert raised.value.declared == 0
+    message = str(raised.value)
+    expected_prefix = f"{stack_file}:{line}: " + (f"{path}: " if path else "")
+    matching = [entry for entry in message.splitlines() if entry.startswith(expected_prefix)]
+    assert matching, f"no line starts with {expected_prefix!r} in:\n{message}"
+    assert any(fragment in entry for entry in matching), message
+
+
+def test_there_are_at_least_twenty_bad_configs():
+    assert len(CASES) >= 20
+
+
+def test_all_problems_are_reported_at_once(tmp_path):
+    content = HEAD + "        imagee: x\n      proxy:\n        service: {type: Cloud}\n      culler: {every: often}\n"
+    stack_file = tmp_path / "bad.yaml"
+    stack_file.write_text(content)
+    with pytest.raises(PlanError) as raised:
+        make_plan("bad", config_file=stack_file)
+    lines = str(raised.value).splitlines()
+    assert lines[0].startswith("The stack configuration has 3 problems")
+    assert [entry.split(": ")[1] for entry in lines[1:]] == [
+        "hubs.physics.hub.imagee",
+        "hubs.physics.proxy.service.type",
+        "hubs.physics.culler.every",
+    ]
+
+
+def test_bad_config_writes_no_plan_output(tmp_path, capsys):
+    stack_file = tmp_path / "broken.yaml"
+    stack_file.write_text(HEAD + "        imagee: x\n")
+    out = tmp_path / "build"
+    assert plan_main(["broken", "--config-file", str(stack_file), "--out", str(out)]) == 1
+    assert not out.exists()
+    assert "hubs.physics.hub.imagee" in capsys.readouterr().err
+
+
+def test_unknown_stack_is_reported():
+    with pytest.raises(PlanError, match="no config for stack 'no-such-stack'"):
+        make_plan("no-such-stack")
