@@ -7,7 +7,7 @@ from pydantic import Discriminator, Field, SecretStr, Tag, field_validator, mode
 
 from .base import Model
 from .resources import ContainerResources, ResourceList
-from .secrets import Secret
+from .secrets import Secret, is_unknown
 from .types import DnsSubdomain, HttpUrl, ImageRef, MemoryQuantity, Username
 
 HUB_IMAGE = "quay.io/jupyterhub/k8s-hub:4.4.0"
@@ -44,6 +44,8 @@ class PostgresDatabase(Model):
     @field_validator("url")
     @classmethod
     def _postgres_url(cls, url: SecretStr) -> SecretStr:
+        if is_unknown(url.get_secret_value()):
+            return url
         parsed = urlparse(url.get_secret_value())
         if parsed.scheme not in ("postgresql", "postgresql+psycopg2", "postgresql+psycopg") or not parsed.hostname:
             raise ValueError("expected a URL of the form postgresql://user:password@host:5432/database")
@@ -55,8 +57,10 @@ class PostgresDatabase(Model):
 
     @property
     def port(self) -> int:
-        """The database's TCP port (the hub's network policy allows egress to it)."""
-        return urlparse(self.url.get_secret_value()).port or 5432
+        """The database's TCP port (the hub's network policy allows egress to it); 5432 when the URL is
+        unknown (an offline plan)."""
+        url = self.url.get_secret_value()
+        return 5432 if is_unknown(url) else urlparse(url).port or 5432
 
 
 def _database_tag(value: Any) -> str:

@@ -5,6 +5,8 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, SecretStr
 from pydantic_core import PydanticCustomError
 
+from .stack_file import SECRET_PLACEHOLDER_PREFIX
+
 
 class ConfigSecret(str):
     """A configuration string that was stored encrypted in the stack (marked by the loader)."""
@@ -18,6 +20,12 @@ def _must_be_encrypted(value: Any) -> Any:
             {"path": "<this key>"},
         )
     return value
+
+
+def is_unknown(value: str) -> bool:
+    """Whether a secret's value is unknown here: an offline plan sees only that the stack holds an
+    encrypted value, not the value, so checks of its content are skipped (like Pulumi's unknowns)."""
+    return value.startswith(SECRET_PLACEHOLDER_PREFIX)
 
 
 Secret = Annotated[SecretStr, BeforeValidator(_must_be_encrypted)]

@@ -1,0 +1,165 @@
+"""Every option family planned for real: strict-valid objects, wiring that holds, the settings the hub
+reads, and the shipped jupyterhub_config.py accepting them."""
+
+import pytest
+
+from tools.plan import Plan
+
+from .helpers import find, hub_settings, plan_config
+from .hub_config import lay_out_hub_files, load_hub_config, trait_problems
+from .schemas import KUBERNETES_VERSIONS, schema_problems
+from .variations import VARIATIONS
+from .wiring import check_hub_proxy_wiring, check_placement, check_references, check_service_selectors
+
+
+@pytest.fixture(scope="module")
+def plans(tmp_path_factory) -> dict[str, Plan]:
+    directory = tmp_path_factory.mktemp("variations")
+    return {name: plan_config(directory, content, stack=name) for name, content in VARIATIONS.items()}
+
+
+def _namespace(plan: Plan) -> str:
+    return next(o["metadata"]["name"] for o in plan.kubernetes_objects() if o["kind"] == "Namespace")
+
+
+@pytest.mark.parametrize("name", VARIATIONS)
+@pytest.mark.parametrize("version", KUBERNETES_VERSIONS)
+def test_variation_objects_are_strictly_valid(plans, name, version):
+    problems = [p for obj in plans[name].kubernetes_objects() for p in schema_problems(obj, version)]
+    assert problems == []
+
+
+@pytest.mark.parametrize("name", VARIATIONS)
+def test_variation_wiring_holds(plans, name, kind_nodes):
+    objects = plans[name].kubernetes_objects()
+    assert check_service_selectors(objects) == []
+    assert check_references(objects) == []
+    assert check_hub_proxy_wiring(objects) == []
+    assert check_placement(objects, kind_nodes) == []
+
+
+@pytest.mark.parametrize("name", VARIATIONS)
+def test_shipped_jupyterhub_config_accepts_every_variation(plans, name, tmp_path):
+    config_dir, secret_dir = lay_out_hub_files(plans[name].kubernetes_objects(), _namespace(plans[name]), tmp_path)
+    config = load_hub_config(config_dir, secret_dir)
+    assert trait_problems(config) == []
+    assert config.KubeSpawner.namespace == _namespace(plans[name])
+    assert config.ConfigurableHTTPProxy.auth_token == (secret_dir / "proxy-token").read_text()
+
+
+def test_trait_check_catches_a_misspelt_trait():
+    from traitlets.config import Config
+
+    config = Config()
+    config.KubeSpawner.cpu_limitt = 1
+    config.KubeSpawner.start_timeout = "soon"
+    assert len(trait_problems(config)) == 2
+
+
+def _secret_keys(plan: Plan) -> set[str]:
+    return set(find(plan.kubernetes_objects(), "Secret", "hub")["stringData"])
+
+
+def _hub_config(plan: Plan, tmp_path):
+    return load_hub_config(*lay_out_hub_files(plan.kubernetes_objects(), _namespace(plan), tmp_path))
+
+
+def test_github_authenticator(plans, tmp_path):
+    plan = plans["github"]
+    assert _secret_keys(plan) == {"proxy-token", "cookie-secret", "crypt-key", "oauth-client-secret"}
+    config = _hub_config(plan, tmp_path)
+    assert config.JupyterHub.authenticator_class == "github"
+    assert config.GitHubOAuthenticator.allowed_organizations == {"uni-physics"}
+    assert config.OAuthenticator.oauth_callback_url == "https://hub.example.edu/hub/oauth_callback"
+    assert config.OAuthenticator.client_secret == (tmp_path / "secret" / "oauth-client-secret").read_text()
+    assert config.Authenticator.admin_users == {"prof"}
+    assert find(plan.kubernetes_objects(), "PersistentVolumeClaim", "hub-db-dir")
+
+
+def test_google_authenticator_with_postgres(plans, tmp_path):
+    plan = plans["google-postgres"]
+    objects = plan.kubernetes_objects()
+    assert "db-url" in _secret_keys(plan)
+    assert not [o for o in objects if o["kind"] == "PersistentVolumeClaim"]
+    config = _hub_config(plan, tmp_path)
+    assert config.GoogleOAuthenticator.hosted_domain == ["university.edu"]
+    assert config.JupyterHub.db_url.startswith("postgresql://")
+    egress = find(objects, "NetworkPolicy", "hub")["spec"]["egress"]
+    assert {"ports": [{"port": 5432, "protocol": "TCP"}]} in egress
+
+
+def test_generic_oauth_with_groups_and_memory_database(plans, tmp_path):
+    plan = plans["generic-oauth-memory-db"]
+    config = _hub_config(plan, tmp_path)
+    assert config.JupyterHub.authenticator_class == "generic-oauth"
+    assert config.GenericOAuthenticator.manage_groups is True
+    assert config.GenericOAuthenticator.allowed_groups == {"bio-101"}
+    assert config.GenericOAuthenticator.auth_state_groups_key == "oauth_user.groups"
+    assert config.JupyterHub.db_url == "sqlite://"
+    hub_pod = find(plan.kubernetes_objects(), "Deployment", "hub")["spec"]["template"]["spec"]
+    assert {"name": "data", "emptyDir": {}} in hub_pod["volumes"]
+    assert find(plan.kubernetes_objects(), "Service", "proxy-public")["spec"]["type"] == "ClusterIP"
+
+
+def test_dummy_with_password_no_home_and_no_culler(plans, tmp_path):
+    plan = plans["dummy-password-no-home-culler-off"]
+    assert "dummy-password" in _secret_keys(plan)
+    config = _hub_config(plan, tmp_path)
+    assert config.DummyAuthenticator.password == (tmp_path / "secret" / "dummy-password").read_text()
+    assert config.KubeSpawner.storage_pvc_ensure is False
+    assert "volumes" not in config.KubeSpawner
+    assert "services" not in config.JupyterHub and "load_roles" not in config.JupyterHub
+
+
+def test_gpu_profiles_reach_kubespawner(plans, tmp_path):
+    plan = plans["gpu-profiles-storage-class"]
+    settings = hub_settings(plan.kubernetes_objects(), "ml")
+    assert [p["slug"] for p in settings["spawner"]["profiles"]] == ["cpu-only", "gpu"]
+    config = _hub_config(plan, tmp_path)
+    gpu = config.KubeSpawner.profile_list[1]["kubespawner_override"]
+    assert gpu["extra_resource_limits"] == {"nvidia.com/gpu": "1"}
+    assert gpu["cpu_limit"] == 4.0 and gpu["mem_guarantee"] == 8 * 2**30
+    assert gpu["node_selector"] == {"cloud.google.com/gke-accelerator": "nvidia-tesla-t4"}
+    assert {"key": "hub.jupyter.org_dedicated", "value": "user", "effect": "NoSchedule", "operator": "Equal"} in gpu[
+        "tolerations"
+    ]
+    assert {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"} in gpu["tolerations"]
+    cpu_only = config.KubeSpawner.profile_list[0]["kubespawner_override"]
+    assert cpu_only["cpu_limit"] == 2.0 and cpu_only["extra_resource_limits"] == {}
+    assert config.KubeSpawner.storage_class == "fast-ssd"
+    assert config.KubeSpawner.storage_capacity == "20Gi"
+
+
+def test_gpu_variation_service_culler_and_storage_class(plans, tmp_path):
+    plan = plans["gpu-profiles-storage-class"]
+    objects = plan.kubernetes_objects()
+    public = find(objects, "Service", "proxy-public")["spec"]
+    assert public["loadBalancerIP"] == "203.0.113.10"
+    assert public["loadBalancerSourceRanges"] == ["198.51.100.0/24"]
+    storage_class = find(objects, "StorageClass", "jupyterhub-homes")
+    assert storage_class["reclaimPolicy"] == "Retain"
+    assert storage_class["volumeBindingMode"] == "WaitForFirstConsumer"
+    claim = find(objects, "PersistentVolumeClaim", "hub-db-dir")
+    assert claim["spec"]["storageClassName"] == "jupyterhub-homes"
+    config = _hub_config(plan, tmp_path)
+    command = config.JupyterHub.services[0]["command"]
+    assert {"--timeout=7200", "--cull-every=300", "--max-age=28800", "--cull-users"} <= set(command)
+    assert "admin:users" in config.JupyterHub.load_roles[0]["scopes"]
+    assert config.JupyterHub.allow_named_servers is True
+    assert config.JupyterHub.base_url == "/ml/"
+    hub = find(objects, "Deployment", "hub")["spec"]["template"]["spec"]["containers"][0]
+    assert hub["readinessProbe"]["httpGet"]["path"] == "/ml/hub/health"
+
+
+def test_dev_culler_has_exactly_its_scopes(dev_plan, tmp_path):
+    config = load_hub_config(*lay_out_hub_files(dev_plan.kubernetes_objects(), "jupyterhub", tmp_path))
+    assert config.JupyterHub.load_roles == [
+        {
+            "name": "idle-culler",
+            "description": "Stop idle servers",
+            "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"],
+            "services": ["idle-culler"],
+        }
+    ]
+    assert config.JupyterHub.services[0]["name"] == "idle-culler"
+    assert "--timeout=3600" in config.JupyterHub.services[0]["command"]

@@ -1,0 +1,119 @@
+"""Stack configs that exercise every option family: authenticators, databases, storage, profiles, culler."""
+
+from typing import Any
+
+from .helpers import dev_hub, secure, stack_config
+
+CALLBACK = "https://hub.example.edu/hub/oauth_callback"
+
+
+def _production_hub(
+    authenticator: dict[str, Any], hub: dict[str, Any] | None = None, **sections: Any
+) -> dict[str, Any]:
+    return {"hub": {"authenticator": authenticator, "adminUsers": ["prof"], **(hub or {})}, **sections}
+
+
+GPU_PROFILES = {
+    "profiles": [
+        {"displayName": "CPU only", "default": True},
+        {
+            "displayName": "GPU (T4)",
+            "slug": "gpu",
+            "description": "One NVIDIA T4",
+            "image": "quay.io/jupyter/pytorch-notebook:cuda12-2025-01-06",
+            "cpu": {"guarantee": "2", "limit": "4"},
+            "memory": {"guarantee": "8Gi", "limit": "16Gi"},
+            "nodeSelector": {"cloud.google.com/gke-accelerator": "nvidia-tesla-t4"},
+            "tolerations": [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}],
+            "extraResourceLimits": {"nvidia.com/gpu": 1},
+        },
+    ]
+}
+
+VARIATIONS: dict[str, dict[str, Any]] = {
+    "github": stack_config(
+        {
+            "physics": _production_hub(
+                {
+                    "type": "github",
+                    "clientId": "Iv1.abc",
+                    "clientSecret": secure("github"),
+                    "callbackUrl": CALLBACK,
+                    "allowedOrganizations": ["uni-physics"],
+                }
+            )
+        },
+        environment="production",
+    ),
+    "google-postgres": stack_config(
+        {
+            "chem": _production_hub(
+                {
+                    "type": "google",
+                    "clientId": "123.apps.googleusercontent.com",
+                    "clientSecret": secure("google"),
+                    "callbackUrl": CALLBACK,
+                    "allowedDomains": ["university.edu"],
+                },
+                hub={"database": {"type": "postgres", "url": secure("db")}},
+            )
+        },
+        environment="production",
+    ),
+    "generic-oauth-memory-db": stack_config(
+        {
+            "bio": _production_hub(
+                {
+                    "type": "generic-oauth",
+                    "clientId": "jupyterhub",
+                    "clientSecret": secure("oidc"),
+                    "callbackUrl": CALLBACK,
+                    "authorizeUrl": "https://idp.example.edu/auth",
+                    "tokenUrl": "https://idp.example.edu/token",
+                    "userdataUrl": "https://idp.example.edu/userinfo",
+                    "allowedGroups": ["bio-101"],
+                    "adminGroups": ["bio-staff"],
+                },
+                hub={"database": {"type": "sqlite-memory"}},
+                proxy={"service": {"type": "ClusterIP"}},
+            )
+        },
+        environment="production",
+    ),
+    "dummy-password-no-home-culler-off": stack_config(
+        {
+            "workshop": dev_hub(
+                hub={
+                    "authenticator": {"type": "dummy", "password": secure("pw")},
+                    "database": {"type": "sqlite-memory"},
+                },
+                singleuser={"storage": {"type": "none"}},
+                culler={"enabled": False},
+            )
+        }
+    ),
+    "gpu-profiles-storage-class": stack_config(
+        {
+            "ml": dev_hub(
+                singleuser={**GPU_PROFILES, "storage": {"capacity": "20Gi", "storageClass": "fast-ssd"}},
+                proxy={
+                    "service": {
+                        "type": "LoadBalancer",
+                        "staticIp": "203.0.113.10",
+                        "loadBalancerSourceRanges": ["198.51.100.0/24"],
+                        "annotations": {"service.beta.kubernetes.io/aws-load-balancer-type": "nlb"},
+                    }
+                },
+                hub={"namedServers": {"enabled": True, "limitPerUser": 3}, "baseUrl": "/ml/"},
+                culler={"timeout": "2h", "every": "5m", "maxAge": "8h", "cullUsers": True},
+            )
+        },
+        cluster={
+            "kind": "existing",
+            "storage": {
+                "className": "jupyterhub-homes",
+                "create": {"provisioner": "rancher.io/local-path", "parameters": {"nodePath": "/data"}},
+            },
+        },
+    ),
+}
