@@ -195,11 +195,11 @@ CASES = [
         "must end with /hub/oauth_callback",
     ),
     (
-        "bad-postgres-url",
-        HEAD + "        database:\n          type: postgres\n          url:\n            secure: v1:abc\n",
-        12,
-        "hubs.physics.hub.database.url",
-        "postgresql://",
+        "node-port-out-of-range",
+        HEAD + "      proxy:\n        service: {type: NodePort, nodePort: 80}\n",
+        11,
+        "hubs.physics.proxy.service.nodePort",
+        "greater than or equal to 30000",
     ),
     (
         "duplicate-profile-slugs",
