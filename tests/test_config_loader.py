@@ -26,10 +26,20 @@ config:
 
 def _engine_values(url: str) -> dict[str, str]:
     """What the engine hands the program: decrypted values, objects as JSON."""
-    hubs = {"physics": {"hub": {"adminUsers": ["prof"], "authenticator": {"type": "dummy"},
-                                "database": {"type": "postgres", "url": url}}}}
-    return {"jupyterhub:environment": "development", "jupyterhub:cluster": json.dumps({"kind": "existing"}),
-            "jupyterhub:hubs": json.dumps(hubs)}
+    hubs = {
+        "physics": {
+            "hub": {
+                "adminUsers": ["prof"],
+                "authenticator": {"type": "dummy"},
+                "database": {"type": "postgres", "url": url},
+            }
+        }
+    }
+    return {
+        "jupyterhub:environment": "development",
+        "jupyterhub:cluster": json.dumps({"kind": "existing"}),
+        "jupyterhub:hubs": json.dumps(hubs),
+    }
 
 
 def test_a_decrypted_bad_database_url_is_refused_at_its_line(tmp_path):
@@ -46,8 +56,9 @@ def test_a_decrypted_bad_database_url_is_refused_at_its_line(tmp_path):
 def test_a_decrypted_database_url_gives_its_port(tmp_path):
     path = tmp_path / "Pulumi.physics.yaml"
     path.write_text(STACK)
-    config = load_stack_config("jupyterhub", _engine_values("postgresql://hub:pw@db:6543/hub"),
-                               {"jupyterhub:hubs"}, read_stack_file(path))
+    config = load_stack_config(
+        "jupyterhub", _engine_values("postgresql://hub:pw@db:6543/hub"), {"jupyterhub:hubs"}, read_stack_file(path)
+    )
     assert config.hubs["physics"].hub.database.port == 6543
     assert "pw" not in repr(config)
 
@@ -65,8 +76,9 @@ def test_values_of_other_projects_are_ignored():
     load_stack_config("jupyterhub", values, {"jupyterhub:hubs"}, None)
 
 
-@pytest.mark.parametrize(("text", "value"), [("500m", "0.5"), ("2", "2"), ("1Gi", str(2**30)), ("1G", "1000000000"),
-                                             ("1.5Ki", "1536")])
+@pytest.mark.parametrize(
+    ("text", "value"), [("500m", "0.5"), ("2", "2"), ("1Gi", str(2**30)), ("1G", "1000000000"), ("1.5Ki", "1536")]
+)
 def test_quantities_have_kubernetes_meaning(text, value):
     assert quantity_value(text) == type(quantity_value(text))(value)
 

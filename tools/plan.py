@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
-from ruamel.yaml import YAML
+import yaml
 
 from components.config import StackFileError, find_stack_file, read_stack_file
 from components.program import STACK_CONFIG_ENV
@@ -102,6 +102,18 @@ def make_plan(stack: str, config_file: Path | None = None) -> Plan:
     return Plan(stack=stack, run=run)
 
 
+class _ManifestDumper(yaml.CSafeDumper):
+    """libyaml's emitter, with multi-line strings (e.g. jupyterhub_config.py) as readable blocks."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in text else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
+
+
+_ManifestDumper.add_representer(str, _represent_str)
+
+
 def _file_name(manifest: dict[str, Any]) -> str:
     metadata = manifest.get("metadata", {})
     scope = metadata.get("namespace") or "cluster"
@@ -115,11 +127,9 @@ def write_plan(plan: Plan, out_dir: Path) -> None:
     manifests = out_dir / "manifests"
     manifests.mkdir(parents=True)
     (out_dir / "plan.json").write_text(json.dumps(plan.as_json(), indent=2, sort_keys=False) + "\n")
-    yaml = YAML()
-    yaml.default_flow_style = False
     for manifest in plan.kubernetes_objects():
         with (manifests / _file_name(manifest)).open("w") as stream:
-            yaml.dump(manifest, stream)
+            yaml.dump(manifest, stream, Dumper=_ManifestDumper, sort_keys=False, default_flow_style=False)
 
 
 def resource_tree(plan: Plan) -> str:

@@ -7,9 +7,9 @@ from pydantic.alias_generators import to_camel
 class Model(BaseModel):
     """A strict, immutable configuration model.
 
-    Keys are camelCase in stack files (like every Pulumi and Kubernetes setting), unknown keys are
-    errors, and the docstring under each field becomes its description in the JSON Schema and in
-    docs/configuration.md.
+    Keys are camelCase in stack files (like every Pulumi and Kubernetes setting) and unknown keys are
+    errors. The docstring under each field is its description in the JSON Schema and in
+    docs/configuration.md (attached by descriptions.attach_descriptions, not at import).
     """
 
     model_config = ConfigDict(
@@ -17,7 +17,6 @@ class Model(BaseModel):
         alias_generator=to_camel,
         populate_by_name=False,
         frozen=True,
-        use_attribute_docstrings=True,
         validate_default=True,
     )
 

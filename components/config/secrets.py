@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, SecretStr
+from pydantic import BeforeValidator, SecretStr, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from .stack_file import SECRET_PLACEHOLDER_PREFIX
@@ -28,5 +28,13 @@ def is_unknown(value: str) -> bool:
     return value.startswith(SECRET_PLACEHOLDER_PREFIX)
 
 
-Secret = Annotated[SecretStr, BeforeValidator(_must_be_encrypted)]
+ENCRYPTED_VALUE_SCHEMA = {
+    "type": "object",
+    "description": "An encrypted value, written by `pulumi config set --secret --path`.",
+    "properties": {"secure": {"type": "string"}},
+    "required": ["secure"],
+    "additionalProperties": False,
+}
+
+Secret = Annotated[SecretStr, BeforeValidator(_must_be_encrypted), WithJsonSchema(ENCRYPTED_VALUE_SCHEMA)]
 """A secret string: never printed, never in plain text in the stack file, plan or ConfigMaps."""

@@ -5,6 +5,7 @@ entered as secrets (`secure:` in the file). ruamel.yaml keeps each key's positio
 the file into plain values plus a map from key paths to line numbers and the set of secret paths.
 """
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -77,13 +78,21 @@ def _walk(node: Any, path: KeyPath, stack_file: StackFile) -> Any:
 def read_stack_file(path: Path, shown_as: Path | None = None) -> StackFile:
     """Parse a stack file; raise StackFileError with file:line for malformed YAML. Messages name the file
     as `shown_as` (e.g. relative to the project) when given."""
+    text = path.read_text(encoding="utf-8")
+    return _parse(text, shown_as or path)
+
+
+@functools.lru_cache(maxsize=8)
+def _parse(text: str, path: Path) -> StackFile:
+    """Parsing keeps positions, which is slow (about 20 ms a file): done once per content, so the offline
+    plan and the program it runs share one parse. StackFile is treated as read-only."""
     try:
-        document = YAML(typ="rt").load(path.read_text(encoding="utf-8"))
+        document = YAML(typ="rt").load(text)
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None else 1
-        raise StackFileError(f"{shown_as or path}:{line}: invalid YAML: {error.problem or error.context}") from None
-    stack_file = StackFile(path=shown_as or path, config={})
+        raise StackFileError(f"{path}:{line}: invalid YAML: {error.problem or error.context}") from None
+    stack_file = StackFile(path=path, config={})
     if document is None:
         return stack_file
     if not isinstance(document, CommentedMap):

@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated
 from urllib.parse import urlparse
 
-from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 
 _QUANTITY = re.compile(r"^(?P<number>[0-9]+(\.[0-9]*)?|\.[0-9]+)(?P<suffix>Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E)?$")
 _SUFFIX_FACTOR = {
@@ -69,11 +69,17 @@ def _memory(text: str) -> str:
     return text
 
 
-Quantity = Annotated[str, BeforeValidator(_quantity), AfterValidator(_positive)]
+_QUANTITY_SCHEMA = WithJsonSchema(
+    {"anyOf": [{"type": "number", "exclusiveMinimum": 0}, {"type": "string", "pattern": _QUANTITY.pattern}]}
+)
+
+Quantity = Annotated[str, BeforeValidator(_quantity), AfterValidator(_positive), _QUANTITY_SCHEMA]
 """Any Kubernetes resource quantity (e.g. a GPU count of 1)."""
-CpuQuantity = Annotated[str, BeforeValidator(_quantity), AfterValidator(_positive)]
+CpuQuantity = Annotated[str, BeforeValidator(_quantity), AfterValidator(_positive), _QUANTITY_SCHEMA]
 """CPU cores: a number (0.5, 2) or millicores (500m)."""
-MemoryQuantity = Annotated[str, BeforeValidator(_quantity), AfterValidator(_positive), AfterValidator(_memory)]
+MemoryQuantity = Annotated[
+    str, BeforeValidator(_quantity), AfterValidator(_positive), AfterValidator(_memory), _QUANTITY_SCHEMA
+]
 """Bytes with Kubernetes units: 512Mi, 1Gi (binary) or 1G (decimal)."""
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -188,7 +194,16 @@ def _duration(value: object) -> int:
     return seconds
 
 
-Duration = Annotated[int, BeforeValidator(_duration), Field(json_schema_extra={"examples": [3600, "1h", "15m"]})]
+Duration = Annotated[
+    int,
+    BeforeValidator(_duration),
+    WithJsonSchema(
+        {
+            "anyOf": [{"type": "integer", "minimum": 0}, {"type": "string", "pattern": _DURATION.pattern}],
+            "examples": [3600, "1h", "15m"],
+        }
+    ),
+]
 """A duration in seconds: a whole number of seconds or a form such as 90s, 15m, 1h30m, 2d."""
 
 

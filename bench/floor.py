@@ -1,0 +1,77 @@
+"""The floor for the plan benchmark: import pulumi and pulumi_kubernetes and register the same resources
+as a plan (same count, types, parents and inputs, read back from its plan.json) under the SDK's mocks,
+with no configuration, validation, logic or output files. Usage: floor.py PLAN_JSON
+
+The same types matter: the SDK pays, per resource type, for importing its module and for reading its
+input types' hints when it serializes inputs. A floor of one type would count that as our overhead.
+"""
+
+import importlib
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+_GROUP_MODULES = {
+    "core": "core",
+    "apps": "apps",
+    "networking.k8s.io": "networking",
+    "rbac.authorization.k8s.io": "rbac",
+    "storage.k8s.io": "storage",
+    "policy": "policy",
+    "scheduling.k8s.io": "scheduling",
+}
+
+
+class _Echo(pulumi.runtime.Mocks):
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
+        return f"{args.name}-id", dict(args.inputs)
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, None]:
+        return {}, None
+
+
+def _resource_class(type_token: str) -> Any:
+    package, module, name = type_token.split(":")
+    if package == "kubernetes":
+        group, version = module.split("/")
+        return getattr(getattr(getattr(k8s, _GROUP_MODULES[group]), version), name)
+    if package == "random":
+        return getattr(importlib.import_module("pulumi_random"), name)
+    if type_token == "pulumi:providers:kubernetes":
+        return k8s.Provider
+    return None  # a component
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def main(plan_file: Path) -> None:
+    """Register every resource of the plan with its recorded inputs."""
+    resources = [r for r in json.loads(plan_file.read_text())["resources"] if r["type"] != "pulumi:pulumi:Stack"]
+    pulumi.runtime.set_mocks(_Echo(), project="floor", stack="floor", preview=False)
+
+    @pulumi.runtime.test
+    def program() -> None:
+        made: dict[str, pulumi.Resource] = {}
+        for resource in resources:
+            opts = pulumi.ResourceOptions(parent=made.get(resource["parent"]))
+            cls = _resource_class(resource["type"])
+            if cls is None:
+                made[resource["urn"]] = pulumi.ComponentResource(resource["type"], resource["name"], None, opts)
+            else:
+                inputs = {
+                    _snake(key): value for key, value in resource["inputs"].items() if key not in ("apiVersion", "kind")
+                }
+                made[resource["urn"]] = cls(resource["name"], opts=opts, **inputs)
+
+    program()
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]))

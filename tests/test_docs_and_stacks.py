@@ -1,0 +1,68 @@
+"""Generated docs stay current, stack files validate against the JSON Schema, and every stack plans."""
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+from ruamel.yaml import YAML
+
+from tools.docs import REFERENCE, SCHEMA, configuration_reference, stack_file_schema
+from tools.plan import make_plan
+
+from .helpers import ROOT
+from .schemas import KUBERNETES_VERSIONS, schema_problems
+from .wiring import check_hub_proxy_wiring, check_references, check_service_selectors
+
+STACK_FILES = sorted([ROOT / "Pulumi.dev.yaml", *(ROOT / "stacks").glob("*.yaml")])
+
+
+def test_configuration_reference_is_current():
+    assert REFERENCE.read_text() == configuration_reference(), "run `make docs`"
+
+
+def test_json_schema_is_current():
+    assert json.loads(SCHEMA.read_text()) == stack_file_schema(), "run `make docs`"
+
+
+def test_every_config_field_has_a_description():
+    from components.config.descriptions import field_docstrings, models_below
+    from components.config.stack import StackConfig
+
+    models = models_below(StackConfig)
+    missing = [
+        f"{model.__name__}.{name}"
+        for model in models
+        for name in model.model_fields
+        if name not in field_docstrings(model)
+    ]
+    assert missing == []
+    assert len(models) > 15
+
+
+@pytest.mark.parametrize("path", STACK_FILES, ids=[p.name for p in STACK_FILES])
+def test_stack_file_matches_the_json_schema(path: Path):
+    jsonschema.validate(YAML(typ="safe").load(path.read_text()), stack_file_schema())
+
+
+def test_json_schema_refuses_an_unknown_key():
+    document = YAML(typ="safe").load((ROOT / "Pulumi.dev.yaml").read_text())
+    document["config"]["jupyterhub:hubs"]["jupyterhub"]["hub"]["imagee"] = "x"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(document, stack_file_schema())
+
+
+@pytest.mark.parametrize("path", STACK_FILES, ids=[p.name for p in STACK_FILES])
+def test_every_stack_plans_with_strictly_valid_wired_objects(path: Path):
+    stack = path.stem.removeprefix("Pulumi.")
+    objects = make_plan(stack).kubernetes_objects()
+    assert objects
+    for version in KUBERNETES_VERSIONS:
+        assert [p for obj in objects for p in schema_problems(obj, version)] == []
+    assert check_service_selectors(objects) == [] and check_references(objects) == []
+    assert check_hub_proxy_wiring(objects) == []
+
+
+@pytest.mark.parametrize("path", STACK_FILES, ids=[p.name for p in STACK_FILES])
+def test_stack_files_carry_the_schema_modeline(path: Path):
+    assert path.read_text().startswith("# yaml-language-server: $schema=")
