@@ -7,6 +7,7 @@ plan; only the docs and schema need them, so they are attached here when asked f
 
 import ast
 import inspect
+import itertools
 import textwrap
 import typing
 from collections.abc import Iterator
@@ -21,7 +22,7 @@ def _own_docstrings(cls: type) -> dict[str, str]:
         return {}
     body = ast.parse(source).body[0].body  # type: ignore[attr-defined]
     docs = {}
-    for statement, following in zip(body, body[1:], strict=False):
+    for statement, following in itertools.pairwise(body):
         if (
             isinstance(statement, ast.AnnAssign)
             and isinstance(statement.target, ast.Name)
