@@ -68,7 +68,8 @@ class Hub(pulumi.ComponentResource):
                     "resources": {"requests": {"storage": database.size}},
                     **({"storageClassName": sc} if (sc := database.storage_class or storage_class) else {}),
                 },
-                # Users, tokens and server state live here: never deleted or replaced by accident.
+                # Users, tokens and server state live here: never deleted or replaced by accident. A claim's
+                # class cannot change in place, so a later change of the default class must not replace it.
                 opts=pulumi.ResourceOptions.merge(
                     child,
                     pulumi.ResourceOptions(
@@ -90,13 +91,14 @@ class Hub(pulumi.ComponentResource):
                     config,
                     endpoints,
                     node_purpose,
+                    service_account=self.service_account.metadata.name,
                     config_map=self.config_map.metadata.name,
                     secret=self.secret.metadata.name,
                     database_claim=database_claim,
                     config_checksum=checksum,
                 ),
             },
-            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[self.service_account])),
+            opts=child,
         )
         self.service = k8s.core.v1.Service(
             f"{hub_name}-hub",

@@ -7,7 +7,6 @@ from ..endpoints import Endpoints
 from ..labels import HUB, labels
 from ..scheduling import CORE, Strictness, node_affinity
 from ..security import container_security_context, pod_security_context
-from .rbac import SERVICE_ACCOUNT
 from .settings import DATA_DIR
 
 CONFIG_DIR = "/usr/local/etc/jupyterhub/config"
@@ -65,7 +64,7 @@ def hub_pod_template(
         },
     }
     spec: dict[str, Any] = {
-        "serviceAccountName": SERVICE_ACCOUNT,
+        "serviceAccountName": service_account,
         "automountServiceAccountToken": True,  # KubeSpawner talks to the Kubernetes API
         "securityContext": pod_security_context(HUB_UID, HUB_UID, fs_group=HUB_UID),
         "containers": [container],
