@@ -20,12 +20,14 @@ def hub_pod_template(
     config: JupyterHubConfig,
     endpoints: Endpoints,
     node_purpose: Strictness,
+    service_account: Any,
     config_map: Any,
     secret: Any,
     database_claim: Any | None,
     config_checksum: str,
 ) -> dict[str, Any]:
-    """The hub Deployment's pod template. `config_map`, `secret` and `database_claim` are names (inputs)."""
+    """The hub Deployment's pod template. `service_account`, `config_map`, `secret` and `database_claim`
+    are names (inputs, so the Deployment is created after what it uses)."""
     hub = config.hub
     health = f"{hub.base_url}hub/health"
     data_volume: dict[str, Any] = (
