@@ -26,7 +26,7 @@ def test_json_schema_is_current():
 
 
 def test_every_config_field_has_a_description():
-    from components.config.descriptions import field_docstrings, models_below
+    from components.config.introspection import field_docstrings, models_below
     from components.config.stack import StackConfig
 
     models = models_below(StackConfig)

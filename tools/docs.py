@@ -7,7 +7,6 @@ Both are committed; a test fails when they are out of date.
 
 import json
 import sys
-import types
 import typing
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel, SecretStr
 from pydantic.fields import FieldInfo
 
-from components.config.descriptions import attach_descriptions
+from components.config.introspection import attach_descriptions, type_members
 from components.config.stack import StackConfig
 
 attach_descriptions(StackConfig)
@@ -26,18 +25,9 @@ SCHEMA = ROOT / "docs" / "stack-config.schema.json"
 PROJECT = "jupyterhub"
 
 
-def _members(annotation: Any) -> list[Any]:
-    origin = typing.get_origin(annotation)
-    if origin is typing.Annotated:
-        return _members(typing.get_args(annotation)[0])
-    if origin in (typing.Union, types.UnionType):
-        return [m for arg in typing.get_args(annotation) for m in _members(arg)]
-    return [annotation]
-
-
 def _type_name(annotation: Any) -> str:
     names = []
-    for member in _members(annotation):
+    for member in type_members(annotation):
         origin = typing.get_origin(member)
         if member is type(None):
             continue
@@ -91,14 +81,14 @@ def _document(model: type[BaseModel], path: str, lines: list[str], seen: set[tup
         lines.append(
             f"| `{key}` | {_type_name(field.annotation)} | {_default(field)} | {_one_line(field.description)} |"
         )
-        for member in _members(field.annotation):
+        for member in type_members(field.annotation):
             origin = typing.get_origin(member)
             inner = member
             suffix = ""
             if origin is list:
-                inner, suffix = _members(typing.get_args(member)[0])[0], "[]"
+                inner, suffix = type_members(typing.get_args(member)[0])[0], "[]"
             elif origin is dict:
-                inner, suffix = _members(typing.get_args(member)[1])[0], ".<name>"
+                inner, suffix = type_members(typing.get_args(member)[1])[0], ".<name>"
             if isinstance(inner, type) and issubclass(inner, BaseModel):
                 kind = ""
                 type_field = inner.model_fields.get("type") or inner.model_fields.get("kind")

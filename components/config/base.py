@@ -9,7 +9,7 @@ class Model(BaseModel):
 
     Keys are camelCase in stack files (like every Pulumi and Kubernetes setting) and unknown keys are
     errors. The docstring under each field is its description in the JSON Schema and in
-    docs/configuration.md (attached by descriptions.attach_descriptions, not at import).
+    docs/configuration.md (attached by introspection.attach_descriptions, not at import).
     """
 
     model_config = ConfigDict(

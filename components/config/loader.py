@@ -6,7 +6,6 @@ it can be found, supplies line numbers and tells which values were stored encryp
 
 import difflib
 import json
-import types
 import typing
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -14,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from .base import NestedValueError
+from .introspection import type_members
 from .secrets import ConfigSecret
 from .stack import StackConfig
 from .stack_file import KeyPath, StackFile
@@ -65,16 +65,6 @@ def _mark_all_strings(node: Any) -> Any:
     return ConfigSecret(node) if isinstance(node, str) else node
 
 
-def _unwrap(annotation: Any) -> list[Any]:
-    """The concrete types an annotation may hold (through Annotated, Optional, unions)."""
-    origin = typing.get_origin(annotation)
-    if origin is typing.Annotated:
-        return _unwrap(typing.get_args(annotation)[0])
-    if origin in (typing.Union, types.UnionType):
-        return [inner for arg in typing.get_args(annotation) for inner in _unwrap(arg)]
-    return [annotation]
-
-
 def _model_at(path: Sequence[str | int]) -> type[BaseModel] | None:
     """The model class whose keys live at `path` (stack-file spelling), for listing valid keys."""
     candidates: list[Any] = [StackConfig]
@@ -84,9 +74,9 @@ def _model_at(path: Sequence[str | int]) -> type[BaseModel] | None:
             if isinstance(candidate, type) and issubclass(candidate, BaseModel):
                 for name, info in candidate.model_fields.items():
                     if (info.alias or name) == part:
-                        following.extend(_unwrap(info.annotation))
+                        following.extend(type_members(info.annotation))
             elif typing.get_origin(candidate) in (dict, list):
-                following.extend(_unwrap(typing.get_args(candidate)[-1]))
+                following.extend(type_members(typing.get_args(candidate)[-1]))
         candidates = following
     models = [c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)]
     return models[0] if len(models) == 1 else None

@@ -13,6 +13,7 @@ from ..endpoints import Endpoints
 from ..labels import HUB, labels, selector
 from ..namespace import HubNamespace
 from ..scheduling import Strictness
+from ..service import cluster_ip_service
 from .deployment import hub_pod_template
 from .network_policy import hub_network_policy_spec
 from .rbac import declare_hub_rbac
@@ -100,15 +101,13 @@ class Hub(pulumi.ComponentResource):
             },
             opts=child,
         )
-        self.service = k8s.core.v1.Service(
+        self.service = cluster_ip_service(
             f"{hub_name}-hub",
-            metadata={**meta, "name": endpoints.hub_service},
-            spec={
-                "type": "ClusterIP",
-                "selector": selector(hub_name, HUB),
-                "ports": [{"name": "http", "port": endpoints.hub_port, "targetPort": "http", "protocol": "TCP"}],
-            },
-            opts=child,
+            {**meta, "name": endpoints.hub_service},
+            selector(hub_name, HUB),
+            "http",
+            endpoints.hub_port,
+            child,
         )
         self.network_policy = k8s.networking.v1.NetworkPolicy(
             f"{hub_name}-hub",

@@ -11,6 +11,7 @@ from ..endpoints import Endpoints
 from ..labels import PROXY, labels, selector
 from ..namespace import HubNamespace
 from ..scheduling import Strictness
+from ..service import cluster_ip_service
 from .deployment import proxy_pod_template
 from .network_policy import proxy_network_policy_spec
 
@@ -78,15 +79,13 @@ class Proxy(pulumi.ComponentResource):
             },
             opts=child,
         )
-        self.api_service = k8s.core.v1.Service(
+        self.api_service = cluster_ip_service(
             f"{hub_name}-proxy-api",
-            metadata={**meta, "name": endpoints.proxy_api_service},
-            spec={
-                "type": "ClusterIP",
-                "selector": selector(hub_name, PROXY),
-                "ports": [{"name": "api", "port": endpoints.proxy_api_port, "targetPort": "api", "protocol": "TCP"}],
-            },
-            opts=child,
+            {**meta, "name": endpoints.proxy_api_service},
+            selector(hub_name, PROXY),
+            "api",
+            endpoints.proxy_api_port,
+            child,
         )
         public = config.proxy.service
         self.public_service = k8s.core.v1.Service(

@@ -1,18 +1,31 @@
-"""Field docstrings become descriptions (docs/configuration.md, the JSON Schema) on demand.
+"""Looking at the config models themselves: the types a field may hold, the models below a model, and
+field docstrings, which become descriptions (docs/configuration.md, the JSON Schema) on demand.
 
 Each config field is documented by the docstring under it. pydantic can read those at import
 (`use_attribute_docstrings`), but that parses every model's source on every `pulumi up` and offline
-plan; only the docs and schema need them, so they are attached here when asked for.
+plan; only the docs and schema need them, so `attach_descriptions` adds them when asked for.
 """
 
 import ast
 import inspect
 import itertools
 import textwrap
+import types
 import typing
 from collections.abc import Iterator
+from typing import Any
 
 from pydantic import BaseModel
+
+
+def type_members(annotation: Any) -> list[Any]:
+    """The concrete types an annotation may hold (through Annotated, Optional and unions)."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return type_members(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        return [inner for argument in typing.get_args(annotation) for inner in type_members(argument)]
+    return [annotation]
 
 
 def _own_docstrings(cls: type) -> dict[str, str]:
