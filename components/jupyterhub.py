@@ -33,7 +33,7 @@ class JupyterHub(pulumi.ComponentResource):
             pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(providers=[cluster.provider])),
         )
         child = pulumi.ResourceOptions(parent=self)
-        self.namespace = declare_namespace(hub_name, namespace, protect_data, child)
+        self.namespace = declare_namespace(hub_name, namespace, protect_data, cluster.ready, child)
         self.hub = Hub(
             hub_name,
             self.namespace,

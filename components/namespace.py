@@ -21,9 +21,12 @@ class HubNamespace:
         return self.resource.metadata.name
 
 
-def declare_namespace(hub_name: str, name: str, protect_data: bool, opts: pulumi.ResourceOptions) -> HubNamespace:
-    """The namespace. It holds user home volumes that KubeSpawner creates outside Pulumi's state, so it is
-    protected and, when a stack is destroyed, left in place rather than deleted with everything in it."""
+def declare_namespace(
+    hub_name: str, name: str, protect_data: bool, after: list[pulumi.Resource], opts: pulumi.ResourceOptions
+) -> HubNamespace:
+    """The namespace, created after `after` (so is everything in it). It holds user home volumes that
+    KubeSpawner creates outside Pulumi's state, so it is protected and, when a stack is destroyed, left
+    in place rather than deleted with everything in it."""
     resource = k8s.core.v1.Namespace(
         f"{hub_name}-namespace",
         metadata={
@@ -38,6 +41,8 @@ def declare_namespace(hub_name: str, name: str, protect_data: bool, opts: pulumi
                 "pod-security.kubernetes.io/audit": "restricted",
             },
         },
-        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(protect=protect_data, retain_on_delete=True)),
+        opts=pulumi.ResourceOptions.merge(
+            opts, pulumi.ResourceOptions(protect=protect_data, retain_on_delete=True, depends_on=after)
+        ),
     )
     return HubNamespace(name=name, resource=resource)

@@ -163,3 +163,11 @@ def test_dev_culler_has_exactly_its_scopes(dev_plan, tmp_path):
     ]
     assert config.JupyterHub.services[0]["name"] == "idle-culler"
     assert "--timeout=3600" in config.JupyterHub.services[0]["command"]
+
+
+def test_hub_objects_wait_for_the_storage_class_the_stack_creates(plans):
+    resources = {r.name: r for r in plans["gpu-profiles-storage-class"].resources}
+    storage_class = resources["storage-class-jupyterhub-homes"]
+    namespace = resources["ml-namespace"]
+    assert storage_class.urn in namespace.dependencies
+    assert namespace.urn in resources["ml-hub-db"].dependencies

@@ -26,6 +26,6 @@ class ExistingCluster(pulumi.ComponentResource):
             provider=provider,
             node_purpose=config.node_purpose,
             storage_class=config.storage.class_name,
+            ready=[storage_class] if storage_class is not None else [],
         )
-        self.storage_class = storage_class
         self.register_outputs({"context": config.context or ""})

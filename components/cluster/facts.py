@@ -1,7 +1,8 @@
 """What the hubs need to know about the cluster they run on."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+import pulumi
 import pulumi_kubernetes as k8s
 
 from ..scheduling import Strictness
@@ -16,3 +17,5 @@ class ClusterFacts:
     """How strictly hub/proxy/user pods must follow the node-purpose labels."""
     storage_class: str | None
     """The StorageClass for hub databases and homes; None: the cluster's default class."""
+    ready: list[pulumi.Resource] = field(default_factory=list)
+    """What must exist before any hub object is created (the StorageClass the stack creates, node pools)."""

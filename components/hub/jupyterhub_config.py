@@ -113,7 +113,6 @@ for trait in (
     "environment",
     "start_timeout",
     "uid",
-    "gid",
     "fs_gid",
     "port",
     "common_labels",

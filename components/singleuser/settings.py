@@ -65,7 +65,6 @@ def spawner_settings(
         "environment": dict(config.extra_env),
         "start_timeout": config.start_timeout,
         "uid": config.uid,
-        "gid": config.uid,
         "fs_gid": config.fs_gid,
         "port": ENDPOINTS.singleuser_port,
         "common_labels": {
