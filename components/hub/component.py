@@ -49,7 +49,7 @@ class Hub(pulumi.ComponentResource):
         meta = {"namespace": namespace.ref, "labels": labels(hub_name, HUB)}
 
         self.service_account = declare_hub_rbac(hub_name, namespace.ref, child)
-        self.secret = declare_hub_secret(hub_name, namespace.ref, config.hub, child)
+        self.secret = declare_hub_secret(hub_name, namespace.ref, config, child)
 
         settings = hub_settings(hub_name, namespace.name, config, endpoints, node_purpose, storage_class)
         files = {CONFIG_FILE: jupyterhub_config_source(), SETTINGS_FILE: json.dumps(settings, indent=2, sort_keys=True)}

@@ -39,6 +39,7 @@ def hub_pod_template(
         "name": "hub",
         "image": hub.image,
         "args": ["jupyterhub", "--config", f"{CONFIG_DIR}/jupyterhub_config.py", "--upgrade-db"],
+        "workingDir": DATA_DIR,
         "ports": [{"name": "http", "containerPort": endpoints.hub_port}],
         "env": [
             {"name": "PYTHONUNBUFFERED", "value": "1"},

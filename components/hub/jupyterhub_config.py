@@ -7,8 +7,9 @@ It reads two things the stack mounts into the hub pod:
   cookie secret, crypt key and any user-supplied secrets (OAuth client secret, database URL).
 
 One override exists for running this file outside Kubernetes (the end-to-end tests do):
-HUB_SERVICE_HOSTS, a JSON object mapping Service host names to the addresses to use instead, e.g.
-`{"hub": "127.0.0.1", "proxy-api": "127.0.0.1"}`. Nothing else differs from what the cluster runs.
+HUB_SERVICE_ADDRESSES, a JSON object mapping Service names to the host:port to use instead, e.g.
+`{"hub": "127.0.0.1:18081", "proxy-api": "127.0.0.1:18001"}`. The hub then binds to its own Service's
+address and reaches the proxy API at its; nothing else differs from what the cluster runs.
 """
 
 import json
@@ -21,7 +22,7 @@ c = get_config()  # noqa: F821 - provided by traitlets when it loads this file
 
 CONFIG_DIR = Path(os.environ.get("HUB_CONFIG_DIR", Path(__file__).parent))
 SECRET_DIR = Path(os.environ.get("HUB_SECRET_DIR", "/usr/local/etc/jupyterhub/secret"))
-HOST_OVERRIDES: dict[str, str] = json.loads(os.environ.get("HUB_SERVICE_HOSTS", "{}"))
+ADDRESS_OVERRIDES: dict[str, str] = json.loads(os.environ.get("HUB_SERVICE_ADDRESSES", "{}"))
 
 settings = json.loads((CONFIG_DIR / "settings.json").read_text(encoding="utf-8"))
 
@@ -32,19 +33,19 @@ def secret(key: str) -> str:
 
 
 def service_url(url: str) -> str:
-    """A Service URL, with its host replaced when HUB_SERVICE_HOSTS says so."""
+    """A Service URL, with its address replaced when HUB_SERVICE_ADDRESSES says so."""
     parts = urlsplit(url)
-    host = HOST_OVERRIDES.get(parts.hostname or "")
-    if host is None:
-        return url
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit(parts._replace(netloc=netloc))
+    address = ADDRESS_OVERRIDES.get(parts.hostname or "")
+    return url if address is None else urlunsplit(parts._replace(netloc=address))
 
 
 # --- JupyterHub -----------------------------------------------------------------------------------
 hub = settings["hub"]
 c.JupyterHub.base_url = settings["baseUrl"]
-c.JupyterHub.hub_bind_url = hub["bindUrl"]
+hub_service = urlsplit(hub["connectUrl"]).hostname or ""
+c.JupyterHub.hub_bind_url = (
+    f"http://{ADDRESS_OVERRIDES[hub_service]}" if hub_service in ADDRESS_OVERRIDES else hub["bindUrl"]
+)
 c.JupyterHub.hub_connect_url = service_url(hub["connectUrl"])
 c.JupyterHub.cookie_secret = bytes.fromhex(secret("cookie-secret"))
 c.CryptKeeper.keys = [bytes.fromhex(secret("crypt-key"))]
@@ -168,7 +169,9 @@ if culler["enabled"]:
     if culler["cullUsers"]:
         command.append("--cull-users")
         scopes.append("admin:users")
-    c.JupyterHub.services = [{"name": "idle-culler", "command": command}]
+    c.JupyterHub.services = [
+        {"name": "idle-culler", "command": command, "api_token": secret(culler["apiTokenSecretKey"])}
+    ]
     c.JupyterHub.load_roles = [
         {"name": "idle-culler", "description": "Stop idle servers", "scopes": scopes, "services": ["idle-culler"]}
     ]

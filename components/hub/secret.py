@@ -4,7 +4,8 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
-from ..config.hub import DummyAuthenticator, HubConfig, PostgresDatabase
+from ..config.hub import DummyAuthenticator, PostgresDatabase
+from ..config.stack import JupyterHubConfig
 from ..labels import HUB, labels
 
 SECRET_NAME = "hub"
@@ -14,6 +15,7 @@ CRYPT_KEY_KEY = "crypt-key"
 OAUTH_CLIENT_SECRET_KEY = "oauth-client-secret"
 DUMMY_PASSWORD_KEY = "dummy-password"
 DATABASE_URL_KEY = "db-url"
+CULLER_TOKEN_KEY = "culler-api-token"
 
 
 def _generated_hex(name: str, opts: pulumi.ResourceOptions) -> pulumi.Output[str]:
@@ -23,7 +25,7 @@ def _generated_hex(name: str, opts: pulumi.ResourceOptions) -> pulumi.Output[str
 
 
 def declare_hub_secret(
-    hub_name: str, namespace: pulumi.Input[str], hub: HubConfig, opts: pulumi.ResourceOptions
+    hub_name: str, namespace: pulumi.Input[str], config: JupyterHubConfig, opts: pulumi.ResourceOptions
 ) -> k8s.core.v1.Secret:
     """The Secret mounted into the hub (and whose proxy token the proxy reads)."""
     values: dict[str, pulumi.Input[str]] = {
@@ -31,6 +33,10 @@ def declare_hub_secret(
         COOKIE_SECRET_KEY: _generated_hex(f"{hub_name}-cookie-secret", opts),
         CRYPT_KEY_KEY: _generated_hex(f"{hub_name}-crypt-key", opts),
     }
+    hub = config.hub
+    if config.culler.enabled:
+        # The culler's own token (not one generated at each hub start), so its role can be audited.
+        values[CULLER_TOKEN_KEY] = _generated_hex(f"{hub_name}-culler-api-token", opts)
     auth = hub.authenticator
     if isinstance(auth, DummyAuthenticator):
         if auth.password is not None:

@@ -8,7 +8,7 @@ from ..config.stack import JupyterHubConfig
 from ..endpoints import Endpoints
 from ..scheduling import Strictness
 from ..singleuser.settings import spawner_settings
-from .secret import DATABASE_URL_KEY, DUMMY_PASSWORD_KEY, OAUTH_CLIENT_SECRET_KEY
+from .secret import CULLER_TOKEN_KEY, DATABASE_URL_KEY, DUMMY_PASSWORD_KEY, OAUTH_CLIENT_SECRET_KEY
 
 DATA_DIR = "/srv/jupyterhub"
 """Where the hub keeps its SQLite database (the mount path of the database volume)."""
@@ -19,7 +19,8 @@ def _database(hub: HubConfig) -> dict[str, Any]:
         return {"type": "postgres", "urlSecretKey": DATABASE_URL_KEY}
     if isinstance(hub.database, SqliteMemoryDatabase):
         return {"type": "sqlite-memory", "url": "sqlite://"}
-    return {"type": "sqlite-pvc", "url": f"sqlite:///{DATA_DIR}/jupyterhub.sqlite"}
+    # Relative to the hub's working directory, DATA_DIR, where the database volume is mounted.
+    return {"type": "sqlite-pvc", "url": "sqlite:///jupyterhub.sqlite"}
 
 
 def _authenticator(hub: HubConfig) -> dict[str, Any]:
@@ -59,6 +60,6 @@ def hub_settings(
         "proxy": {"apiUrl": endpoints.proxy_api_url},
         "authenticator": _authenticator(hub),
         "spawner": spawner_settings(hub_name, config.singleuser, node_purpose, storage_class),
-        "culler": config.culler.model_dump(by_alias=True),
+        "culler": {**config.culler.model_dump(by_alias=True), "apiTokenSecretKey": CULLER_TOKEN_KEY},
         "extraConfig": dict(sorted(hub.extra_config.items())),
     }

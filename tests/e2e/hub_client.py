@@ -1,0 +1,43 @@
+"""A browser-like HTTP client for JupyterHub: cookies, the _xsrf form field, API tokens."""
+
+from typing import Any
+from urllib.parse import quote
+
+import requests
+
+
+class HubClient:
+    """One user's session with a hub, through the proxy's public address."""
+
+    def __init__(self, public_url: str) -> None:
+        self.public_url = public_url
+        self.session = requests.Session()
+
+    def url(self, path: str) -> str:
+        """An address below the hub's base URL (`path` without a leading slash)."""
+        return self.public_url + path
+
+    def login(self, username: str, password: str = "") -> requests.Response:
+        """Log in through the login form; the answer after redirects (home on success)."""
+        self.session.get(self.url("hub/login"), timeout=10)
+        xsrf = self.session.cookies.get("_xsrf", "")
+        return self.session.post(
+            self.url(f"hub/login?next={quote(self.public_url + 'hub/home')}"),
+            data={"username": username, "password": password, "_xsrf": xsrf},
+            timeout=30,
+        )
+
+    def get(self, path: str, **kwargs: Any) -> requests.Response:
+        """GET a page or API path with this session."""
+        return self.session.get(self.url(path), timeout=30, **kwargs)
+
+    def api(self, method: str, path: str, token: str | None = None, **kwargs: Any) -> requests.Response:
+        """Call the hub's REST API with this session's cookie (and _xsrf) or with a token."""
+        headers = {"Authorization": f"token {token}"} if token else {"X-XSRFToken": self.session.cookies.get("_xsrf", "")}
+        return self.session.request(method, self.url(f"hub/api/{path}"), headers=headers, timeout=30, **kwargs)
+
+    def new_token(self, username: str, **body: Any) -> str:
+        """An API token of the logged-in user, created through the API as the token page does."""
+        answer = self.api("POST", f"users/{username}/tokens", json={"note": "e2e", **body})
+        answer.raise_for_status()
+        return answer.json()["token"]

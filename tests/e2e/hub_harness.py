@@ -1,0 +1,135 @@
+"""Run a stack's Hub and Proxy for real on 127.0.0.1, from the objects its plan declares.
+
+The hub ConfigMap's files and the hub Secret's keys (test values of the same shape; the plan redacts
+the real ones) are laid out where the hub container mounts them, remapped to a temporary folder. The
+real JupyterHub then runs the Deployment's own command in the Deployment's working directory, and the
+real configurable-http-proxy (npm) runs the proxy Deployment's own command with the token from the
+Secret key that Deployment names. Only addresses differ: each Service name maps to a 127.0.0.1 port,
+passed to the hub through HUB_SERVICE_ADDRESSES (documented in jupyterhub_config.py) and substituted
+into the proxy's flags the same way.
+"""
+
+import contextlib
+import json
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from ..helpers import ROOT, find
+from ..hub_config import lay_out_hub_files
+from .processes import LOOPBACK, free_port, running, stop, wait_for_http
+
+CHP = ROOT / "node_modules" / ".bin" / "configurable-http-proxy"
+JUPYTERHUB = Path(sys.executable).parent / "jupyterhub"
+
+
+@dataclass
+class HubUnderTest:
+    """A running hub and proxy, and what tests need to talk to them."""
+
+    public_url: str
+    """The proxy's public address with the hub's base URL, e.g. http://127.0.0.1:40123/."""
+    proxy_api_url: str
+    proxy_token: str
+    secret_dir: Path
+    hub_log: Path
+    proxy_log: Path
+
+    def secret(self, key: str) -> str:
+        """A value of the hub Secret as the hub sees it."""
+        return (self.secret_dir / key).read_text()
+
+
+def dummy_kubeconfig(path: Path, server: str | None = None) -> Path:
+    """A kubeconfig KubeSpawner can load; the server is only contacted when a user server starts."""
+    server = server or f"https://{LOOPBACK}:{free_port()}"
+    path.write_text(json.dumps({
+        "apiVersion": "v1", "kind": "Config", "current-context": "test",
+        "clusters": [{"name": "test", "cluster": {"server": server, "insecure-skip-tls-verify": True}}],
+        "users": [{"name": "test", "user": {"token": "test-token"}}],
+        "contexts": [{"name": "test", "context": {"cluster": "test", "user": "test"}}],
+    }))
+    return path
+
+
+def _localize_url(url: str, addresses: dict[str, str]) -> str:
+    parts = urlsplit(url)
+    address = addresses.get(parts.hostname or "")
+    return url if address is None else urlunsplit(parts._replace(netloc=address))
+
+
+def localize_proxy_command(command: list[str], addresses: dict[str, str], public: str, api: str) -> list[str]:
+    """The proxy's command with its listening addresses and the Service URLs it names mapped locally."""
+    public_host, public_port = addresses[public].split(":")
+    api_host, api_port = addresses[api].split(":")
+    listening = {"--ip": public_host, "--port": public_port, "--api-ip": api_host, "--api-port": api_port}
+    localized = [str(CHP)]
+    for argument in command[1:]:
+        flag, _, value = argument.partition("=")
+        if flag in listening:
+            localized.append(f"{flag}={listening[flag]}")
+        elif value.startswith("http"):
+            localized.append(f"{flag}={_localize_url(value, addresses)}")
+        else:
+            localized.append(argument)
+    return localized
+
+
+def _remap(text: str, mounts: dict[str, Path]) -> str:
+    for mount_path, local in sorted(mounts.items(), key=lambda item: -len(item[0])):
+        if text == mount_path or text.startswith(mount_path + "/"):
+            return str(local) + text[len(mount_path):]
+    return text
+
+
+def _container(objects: list[dict[str, Any]], namespace: str, deployment: str) -> dict[str, Any]:
+    return find(objects, "Deployment", deployment, namespace)["spec"]["template"]["spec"]["containers"][0]
+
+
+@contextlib.contextmanager
+def hub_from_plan(objects: list[dict[str, Any]], namespace: str, directory: Path,
+                  kubeconfig: Path | None = None, hub_env: dict[str, str] | None = None) -> Iterator[HubUnderTest]:
+    """Start the proxy and the hub of one namespace of a plan; stop both when the block ends."""
+    config_dir, secret_dir = lay_out_hub_files(objects, namespace, directory)
+    services = {o["metadata"]["name"] for o in objects if o["kind"] == "Service" and o["metadata"]["namespace"] == namespace}
+    addresses = {service: f"{LOOPBACK}:{free_port()}" for service in services}
+
+    proxy = _container(objects, namespace, "proxy")
+    token_ref = next(e for e in proxy["env"] if e["name"] == "CONFIGPROXY_AUTH_TOKEN")["valueFrom"]["secretKeyRef"]
+    token = (secret_dir / token_ref["key"]).read_text()
+    proxy_command = localize_proxy_command(proxy["command"], addresses, "proxy-public", "proxy-api")
+
+    hub = _container(objects, namespace, "hub")
+    local_dirs = {"config": config_dir, "secret": secret_dir}
+    mounts = {}
+    for mount in hub["volumeMounts"]:
+        local = local_dirs.get(mount["name"], directory / mount["name"])
+        local.mkdir(exist_ok=True)
+        mounts[mount["mountPath"]] = local
+    hub_command = [str(JUPYTERHUB), *(_remap(arg, mounts) for arg in hub["args"][1:])]
+    env = {e["name"]: _remap(e["value"], mounts) for e in hub.get("env", []) if "value" in e}
+    env["HUB_SERVICE_ADDRESSES"] = json.dumps({name: addresses[name] for name in ("hub", "proxy-api")})
+    env["KUBECONFIG"] = str(kubeconfig or dummy_kubeconfig(directory / "kubeconfig"))
+    env.update(hub_env or {})
+    settings = json.loads((config_dir / "settings.json").read_text())
+    public_url = f"http://{addresses['proxy-public']}{settings['baseUrl']}"
+
+    proxy_log, hub_log = directory / "proxy.log", directory / "hub.log"
+    with running(proxy_command, proxy_log, env={"CONFIGPROXY_AUTH_TOKEN": token}) as proxy_process:
+        wait_for_http(f"http://{addresses['proxy-public']}/_chp_healthz", proxy_process, proxy_log)
+        with running(hub_command, hub_log, env=env, cwd=Path(_remap(hub["workingDir"], mounts))) as hub_process:
+            try:
+                wait_for_http(f"{public_url}hub/health", hub_process, hub_log)
+                yield HubUnderTest(
+                    public_url=public_url,
+                    proxy_api_url=f"http://{addresses['proxy-api']}",
+                    proxy_token=token,
+                    secret_dir=secret_dir,
+                    hub_log=hub_log,
+                    proxy_log=proxy_log,
+                )
+            finally:
+                stop(hub_process)

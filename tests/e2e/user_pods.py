@@ -1,0 +1,51 @@
+"""User pods rendered by KubeSpawner's own code from the shipped configuration, per profile."""
+
+import asyncio
+import os
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+from ..hub_config import lay_out_hub_files, load_hub_config
+from .hub_harness import dummy_kubeconfig
+
+
+def run_in_own_loop(coroutine_factory: Any, timeout: float = 60) -> Any:
+    """Run a coroutine on a private event loop in a worker thread (the Pulumi mocks in this process keep
+    theirs untouched)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(coroutine_factory())).result(timeout=timeout)
+
+
+def render_user_objects(objects: list[dict[str, Any]], namespace: str, directory: Path,
+                        username: str = "student1") -> dict[str, dict[str, Any]]:
+    """The pod and PVC KubeSpawner builds for `username`, per profile slug ("" without profiles)."""
+    config_dir, secret_dir = lay_out_hub_files(objects, namespace, directory)
+    config = load_hub_config(config_dir, secret_dir)
+    os.environ.setdefault("KUBECONFIG", str(dummy_kubeconfig(directory / "kubeconfig")))
+
+    async def render() -> dict[str, dict[str, Any]]:
+        from jupyterhub.objects import Hub
+        from kubernetes_asyncio.client import ApiClient
+        from kubespawner import KubeSpawner
+
+        base_url = config.JupyterHub.get("base_url", "/")
+        hub = Hub(base_url=f"{base_url}hub/", connect_url=config.JupyterHub.hub_connect_url,
+                  bind_url=config.JupyterHub.hub_bind_url)
+        user = SimpleNamespace(name=username, id=1, url=f"{base_url}user/{username}/", escaped_name=username,
+                               admin=False, settings={})
+        slugs = [profile["slug"] for profile in config.KubeSpawner.get("profile_list", [])] or [""]
+        rendered = {}
+        async with ApiClient() as api:
+            for slug in slugs:
+                spawner = KubeSpawner(_mock=True, config=config, user=user, hub=hub)
+                if slug:
+                    spawner.user_options = {"profile": slug}
+                    await spawner.load_user_options()
+                pod = api.sanitize_for_serialization(await spawner.get_pod_manifest())
+                pvc = api.sanitize_for_serialization(spawner.get_pvc_manifest()) if spawner.storage_pvc_ensure else None
+                rendered[slug] = {"pod": pod, "pvc": pvc, "start_timeout": spawner.start_timeout}
+        return rendered
+
+    return run_in_own_loop(render)
