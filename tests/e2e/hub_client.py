@@ -1,7 +1,7 @@
 """A browser-like HTTP client for JupyterHub: cookies, the _xsrf form field, API tokens."""
 
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import requests
 
@@ -13,6 +13,14 @@ class HubClient:
         self.public_url = public_url
         self.session = requests.Session()
 
+    def xsrf(self, prefix: str = "hub/") -> str:
+        """The _xsrf cookie set for a path below the base URL (the hub's, or e.g. a user server's)."""
+        path = urlsplit(self.public_url + prefix).path
+        for cookie in self.session.cookies:
+            if cookie.name == "_xsrf" and path.startswith(cookie.path.rstrip("/")):
+                return cookie.value or ""
+        return ""
+
     def url(self, path: str) -> str:
         """An address below the hub's base URL (`path` without a leading slash)."""
         return self.public_url + path
@@ -20,7 +28,7 @@ class HubClient:
     def login(self, username: str, password: str = "") -> requests.Response:
         """Log in through the login form; the answer after redirects (home on success)."""
         self.session.get(self.url("hub/login"), timeout=10)
-        xsrf = self.session.cookies.get("_xsrf", "")
+        xsrf = self.xsrf()
         return self.session.post(
             self.url(f"hub/login?next={quote(self.public_url + 'hub/home')}"),
             data={"username": username, "password": password, "_xsrf": xsrf},
@@ -33,7 +41,7 @@ class HubClient:
 
     def api(self, method: str, path: str, token: str | None = None, **kwargs: Any) -> requests.Response:
         """Call the hub's REST API with this session's cookie (and _xsrf) or with a token."""
-        headers = {"Authorization": f"token {token}"} if token else {"X-XSRFToken": self.session.cookies.get("_xsrf", "")}
+        headers = {"Authorization": f"token {token}"} if token else {"X-XSRFToken": self.xsrf()}
         return self.session.request(method, self.url(f"hub/api/{path}"), headers=headers, timeout=30, **kwargs)
 
     def new_token(self, username: str, **body: Any) -> str:

@@ -32,6 +32,8 @@ class HubUnderTest:
 
     public_url: str
     """The proxy's public address with the hub's base URL, e.g. http://127.0.0.1:40123/."""
+    hub_url: str
+    """The hub's own address (what the hub Service stands for)."""
     proxy_api_url: str
     proxy_token: str
     secret_dir: Path
@@ -46,12 +48,18 @@ class HubUnderTest:
 def dummy_kubeconfig(path: Path, server: str | None = None) -> Path:
     """A kubeconfig KubeSpawner can load; the server is only contacted when a user server starts."""
     server = server or f"https://{LOOPBACK}:{free_port()}"
-    path.write_text(json.dumps({
-        "apiVersion": "v1", "kind": "Config", "current-context": "test",
-        "clusters": [{"name": "test", "cluster": {"server": server, "insecure-skip-tls-verify": True}}],
-        "users": [{"name": "test", "user": {"token": "test-token"}}],
-        "contexts": [{"name": "test", "context": {"cluster": "test", "user": "test"}}],
-    }))
+    path.write_text(
+        json.dumps(
+            {
+                "apiVersion": "v1",
+                "kind": "Config",
+                "current-context": "test",
+                "clusters": [{"name": "test", "cluster": {"server": server, "insecure-skip-tls-verify": True}}],
+                "users": [{"name": "test", "user": {"token": "test-token"}}],
+                "contexts": [{"name": "test", "context": {"cluster": "test", "user": "test"}}],
+            }
+        )
+    )
     return path
 
 
@@ -81,7 +89,7 @@ def localize_proxy_command(command: list[str], addresses: dict[str, str], public
 def _remap(text: str, mounts: dict[str, Path]) -> str:
     for mount_path, local in sorted(mounts.items(), key=lambda item: -len(item[0])):
         if text == mount_path or text.startswith(mount_path + "/"):
-            return str(local) + text[len(mount_path):]
+            return str(local) + text[len(mount_path) :]
     return text
 
 
@@ -89,13 +97,25 @@ def _container(objects: list[dict[str, Any]], namespace: str, deployment: str) -
     return find(objects, "Deployment", deployment, namespace)["spec"]["template"]["spec"]["containers"][0]
 
 
+def local_service_addresses(objects: list[dict[str, Any]], namespace: str) -> dict[str, str]:
+    """A 127.0.0.1 address for each Service of a namespace (what HUB_SERVICE_ADDRESSES carries)."""
+    services = {
+        o["metadata"]["name"] for o in objects if o["kind"] == "Service" and o["metadata"]["namespace"] == namespace
+    }
+    return {service: f"{LOOPBACK}:{free_port()}" for service in sorted(services)}
+
+
 @contextlib.contextmanager
-def hub_from_plan(objects: list[dict[str, Any]], namespace: str, directory: Path,
-                  kubeconfig: Path | None = None, hub_env: dict[str, str] | None = None) -> Iterator[HubUnderTest]:
+def hub_from_plan(
+    objects: list[dict[str, Any]],
+    namespace: str,
+    directory: Path,
+    kubeconfig: Path | None = None,
+    addresses: dict[str, str] | None = None,
+) -> Iterator[HubUnderTest]:
     """Start the proxy and the hub of one namespace of a plan; stop both when the block ends."""
     config_dir, secret_dir = lay_out_hub_files(objects, namespace, directory)
-    services = {o["metadata"]["name"] for o in objects if o["kind"] == "Service" and o["metadata"]["namespace"] == namespace}
-    addresses = {service: f"{LOOPBACK}:{free_port()}" for service in services}
+    addresses = addresses or local_service_addresses(objects, namespace)
 
     proxy = _container(objects, namespace, "proxy")
     token_ref = next(e for e in proxy["env"] if e["name"] == "CONFIGPROXY_AUTH_TOKEN")["valueFrom"]["secretKeyRef"]
@@ -113,7 +133,6 @@ def hub_from_plan(objects: list[dict[str, Any]], namespace: str, directory: Path
     env = {e["name"]: _remap(e["value"], mounts) for e in hub.get("env", []) if "value" in e}
     env["HUB_SERVICE_ADDRESSES"] = json.dumps({name: addresses[name] for name in ("hub", "proxy-api")})
     env["KUBECONFIG"] = str(kubeconfig or dummy_kubeconfig(directory / "kubeconfig"))
-    env.update(hub_env or {})
     settings = json.loads((config_dir / "settings.json").read_text())
     public_url = f"http://{addresses['proxy-public']}{settings['baseUrl']}"
 
@@ -125,6 +144,7 @@ def hub_from_plan(objects: list[dict[str, Any]], namespace: str, directory: Path
                 wait_for_http(f"{public_url}hub/health", hub_process, hub_log)
                 yield HubUnderTest(
                     public_url=public_url,
+                    hub_url=f"http://{addresses['hub']}",
                     proxy_api_url=f"http://{addresses['proxy-api']}",
                     proxy_token=token,
                     secret_dir=secret_dir,

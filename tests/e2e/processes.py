@@ -30,12 +30,18 @@ def _default_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-def start(command: list[str], log: Path, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.Popen:
+def start(
+    command: list[str], log: Path, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.Popen:
     """Start a program with its output in `log`."""
     with log.open("ab") as stream:
-        return subprocess.Popen(  # noqa: S603 - the tests' own commands
-            command, stdout=stream, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}, cwd=cwd,
-            preexec_fn=_default_sigint,  # noqa: PLW1509
+        return subprocess.Popen(
+            command,
+            stdout=stream,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
+            cwd=cwd,
+            preexec_fn=_default_sigint,
         )
 
 

@@ -90,7 +90,8 @@ def test_user_pod_mounts_its_own_home_claim(rendered, stack, profile):
     volumes = {v["name"]: v for v in user["pod"]["spec"]["volumes"]}
     assert volumes["home"]["persistentVolumeClaim"]["claimName"] == claim
     assert {"name": "home", "mountPath": "/home/jovyan"} in [
-        {k: m[k] for k in ("name", "mountPath")} for m in _container(user["pod"])["volumeMounts"]]
+        {k: m[k] for k in ("name", "mountPath")} for m in _container(user["pod"])["volumeMounts"]
+    ]
     expected_class = {"dev": None, "profiles": "fast-ssd"}[stack]
     assert user["pvc"]["spec"].get("storageClassName") == expected_class
 
@@ -106,12 +107,21 @@ def test_user_pod_is_selected_by_the_user_server_policy(rendered, stack, profile
 
 
 EXPECTED_RESOURCES = {
-    ("dev", ""): ("quay.io/jupyterhub/k8s-singleuser-sample:4.4.0",
-                  {"cpu": "100m", "memory": "512Mi"}, {"cpu": "2", "memory": "1Gi"}),
-    ("profiles", "cpu-only"): ("quay.io/jupyterhub/k8s-singleuser-sample:4.4.0",
-                               {"cpu": "100m", "memory": "1Gi"}, {"cpu": "2", "memory": "2Gi"}),
-    ("profiles", "gpu"): ("quay.io/jupyter/pytorch-notebook:cuda12-2025-01-06",
-                          {"cpu": "2", "memory": "8Gi"}, {"cpu": "4", "memory": "16Gi", "nvidia.com/gpu": "1"}),
+    ("dev", ""): (
+        "quay.io/jupyterhub/k8s-singleuser-sample:4.4.0",
+        {"cpu": "100m", "memory": "512Mi"},
+        {"cpu": "2", "memory": "1Gi"},
+    ),
+    ("profiles", "cpu-only"): (
+        "quay.io/jupyterhub/k8s-singleuser-sample:4.4.0",
+        {"cpu": "100m", "memory": "1Gi"},
+        {"cpu": "2", "memory": "2Gi"},
+    ),
+    ("profiles", "gpu"): (
+        "quay.io/jupyter/pytorch-notebook:cuda12-2025-01-06",
+        {"cpu": "2", "memory": "8Gi"},
+        {"cpu": "4", "memory": "16Gi", "nvidia.com/gpu": "1"},
+    ),
 }
 
 

@@ -18,8 +18,9 @@ def run_in_own_loop(coroutine_factory: Any, timeout: float = 60) -> Any:
         return pool.submit(lambda: asyncio.run(coroutine_factory())).result(timeout=timeout)
 
 
-def render_user_objects(objects: list[dict[str, Any]], namespace: str, directory: Path,
-                        username: str = "student1") -> dict[str, dict[str, Any]]:
+def render_user_objects(
+    objects: list[dict[str, Any]], namespace: str, directory: Path, username: str = "student1"
+) -> dict[str, dict[str, Any]]:
     """The pod and PVC KubeSpawner builds for `username`, per profile slug ("" without profiles)."""
     config_dir, secret_dir = lay_out_hub_files(objects, namespace, directory)
     config = load_hub_config(config_dir, secret_dir)
@@ -31,10 +32,14 @@ def render_user_objects(objects: list[dict[str, Any]], namespace: str, directory
         from kubespawner import KubeSpawner
 
         base_url = config.JupyterHub.get("base_url", "/")
-        hub = Hub(base_url=f"{base_url}hub/", connect_url=config.JupyterHub.hub_connect_url,
-                  bind_url=config.JupyterHub.hub_bind_url)
-        user = SimpleNamespace(name=username, id=1, url=f"{base_url}user/{username}/", escaped_name=username,
-                               admin=False, settings={})
+        hub = Hub(
+            base_url=f"{base_url}hub/",
+            connect_url=config.JupyterHub.hub_connect_url,
+            bind_url=config.JupyterHub.hub_bind_url,
+        )
+        user = SimpleNamespace(
+            name=username, id=1, url=f"{base_url}user/{username}/", escaped_name=username, admin=False, settings={}
+        )
         slugs = [profile["slug"] for profile in config.KubeSpawner.get("profile_list", [])] or [""]
         rendered = {}
         async with ApiClient() as api:

@@ -1,0 +1,229 @@
+"""A stand-in cluster on 127.0.0.1 for spawn tests: kmock's in-memory Kubernetes API plus a small kubelet.
+
+Run as a program: `python -m tests.e2e.fake_cluster --port P --state-dir D [--service-addresses JSON]`.
+The API server keeps objects in memory and serves list, watch, get, create, patch and delete (no
+scheduler, admission or validation). The kubelet looks at the API server's pods and, for each new one:
+- records it under D/pods/<namespace>.<name>.json (so tests see exactly what KubeSpawner created);
+- starts the pod's server: the image's command (`jupyterhub-singleuser`) with the pod's own env and args,
+  listening on 127.0.0.1 at the container port, its home folder D/volumes/<claim> standing in for the
+  claim mounted at the home mount path; Service host names in the env are mapped as the hub's are
+  (HUB_SERVICE_ADDRESSES), and `--allow-root` stands in for the image's non-root user;
+- reports it Running and ready at 127.0.0.1 once the server answers;
+and stops the server when the pod is deleted. It runs until SIGTERM.
+"""
+
+import argparse
+import asyncio
+import contextlib
+import ctypes
+import datetime
+import itertools
+import json
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import aiohttp
+import aiohttp.web
+import kmock
+
+RESOURCES = ("v1/pods", "v1/persistentvolumeclaims", "v1/events", "v1/services", "v1/secrets", "v1/namespaces")
+SINGLEUSER = str(Path(sys.executable).parent / "jupyterhub-singleuser")
+
+
+def _localize(value: str, addresses: dict[str, str]) -> str:
+    parts = urlsplit(value)
+    if parts.scheme in ("http", "https") and parts.hostname in addresses:
+        return urlunsplit(parts._replace(netloc=addresses[parts.hostname]))
+    if parts.scheme in ("http", "https") and parts.hostname == "0.0.0.0":  # noqa: S104 - the pod's bind address
+        return urlunsplit(parts._replace(netloc=f"127.0.0.1:{parts.port}"))
+    return value
+
+
+_RESOURCE_VERSIONS = itertools.count(1)
+
+
+class Emulator(kmock.KubernetesEmulator):
+    """kmock's emulator, closer to a real API server where KubeSpawner relies on it: `watch=True` (as
+    kubernetes_asyncio sends it) is a watch, and stored objects get what the server assigns (namespace,
+    uid, creationTimestamp, a resourceVersion on every change, a Pending status for pods and claims)."""
+
+    async def _handle(self, request: kmock.Request) -> aiohttp.web.StreamResponse:
+        if request.resource is not None and isinstance(request.data, dict):
+            metadata = request.data.setdefault("metadata", {})
+            if request.action == kmock.action.CREATE:
+                if request.namespace:
+                    metadata["namespace"] = request.namespace
+                metadata.setdefault("uid", str(uuid.uuid4()))
+                if request.resource.plural in ("pods", "persistentvolumeclaims"):
+                    request.data.setdefault("status", {"phase": "Pending"})
+                metadata.setdefault(
+                    "creationTimestamp", datetime.datetime.now(tz=datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+                )
+            if request.action in (kmock.action.CREATE, kmock.action.UPDATE):
+                metadata["resourceVersion"] = str(next(_RESOURCE_VERSIONS))
+        return await super()._handle(request)
+
+    async def __call__(self, raw_request: aiohttp.web.BaseRequest) -> aiohttp.web.StreamResponse:
+        watch = raw_request.query.get("watch")
+        if watch is not None and watch != "true" and watch.lower() == "true":
+            raw_request = raw_request.clone(rel_url=raw_request.rel_url.update_query(watch="true"))
+        return await super().__call__(raw_request)
+
+
+def _die_with_parent() -> None:
+    """A server must not outlive the kubelet, even if the kubelet is killed (Linux: PR_SET_PDEATHSIG)."""
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
+
+
+class Kubelet:
+    """Runs the servers of the pods the API server holds."""
+
+    def __init__(
+        self, emulator: kmock.KubernetesEmulator, api: str, state_dir: Path, addresses: dict[str, str]
+    ) -> None:
+        self.emulator = emulator
+        self.api = api
+        self.state_dir = state_dir
+        self.addresses = addresses
+        self.servers: dict[str, subprocess.Popen] = {}
+        """Running servers by pod uid (a pod deleted and created again under its name is a new pod)."""
+
+    def _server_command(self, pod: dict[str, Any]) -> tuple[list[str], dict[str, str], Path]:
+        container = pod["spec"]["containers"][0]
+        env = {e["name"]: _localize(e.get("value", ""), self.addresses) for e in container.get("env", [])}
+        port = container["ports"][0]["containerPort"]
+        claims = {
+            v["name"]: v["persistentVolumeClaim"]["claimName"]
+            for v in pod["spec"].get("volumes", [])
+            if "persistentVolumeClaim" in v
+        }
+        home = self.state_dir / "volumes" / "ephemeral-home"
+        for mount in container.get("volumeMounts", []):
+            if mount["name"] in claims:
+                home = self.state_dir / "volumes" / claims[mount["name"]]
+        home.mkdir(parents=True, exist_ok=True)
+        env.update({"HOME": str(home), "JUPYTERHUB_SERVICE_URL": f"http://127.0.0.1:{port}/"})
+        command = [SINGLEUSER, *container.get("args", []), "--allow-root", f"--ServerApp.root_dir={home}"]
+        return command, env, home
+
+    async def _mark_running(self, session: aiohttp.ClientSession, namespace: str, pod: dict[str, Any]) -> None:
+        name = pod["metadata"]["name"]
+        status = {
+            "status": {
+                "phase": "Running",
+                "podIP": "127.0.0.1",
+                "hostIP": "127.0.0.1",
+                "conditions": [{"type": "Ready", "status": "True"}],
+                "containerStatuses": [
+                    {
+                        "name": c["name"],
+                        "ready": True,
+                        "restartCount": 0,
+                        "image": c["image"],
+                        "imageID": "",
+                        "state": {"running": {}},
+                    }
+                    for c in pod["spec"]["containers"]
+                ],
+            }
+        }
+        url = f"{self.api}/api/v1/namespaces/{namespace}/pods/{name}"
+        async with session.patch(url, json=status, headers={"Content-Type": "application/merge-patch+json"}) as answer:
+            answer.raise_for_status()
+
+    async def step(self, session: aiohttp.ClientSession) -> None:
+        """One pass: start servers of new pods, stop servers of deleted ones."""
+        pods = [
+            (namespace, obj.raw)
+            for (resource, namespace, _), obj in list(self.emulator.objects.items())
+            if resource.plural == "pods" and not obj.deleted
+        ]
+        present = {pod["metadata"]["uid"] for _, pod in pods}
+        for uid in set(self.servers) - present:
+            self._stop(self.servers.pop(uid))
+        for namespace, pod in pods:
+            uid, name = pod["metadata"]["uid"], pod["metadata"]["name"]
+            if uid in self.servers or pod.get("status", {}).get("phase") == "Running":
+                continue
+            (self.state_dir / "pods" / f"{namespace}.{name}.json").write_text(json.dumps(pod, indent=1))
+            command, env, home = self._server_command(pod)
+            log = (self.state_dir / "logs" / f"{name}.log").open("ab")
+            self.servers[uid] = subprocess.Popen(
+                command,
+                env={**os.environ, **env},
+                cwd=home,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                preexec_fn=_die_with_parent,
+            )
+            await self._wait_until_serving(session, env["JUPYTERHUB_SERVICE_URL"], self.servers[uid])
+            await self._mark_running(session, namespace, pod)
+
+    async def _wait_until_serving(self, session: aiohttp.ClientSession, url: str, process: subprocess.Popen) -> None:
+        for _ in range(300):
+            if process.poll() is not None:
+                return  # it failed: KubeSpawner times out and the test reads the log
+            with contextlib.suppress(aiohttp.ClientError):
+                async with session.get(url, allow_redirects=False) as answer:
+                    if answer.status < 500:
+                        return
+            await asyncio.sleep(0.1)
+
+    @staticmethod
+    def _stop(process: subprocess.Popen) -> None:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+
+    def stop_all(self) -> None:
+        """Stop every server (at shutdown)."""
+        for process in self.servers.values():
+            self._stop(process)
+
+
+async def serve(port: int, state_dir: Path, addresses: dict[str, str]) -> None:
+    """Run the API server and the kubelet until SIGTERM."""
+    for folder in ("pods", "volumes", "logs"):
+        (state_dir / folder).mkdir(parents=True, exist_ok=True)
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, stopping.set)
+    loop.add_signal_handler(signal.SIGINT, stopping.set)
+    emulator = Emulator()
+    for resource in RESOURCES:
+        emulator.resources[resource] = kmock.ResourceInfo(namespaced=resource != "v1/namespaces")
+    async with emulator, kmock.Server(emulator, host="127.0.0.1", port=port):
+        kubelet = Kubelet(emulator, f"http://127.0.0.1:{port}", state_dir, addresses)
+        (state_dir / "ready").write_text("ready")
+        try:
+            async with aiohttp.ClientSession() as session:
+                while not stopping.is_set():
+                    await kubelet.step(session)
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stopping.wait(), timeout=0.2)
+        finally:
+            kubelet.stop_all()
+
+
+def main() -> None:
+    """Command line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--state-dir", type=Path, required=True)
+    parser.add_argument("--service-addresses", default="{}")
+    args = parser.parse_args()
+    asyncio.run(serve(args.port, args.state_dir, json.loads(args.service_addresses)))
+
+
+if __name__ == "__main__":
+    main()
