@@ -7,7 +7,7 @@ STACK ?= dev
 # The stack's config file: Pulumi.<stack>.yaml at the root, else stacks/<stack>.yaml.
 CONFIG_FILE = $(if $(wildcard Pulumi.$(STACK).yaml),,--config-file stacks/$(STACK).yaml)
 
-.PHONY: plan test lint format docs bench preview up clean
+.PHONY: plan test lint format docs bench screenshots preview up clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,12 +21,17 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.program
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
+# The real configurable-http-proxy for the end-to-end tests (the version of the pinned proxy image).
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 ## plan: the whole plan of STACK offline (no cloud, no cluster, no Pulumi CLI) into build/STACK/
 plan: $(VENV)/.program
 	$(BIN)/python -m tools.plan $(STACK)
 
-## test: lint, then every test
-test: $(VENV)/.dev
+## test: lint, then every test (browser tests need Debian's chromium, which .ci/run installs)
+test: $(VENV)/.dev node_modules/.installed
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
@@ -40,6 +45,10 @@ format: $(VENV)/.dev
 ## docs: regenerate docs/configuration.md and docs/stack-config.schema.json from the config models
 docs: $(VENV)/.program
 	$(BIN)/python -m tools.docs
+
+## screenshots: refresh docs/screenshots/ (shown in the README) from a real browser session
+screenshots: $(VENV)/.dev node_modules/.installed
+	SCREENSHOT_DIR=docs/screenshots $(BIN)/python -m pytest -q tests/e2e/test_browser.py
 
 ## bench: plan time and memory against the floor
 bench: $(VENV)/.dev

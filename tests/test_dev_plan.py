@@ -120,11 +120,17 @@ def test_stateful_resources_are_protected(dev_plan):
 
 def test_generated_secrets_are_never_in_the_plan(dev_plan):
     secret = find(dev_plan.kubernetes_objects(), "Secret", "hub")
-    assert secret["stringData"] == {"cookie-secret": "[secret]", "crypt-key": "[secret]", "proxy-token": "[secret]"}
+    keys = ("cookie-secret", "crypt-key", "culler-api-token", "proxy-token")
+    assert secret["stringData"] == dict.fromkeys(keys, "[secret]")
     from tools.mock_engine import fake_secret_hex
 
     text = json.dumps(dev_plan.as_json())
-    for name in ("jupyterhub-proxy-token", "jupyterhub-cookie-secret", "jupyterhub-crypt-key"):
+    for name in (
+        "jupyterhub-proxy-token",
+        "jupyterhub-cookie-secret",
+        "jupyterhub-crypt-key",
+        "jupyterhub-culler-api-token",
+    ):
         assert fake_secret_hex(name) not in text
 
 

@@ -66,7 +66,13 @@ def _hub_config(plan: Plan, tmp_path):
 
 def test_github_authenticator(plans, tmp_path):
     plan = plans["github"]
-    assert _secret_keys(plan) == {"proxy-token", "cookie-secret", "crypt-key", "oauth-client-secret"}
+    assert _secret_keys(plan) == {
+        "proxy-token",
+        "cookie-secret",
+        "crypt-key",
+        "culler-api-token",
+        "oauth-client-secret",
+    }
     config = _hub_config(plan, tmp_path)
     assert config.JupyterHub.authenticator_class == "github"
     assert config.GitHubOAuthenticator.allowed_organizations == {"uni-physics"}
@@ -104,6 +110,7 @@ def test_generic_oauth_with_groups_and_memory_database(plans, tmp_path):
 def test_dummy_with_password_no_home_and_no_culler(plans, tmp_path):
     plan = plans["dummy-password-no-home-culler-off"]
     assert "dummy-password" in _secret_keys(plan)
+    assert "culler-api-token" not in _secret_keys(plan)  # no culler, no token
     config = _hub_config(plan, tmp_path)
     assert config.DummyAuthenticator.password == (tmp_path / "secret" / "dummy-password").read_text()
     assert config.KubeSpawner.storage_pvc_ensure is False

@@ -3,29 +3,11 @@ used over HTTP through the proxy's public port, for the dev stack and a stack wi
 
 from importlib.metadata import version
 
-import pytest
 import requests
 
-from ..helpers import plan_config
-from ..variations import VARIATIONS
 from .hub_client import HubClient
-from .hub_harness import hub_from_plan
 
 CULLER_SCOPES = {"list:users", "read:users:activity", "read:servers", "delete:servers"}
-
-
-@pytest.fixture(scope="module")
-def dev_hub(dev_plan, tmp_path_factory):
-    with hub_from_plan(dev_plan.kubernetes_objects(), "jupyterhub", tmp_path_factory.mktemp("dev-hub")) as hub:
-        yield hub
-
-
-@pytest.fixture(scope="module")
-def profiles_hub(tmp_path_factory):
-    directory = tmp_path_factory.mktemp("profiles-hub")
-    plan = plan_config(directory, VARIATIONS["gpu-profiles-storage-class"], stack="profiles")
-    with hub_from_plan(plan.kubernetes_objects(), "ml", directory) as hub:
-        yield hub
 
 
 def test_hub_answers_through_the_proxy_with_the_pinned_version(dev_hub):
