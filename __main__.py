@@ -2,19 +2,30 @@
 
 import pulumi
 
-from components.cluster import ExistingCluster
+from components.cluster import make_cluster
 from components.jupyterhub import JupyterHub
 from components.program import stack_config
 
 config = stack_config()  # stops here, with every problem listed, before any resource exists
 
-cluster = ExistingCluster("cluster", config.cluster)
+cluster = make_cluster(config.cluster, protect=config.protect_data)
 
-hubs = {
-    name: JupyterHub(name, config.namespace_of(name), hub_config, cluster.facts, config.protect_data)
-    for name, hub_config in config.hubs.items()
-}
+hubs: dict[str, JupyterHub] = {}
+hub_urls: dict[str, pulumi.Input[str]] = {}
+for name, hub_config in config.hubs.items():
+    static_ip = hub_config.proxy.service.static_ip
+    address = cluster.reserve_address(name) if static_ip == "reserve" else static_ip
+    hubs[name] = JupyterHub(
+        name, config.namespace_of(name), hub_config, cluster.facts, config.protect_data, load_balancer_ip=address
+    )
+    if hub_config.host is not None and address is not None:
+        cluster.publish_host(name, hub_config.host, address)
+    if (public_name := hub_config.host or address) is not None:
+        hub_urls[name] = pulumi.Output.concat("http://", public_name, hub_config.hub.base_url)
 
+for key, value in cluster.outputs().items():
+    pulumi.export(key, value)
+pulumi.export("hubUrls", hub_urls)
 pulumi.export("namespaces", {name: hub.namespace.ref for name, hub in hubs.items()})
 pulumi.export(
     "proxyPublicServices",

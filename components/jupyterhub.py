@@ -24,6 +24,7 @@ class JupyterHub(pulumi.ComponentResource):
         config: JupyterHubConfig,
         cluster: ClusterFacts,
         protect_data: bool,
+        load_balancer_ip: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__(
@@ -52,6 +53,7 @@ class JupyterHub(pulumi.ComponentResource):
             cluster.node_purpose,
             token_secret=self.hub.secret.metadata.name,
             token_key=PROXY_TOKEN_KEY,
+            load_balancer_ip=load_balancer_ip,
             opts=child,
         )
         self.singleuser_network_policy = k8s.networking.v1.NetworkPolicy(

@@ -73,3 +73,21 @@ def hub_settings(objects: list[dict[str, Any]], namespace: str) -> dict[str, Any
     import json
 
     return json.loads(find(objects, "ConfigMap", "hub", namespace)["data"]["settings.json"])
+
+
+def assert_refused(tmp_path: Path, content: str, line: int, path: str | None, fragment: str) -> None:
+    """Planning this stack file fails before declaring anything, with a problem at file:line: path."""
+    import pytest
+
+    from tools.plan import PlanError
+
+    stack_file = tmp_path / "bad.yaml"
+    stack_file.write_text(content)
+    with pytest.raises(PlanError) as raised:
+        make_plan("bad", config_file=stack_file)
+    assert raised.value.declared == 0
+    message = str(raised.value)
+    expected_prefix = f"{stack_file}:{line}: " + (f"{path}: " if path else "")
+    matching = [entry for entry in message.splitlines() if entry.startswith(expected_prefix)]
+    assert matching, f"no line starts with {expected_prefix!r} in:\n{message}"
+    assert any(fragment in entry for entry in matching), message

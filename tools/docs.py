@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, SecretStr
 from pydantic.fields import FieldInfo
+from pydantic_core import to_jsonable_python
 
 from components.config.introspection import attach_descriptions, type_members
 from components.config.stack import StackConfig
@@ -55,7 +56,7 @@ def _default(field: FieldInfo) -> str:
         return "see below"
     if value in (None, [], {}):
         return "empty"
-    return f"`{json.dumps(value)}`"
+    return f"`{json.dumps(to_jsonable_python(value, by_alias=True))}`"
 
 
 def _one_line(text: str | None) -> str:

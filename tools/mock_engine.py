@@ -89,14 +89,28 @@ def fake_secret_hex(name: str) -> str:
     return hashlib.sha256(f"offline-plan:{name}".encode()).hexdigest()
 
 
+CLOUD_OUTPUTS: dict[str, dict[str, Any]] = {
+    "gcp:container/cluster:Cluster": {
+        "endpoint": "203.0.113.1",
+        "masterAuth": {"clusterCaCertificate": "T0ZGTElORS1QTEFOLUNB"},  # "OFFLINE-PLAN-CA"
+    },
+    "gcp:compute/address:Address": {"address": "203.0.113.10"},
+    "gcp:serviceaccount/account:Account": {"email": "jupyterhub-nodes@offline-plan.iam.gserviceaccount.com"},
+}
+"""What the clouds would answer for outputs the program uses, in place of the real values (documentation
+addresses, placeholder names): offline plans show where they flow, not what they will be."""
+
+
 class _Mocks(pulumi.runtime.Mocks):
-    """Cloud and provider answers: resources echo their inputs, random bytes are stable stand-ins."""
+    """Cloud and provider answers: resources echo their inputs plus CLOUD_OUTPUTS, random bytes are
+    stable stand-ins."""
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
-        state = dict(args.inputs)
+        state = {**args.inputs, **CLOUD_OUTPUTS.get(args.typ, {})}
         if args.typ == "random:index/randomBytes:RandomBytes":
             state["hex"] = fake_secret_hex(args.name)
             state["base64"] = state["hex"]
+        state.setdefault("name", args.name)
         return f"{args.name}-id", state
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:

@@ -1,6 +1,43 @@
-"""Clusters: each module makes (or reaches) a cluster and returns a Kubernetes provider plus facts."""
+"""Clusters: each kind makes (or reaches) a cluster and gives the hubs a Kubernetes provider and facts.
 
-from .existing import ExistingCluster
+Each cloud's module is imported only on that cloud's path, so a GKE stack never loads the AWS SDK.
+"""
+
+from typing import Protocol
+
+import pulumi
+
+from ..config.cluster import ClusterConfig, ExistingClusterConfig
 from .facts import ClusterFacts
 
-__all__ = ["ClusterFacts", "ExistingCluster"]
+
+class Cluster(Protocol):
+    """What the rest of the program uses of a cluster."""
+
+    facts: ClusterFacts
+
+    def reserve_address(self, hub_name: str) -> pulumi.Output[str]:
+        """A static public address for a hub's load balancer."""
+        ...
+
+    def publish_host(self, hub_name: str, host: str, address: pulumi.Input[str]) -> None:
+        """A DNS record for a hub's host name, where the cluster manages DNS."""
+        ...
+
+    def outputs(self) -> dict[str, pulumi.Input[object]]:
+        """What the stack exports about the cluster."""
+        ...
+
+
+def make_cluster(config: ClusterConfig, protect: bool) -> Cluster:
+    """The cluster component for the configured kind."""
+    if isinstance(config, ExistingClusterConfig):
+        from .existing import ExistingCluster
+
+        return ExistingCluster("cluster", config)
+    from .gke import GkeCluster
+
+    return GkeCluster("cluster", config, protect)
+
+
+__all__ = ["Cluster", "ClusterFacts", "make_cluster"]

@@ -28,4 +28,16 @@ class ExistingCluster(pulumi.ComponentResource):
             storage_class=config.storage.class_name,
             ready=[storage_class] if storage_class is not None else [],
         )
+        self.config = config
         self.register_outputs({"context": config.context or ""})
+
+    def reserve_address(self, hub_name: str) -> pulumi.Output[str]:
+        """Not possible: validation refuses `staticIp: reserve` on an existing cluster."""
+        raise NotImplementedError(f"{hub_name}: an existing cluster cannot reserve addresses")
+
+    def publish_host(self, hub_name: str, host: str, address: pulumi.Input[str]) -> None:
+        """Nothing: DNS for an existing cluster is managed outside the stack."""
+
+    def outputs(self) -> dict[str, pulumi.Input[object]]:
+        """What the stack exports about the cluster."""
+        return {"kubeContext": self.config.context or "(current context)"}

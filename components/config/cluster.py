@@ -1,14 +1,16 @@
 """Where the hubs run: the cluster, its StorageClass and how pods are placed on its nodes.
 
-`kind: existing` targets a cluster that already exists (kind, k3d, minikube, on-premises). The cloud
-kinds (`gke`, `eks`) join this union as further members with their own settings.
+`kind: existing` targets a cluster that already exists (kind, k3d, minikube, on-premises); `kind: gke`
+creates one on Google Cloud (see gke.py). Each kind is a member of the union at the end.
 """
 
-from typing import Literal, Self
+from typing import Annotated, Literal, Self
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from .base import Model
+from .gke import GkeClusterConfig
+from .node_pools import NodePoolFacts
 from .types import DnsSubdomain
 
 
@@ -57,6 +59,10 @@ class ExistingClusterConfig(Model):
     """How strictly pods follow the node labels `hub.jupyter.org/node-purpose=core|user`: `require` them,
     `prefer` them (pods still run on unlabelled clusters such as a one-node minikube), or `ignore` them."""
 
+    def node_pools(self) -> list[NodePoolFacts] | None:
+        """The cluster's pools: not known for a cluster the stack does not make."""
+        return None
 
-ClusterConfig = ExistingClusterConfig
+
+ClusterConfig = Annotated[ExistingClusterConfig | GkeClusterConfig, Field(discriminator="kind")]
 """The cluster the stack uses; the discriminating key is `kind`."""

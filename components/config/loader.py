@@ -92,8 +92,8 @@ def _clean_location(loc: Sequence[str | int], data: Any) -> tuple[list[str | int
         if part == "[key]":
             bad_key = str(path.pop()) if path else None
             continue
-        if isinstance(node, Mapping) and part not in node and node.get("type") == part:
-            continue  # the tag of a discriminated union: the value of the `type` key
+        if isinstance(node, Mapping) and part not in node and part in (node.get(k) for k in DISCRIMINATORS):
+            continue  # the tag of a discriminated union: the value of its `type` or `kind` key
         if (isinstance(node, Mapping) and part in node) or (
             isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
         ):
@@ -108,6 +108,8 @@ def _clean_location(loc: Sequence[str | int], data: Any) -> tuple[list[str | int
 
 
 _TAG_ERRORS = ("union_tag_invalid", "union_tag_not_found", "database_type")
+DISCRIMINATORS = ("type", "kind")
+"""The keys that choose a member of a union (an authenticator's `type`, a cluster's `kind`)."""
 
 
 def _value_at(data: Any, path: Sequence[str | int]) -> Any:
@@ -145,7 +147,7 @@ def _message(error: Any, path: list[str | int], data: Any, project: str) -> str:
         return f"is stored in plain text; store it encrypted with `pulumi config set --secret --path '{full}' <value>`"
     if kind in _TAG_ERRORS and kind != "database_type":
         expected = error.get("ctx", {}).get("expected_tags", "")
-        return f"type must be one of {expected}" if expected else error["msg"]
+        return f"{path[-1]} must be one of {expected}" if expected and path else error["msg"]
     message = str(error["msg"])
     for prefix in ("Value error, ", "Assertion failed, "):
         message = message.removeprefix(prefix)
@@ -180,12 +182,9 @@ def load_stack_config(
             if isinstance(nested, NestedValueError):
                 loc.extend(nested.path)
             path, bad_key = _clean_location(loc, data)
-            if (
-                error["type"] in _TAG_ERRORS
-                and isinstance(_value_at(data, path), Mapping)
-                and "type" in _value_at(data, path)
-            ):
-                path.append("type")
+            node = _value_at(data, path)
+            if error["type"] in _TAG_ERRORS and isinstance(node, Mapping):
+                path.extend(key for key in DISCRIMINATORS if key in node)
             message = _message(error, path, data, project)
             if bad_key is not None:
                 message = f"key {bad_key!r}: {message}"

@@ -22,8 +22,9 @@ class ProxyServiceConfig(Model):
     """Client networks allowed through the load balancer, e.g. the campus range. Empty: everyone."""
     annotations: dict[QualifiedName, str] = {}
     """Annotations on the Service, e.g. for the cloud's load balancer settings."""
-    static_ip: IPv4 | None = None
-    """A reserved IP address for the load balancer."""
+    static_ip: IPv4 | Literal["reserve"] | None = None
+    """The load balancer's address: an address you reserved, or `reserve` to have the stack reserve one
+    (cloud clusters); it survives a re-creation of the Service, so DNS records stay valid."""
     node_port: int | None = Field(default=None, ge=30000, le=32767)
     """The node port for HTTP with `type: NodePort`. Empty: Kubernetes picks one."""
 

@@ -109,6 +109,17 @@ DnsLabel = Annotated[str, AfterValidator(_dns_label)]
 DnsSubdomain = Annotated[str, AfterValidator(_dns_subdomain)]
 """A DNS-1123 subdomain, as Kubernetes requires for StorageClass names."""
 
+
+def _hostname(value: str) -> str:
+    labels = value.split(".")
+    if len(value) > 253 or len(labels) < 2 or not all(_DNS_LABEL.match(label) and len(label) <= 63 for label in labels):
+        raise ValueError(f"{value!r} is not a host name such as hub.example.edu")
+    return value
+
+
+Hostname = Annotated[str, AfterValidator(_hostname)]
+"""A fully qualified DNS host name."""
+
 _LABEL_NAME = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
 
 

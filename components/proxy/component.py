@@ -16,7 +16,9 @@ from .deployment import proxy_pod_template
 from .network_policy import proxy_network_policy_spec
 
 
-def proxy_public_spec(hub_name: str, service: ProxyServiceConfig, endpoints: Endpoints) -> dict[str, Any]:
+def proxy_public_spec(
+    hub_name: str, service: ProxyServiceConfig, endpoints: Endpoints, load_balancer_ip: pulumi.Input[str] | None
+) -> dict[str, Any]:
     """The spec of the proxy-public Service, the users' entry point."""
     port: dict[str, Any] = {
         "name": "http",
@@ -29,8 +31,8 @@ def proxy_public_spec(hub_name: str, service: ProxyServiceConfig, endpoints: End
     spec: dict[str, Any] = {"type": service.type, "selector": selector(hub_name, PROXY), "ports": [port]}
     if service.load_balancer_source_ranges:
         spec["loadBalancerSourceRanges"] = list(service.load_balancer_source_ranges)
-    if service.static_ip is not None:
-        spec["loadBalancerIP"] = service.static_ip
+    if load_balancer_ip is not None:
+        spec["loadBalancerIP"] = load_balancer_ip
     if service.type != "ClusterIP":
         spec["externalTrafficPolicy"] = "Local"  # keeps client addresses visible to the hub's logs
     return spec
@@ -48,6 +50,7 @@ class Proxy(pulumi.ComponentResource):
         node_purpose: Strictness,
         token_secret: pulumi.Input[str],
         token_key: str,
+        load_balancer_ip: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("jupyterhub:proxy:Proxy", hub_name, None, opts)
@@ -91,7 +94,7 @@ class Proxy(pulumi.ComponentResource):
         self.public_service = k8s.core.v1.Service(
             f"{hub_name}-proxy-public",
             metadata={**meta, "name": endpoints.proxy_public_service, "annotations": dict(public.annotations)},
-            spec=proxy_public_spec(hub_name, public, endpoints),
+            spec=proxy_public_spec(hub_name, public, endpoints, load_balancer_ip),
             opts=child,
         )
         self.network_policy = k8s.networking.v1.NetworkPolicy(

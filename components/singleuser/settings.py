@@ -6,6 +6,7 @@ only assigns them; Kubernetes quantities are parsed here, once, with Kubernetes'
 
 from typing import Any
 
+from ..config.node_pools import GPU_RESOURCE
 from ..config.resources import CpuRange, MemoryRange
 from ..config.singleuser import Profile, SingleUserConfig
 from ..config.types import quantity_value
@@ -33,10 +34,13 @@ def _resources(cpu: CpuRange, memory: MemoryRange, extra_limits: dict[str, str])
 
 
 def _profile(config: SingleUserConfig, profile: Profile) -> dict[str, Any]:
+    tolerations = [user_toleration(), *(t.as_kubernetes() for t in profile.tolerations)]
+    if GPU_RESOURCE in profile.extra_resource_limits and not any(t.get("key") == GPU_RESOURCE for t in tolerations):
+        tolerations.append({"key": GPU_RESOURCE, "operator": "Exists", "effect": "NoSchedule"})  # GPU nodes' taint
     override: dict[str, Any] = {
         **_resources(config.profile_cpu(profile), config.profile_memory(profile), profile.extra_resource_limits),
         "image": profile.image or config.image,
-        "tolerations": [user_toleration(), *(t.as_kubernetes() for t in profile.tolerations)],
+        "tolerations": tolerations,
     }
     if profile.node_selector:
         override["node_selector"] = dict(profile.node_selector)

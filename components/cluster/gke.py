@@ -1,0 +1,244 @@
+"""A GKE Standard cluster from an empty project: VPC, NAT, cluster, node pools, node identity, disks, and
+the Kubernetes provider every hub resource uses. Imported only for `cluster.kind: gke`."""
+
+import pulumi
+import pulumi_gcp as gcp
+import pulumi_kubernetes as k8s
+
+from ..config.gke import GkeClusterConfig, GkeNodePool
+from ..config.node_pools import NodePoolFacts
+from .facts import ClusterFacts
+from .kubeconfig import exec_kubeconfig
+
+NODE_ROLES = (
+    "roles/logging.logWriter",
+    "roles/monitoring.metricWriter",
+    "roles/monitoring.viewer",
+    "roles/stackdriver.resourceMetadata.writer",
+    "roles/artifactregistry.reader",
+)
+"""What GKE nodes need (logs, metrics, pulling images), instead of the default compute account's Editor."""
+
+GKE_AUTH_PLUGIN = {
+    "apiVersion": "client.authentication.k8s.io/v1beta1",
+    "command": "gke-gcloud-auth-plugin",
+    "installHint": "Install gke-gcloud-auth-plugin: gcloud components install gke-gcloud-auth-plugin",
+    "provideClusterInfo": True,
+}
+
+
+class GkeCluster(pulumi.ComponentResource):
+    """The cluster and everything under it that is not a hub."""
+
+    facts: ClusterFacts
+
+    def __init__(
+        self, name: str, config: GkeClusterConfig, protect: bool, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("jupyterhub:cluster:GkeCluster", name, None, opts)
+        self.config = config
+        child = pulumi.ResourceOptions(parent=self)
+        gcp_provider = gcp.Provider(f"{name}-gcp", project=config.project, region=config.region, opts=child)
+        on_gcp = pulumi.ResourceOptions(parent=self, provider=gcp_provider)
+        self._on_gcp = on_gcp
+
+        network = gcp.compute.Network(
+            f"{name}-vpc",
+            name=f"{config.name}-vpc",
+            auto_create_subnetworks=False,
+            routing_mode="REGIONAL",
+            opts=on_gcp,
+        )
+        subnet = gcp.compute.Subnetwork(
+            f"{name}-subnet",
+            name=f"{config.name}-nodes",
+            network=network.id,
+            region=config.region,
+            ip_cidr_range=config.network.subnet_cidr,
+            private_ip_google_access=True,
+            secondary_ip_ranges=[
+                {"range_name": "pods", "ip_cidr_range": config.network.pods_cidr},
+                {"range_name": "services", "ip_cidr_range": config.network.services_cidr},
+            ],
+            opts=on_gcp,
+        )
+        if config.nat:
+            router = gcp.compute.Router(
+                f"{name}-router", name=f"{config.name}-router", network=network.id, region=config.region, opts=on_gcp
+            )
+            gcp.compute.RouterNat(
+                f"{name}-nat",
+                name=f"{config.name}-nat",
+                router=router.name,
+                region=config.region,
+                nat_ip_allocate_option="AUTO_ONLY",
+                source_subnetwork_ip_ranges_to_nat="ALL_SUBNETWORKS_ALL_IP_RANGES",
+                log_config={"enable": True, "filter": "ERRORS_ONLY"},
+                opts=on_gcp,
+            )
+
+        node_account = gcp.serviceaccount.Account(
+            f"{name}-nodes",
+            account_id=f"{config.name}-nodes"[:30],
+            display_name=f"GKE nodes of {config.name}",
+            opts=on_gcp,
+        )
+        for role in NODE_ROLES:
+            gcp.projects.IAMMember(
+                f"{name}-nodes-{role.split('/')[1]}",
+                project=config.project,
+                role=role,
+                member=node_account.email.apply(lambda email: f"serviceAccount:{email}"),
+                opts=on_gcp,
+            )
+
+        self.cluster = gcp.container.Cluster(
+            f"{name}-cluster",
+            name=config.name,
+            location=config.location,
+            network=network.id,
+            subnetwork=subnet.id,
+            remove_default_node_pool=True,
+            initial_node_count=1,
+            node_config={
+                "service_account": node_account.email,
+                "oauth_scopes": ["https://www.googleapis.com/auth/cloud-platform"],
+            },
+            deletion_protection=config.deletion_protection,
+            datapath_provider="ADVANCED_DATAPATH",  # Dataplane V2: NetworkPolicies are enforced
+            ip_allocation_policy={"cluster_secondary_range_name": "pods", "services_secondary_range_name": "services"},
+            workload_identity_config={"workload_pool": f"{config.project}.svc.id.goog"},
+            release_channel={"channel": config.release_channel or "UNSPECIFIED"},
+            min_master_version=config.kubernetes_version,
+            maintenance_policy={"daily_maintenance_window": {"start_time": config.maintenance_start}},
+            logging_config={"enable_components": ["SYSTEM_COMPONENTS", "WORKLOADS"]},
+            monitoring_config={"enable_components": ["SYSTEM_COMPONENTS"], "managed_prometheus": {"enabled": True}},
+            addons_config={
+                "gce_persistent_disk_csi_driver_config": {"enabled": True},
+                "http_load_balancing": {"disabled": False},
+            },
+            private_cluster_config={
+                "enable_private_nodes": config.private_nodes,
+                "enable_private_endpoint": False,
+                "master_ipv4_cidr_block": config.network.control_plane_cidr if config.private_nodes else None,
+            },
+            master_authorized_networks_config={
+                "cidr_blocks": [
+                    {"cidr_block": network_.cidr, "display_name": network_.name}
+                    for network_ in config.authorized_networks
+                ]
+            }
+            if config.authorized_networks
+            else None,
+            # The default pool only exists while the cluster is created; changes to it must not replace the cluster.
+            opts=pulumi.ResourceOptions.merge(
+                on_gcp, pulumi.ResourceOptions(protect=protect, ignore_changes=["nodeConfig", "initialNodeCount"])
+            ),
+        )
+
+        pools = {facts.name: facts for facts in config.node_pools()}
+        settings: dict[str, GkeNodePool] = {"core": config.core_pool, **config.user_pools}
+        self.node_pools = {
+            pool_name: self._node_pool(name, pool_name, settings[pool_name], pools[pool_name], node_account.email)
+            for pool_name in settings
+        }
+
+        kubeconfig = pulumi.Output.all(self.cluster.endpoint, self.cluster.master_auth).apply(
+            lambda args: exec_kubeconfig(
+                f"gke_{config.project}_{config.location}_{config.name}",
+                args[0],
+                args[1]["cluster_ca_certificate"],
+                GKE_AUTH_PLUGIN,
+            )
+        )
+        self.kubeconfig = pulumi.Output.secret(kubeconfig)
+        provider = k8s.Provider(f"{name}-kubernetes", kubeconfig=self.kubeconfig, opts=child)
+        storage = k8s.storage.v1.StorageClass(
+            f"{name}-storage-class",
+            metadata={"name": config.storage.class_name, "labels": {"app.kubernetes.io/managed-by": "pulumi"}},
+            provisioner="pd.csi.storage.gke.io",
+            parameters={"type": config.storage.disk_type},
+            reclaim_policy=config.storage.reclaim_policy,
+            volume_binding_mode="WaitForFirstConsumer",  # the disk is made in the zone the pod lands in
+            allow_volume_expansion=True,
+            opts=pulumi.ResourceOptions(parent=self, provider=provider),
+        )
+        self.facts = ClusterFacts(
+            provider=provider,
+            node_purpose="require",
+            storage_class=config.storage.class_name,
+            ready=[storage, self.node_pools["core"]],
+        )
+        self.register_outputs({"name": self.cluster.name, "location": config.location})
+
+    def _node_pool(
+        self, name: str, pool_name: str, pool: GkeNodePool, facts: NodePoolFacts, account: pulumi.Output[str]
+    ) -> gcp.container.NodePool:
+        node_config: dict = {
+            "machine_type": pool.machine_type,
+            "disk_type": pool.disk_type,
+            "disk_size_gb": pool.disk_size_gb,
+            "spot": pool.spot,
+            "labels": {key: value for key, value in facts.labels.items() if not key.startswith("cloud.google.com/")},
+            "taints": [{"key": t["key"], "value": t["value"], "effect": "NO_SCHEDULE"} for t in facts.taints],
+            "service_account": account,
+            "oauth_scopes": ["https://www.googleapis.com/auth/cloud-platform"],
+            "workload_metadata_config": {"mode": "GKE_METADATA"},  # pods see Workload Identity, not the node's
+            "shielded_instance_config": {"enable_secure_boot": True, "enable_integrity_monitoring": True},
+        }
+        if pool.gpu is not None:
+            node_config["guest_accelerators"] = [
+                {
+                    "type": pool.gpu.type,
+                    "count": pool.gpu.count,
+                    "gpu_driver_installation_config": {"gpu_driver_version": pool.gpu.driver_version},
+                }
+            ]
+        return gcp.container.NodePool(
+            f"{name}-pool-{pool_name}",
+            name=pool_name,
+            cluster=self.cluster.id,
+            location=self.config.location,
+            autoscaling={"min_node_count": pool.min_nodes, "max_node_count": pool.max_nodes},
+            management={"auto_repair": True, "auto_upgrade": True},
+            upgrade_settings={"max_surge": 1, "max_unavailable": 0},
+            node_config=node_config,
+            opts=pulumi.ResourceOptions.merge(self._on_gcp, pulumi.ResourceOptions(ignore_changes=["nodeCount"])),
+        )
+
+    def reserve_address(self, hub_name: str) -> pulumi.Output[str]:
+        """A regional external address for a hub's proxy-public load balancer, kept across re-creations."""
+        address = gcp.compute.Address(
+            f"{hub_name}-proxy-public-ip",
+            name=f"{self.config.name}-{hub_name}-proxy",
+            region=self.config.region,
+            address_type="EXTERNAL",
+            network_tier="PREMIUM",
+            opts=pulumi.ResourceOptions.merge(self._on_gcp, pulumi.ResourceOptions(protect=True)),
+        )
+        return address.address
+
+    def publish_host(self, hub_name: str, host: str, address: pulumi.Input[str]) -> None:
+        """An A record for a hub's host name in the configured Cloud DNS zone."""
+        dns = self.config.dns
+        if dns is None:
+            return
+        gcp.dns.RecordSet(
+            f"{hub_name}-host",
+            managed_zone=dns.managed_zone,
+            project=dns.project or self.config.project,
+            name=f"{host}.",
+            type="A",
+            ttl=300,
+            rrdatas=[address],
+            opts=self._on_gcp,
+        )
+
+    def outputs(self) -> dict[str, pulumi.Input[object]]:
+        """What the stack exports about the cluster."""
+        return {
+            "clusterName": self.cluster.name,
+            "location": self.config.location,
+            "kubeconfig": self.kubeconfig,
+            "nodePools": sorted(self.node_pools),
+        }

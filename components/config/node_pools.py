@@ -1,0 +1,47 @@
+"""What the stack knows about the nodes of a cloud cluster it makes: each pool's labels and taints.
+
+Pools are labelled and tainted with the conventions of components/scheduling.py; the cloud adds labels
+of its own (accelerator type, pool name). Validation uses these facts to refuse profiles that no pool
+could run, and the tests use them to check that pods and pools agree.
+"""
+
+from dataclasses import dataclass, field
+
+from ..scheduling import CORE, NODE_PURPOSE_LABEL, USER, USER_TAINT
+
+POOL_LABEL = "hub.jupyter.org/pool"
+"""Every pool's nodes carry their pool's name, so a profile can target one pool."""
+GPU_RESOURCE = "nvidia.com/gpu"
+GPU_TAINT = {"key": GPU_RESOURCE, "value": "present", "effect": "NoSchedule"}
+"""The taint on GPU nodes (GKE's own convention, used on EKS too): only pods that ask for GPUs land there."""
+
+
+@dataclass(frozen=True)
+class NodePoolFacts:
+    """One node pool as pods see it."""
+
+    name: str
+    purpose: str
+    labels: dict[str, str]
+    """Every label its nodes carry (the stack's and the cloud's)."""
+    taints: list[dict[str, str]] = field(default_factory=list)
+    min_nodes: int = 0
+    max_nodes: int = 1
+    gpus: int = 0
+    """GPUs per node."""
+
+
+def pool_labels(name: str, purpose: str) -> dict[str, str]:
+    """The labels the stack puts on a pool's nodes."""
+    return {NODE_PURPOSE_LABEL: purpose, POOL_LABEL: name}
+
+
+def pool_taints(purpose: str, gpus: int) -> list[dict[str, str]]:
+    """The taints the stack puts on a pool's nodes."""
+    taints = [dict(USER_TAINT)] if purpose == USER else []
+    if gpus:
+        taints.append(dict(GPU_TAINT))
+    return taints
+
+
+__all__ = ["CORE", "GPU_RESOURCE", "GPU_TAINT", "POOL_LABEL", "USER", "NodePoolFacts", "pool_labels", "pool_taints"]

@@ -1,0 +1,287 @@
+"""GKE: the cluster, its network, node pools and disks, planned with the hub from one stack file."""
+
+import subprocess
+import sys
+
+import pytest
+from ruamel.yaml import YAML
+
+from components.cluster.gke import GKE_AUTH_PLUGIN, NODE_ROLES
+from components.cluster.kubeconfig import exec_kubeconfig
+from components.config.node_pools import GPU_TAINT
+from components.scheduling import NODE_PURPOSE_LABEL, USER_TAINT
+from tools.plan import make_plan
+
+from .helpers import ROOT, assert_refused, find, hub_settings
+from .wiring import check_placement, schedulable, user_pod_specs
+
+STACK = "physics-gke"
+
+
+@pytest.fixture(scope="module")
+def plan():
+    return make_plan(STACK)
+
+
+def _by_type(plan, type_token):
+    return [r for r in plan.resources if r.type == type_token]
+
+
+def _one(plan, type_token, name=None):
+    matches = [r for r in _by_type(plan, type_token) if name is None or r.name == name]
+    assert len(matches) == 1
+    return matches[0]
+
+
+def _nodes(plan) -> list[dict]:
+    """One node of each pool, with the labels and taints the plan gives it and the ones GKE adds."""
+    nodes = []
+    for pool in _by_type(plan, "gcp:container/nodePool:NodePool"):
+        config = pool.inputs["nodeConfig"]
+        labels = {**config["labels"], "cloud.google.com/gke-nodepool": pool.inputs["name"]}
+        for accelerator in config.get("guestAccelerators", []):
+            labels["cloud.google.com/gke-accelerator"] = accelerator["type"]
+        taints = [{"key": t["key"], "value": t["value"], "effect": "NoSchedule"} for t in config.get("taints", [])]
+        nodes.append({"pool": pool.inputs["name"], "labels": labels, "taints": taints})
+    return nodes
+
+
+def test_node_pools_are_created_after_the_cluster_on_its_nodes_account(plan):
+    cluster = _one(plan, "gcp:container/cluster:Cluster")
+    account = _one(plan, "gcp:serviceaccount/account:Account")
+    pools = _by_type(plan, "gcp:container/nodePool:NodePool")
+    assert sorted(p.inputs["name"] for p in pools) == ["core", "gpu", "students"]
+    for pool in pools:
+        assert cluster.urn in pool.dependencies and account.urn in pool.dependencies
+
+
+def test_every_hub_resource_uses_the_gke_kubernetes_provider(plan):
+    cluster = _one(plan, "gcp:container/cluster:Cluster")
+    provider = _one(plan, "pulumi:providers:kubernetes")
+    assert cluster.urn in provider.dependencies  # its kubeconfig comes from the cluster
+    objects = [r for r in plan.resources if r.type.startswith("kubernetes:")]
+    assert objects and {r.options["provider"].rsplit("::", 1)[0] for r in objects} == {provider.urn}
+
+
+def test_hub_objects_wait_for_the_core_pool_and_the_storage_class(plan):
+    namespace = _one(plan, "kubernetes:core/v1:Namespace")
+    assert _one(plan, "gcp:container/nodePool:NodePool", "cluster-pool-core").urn in namespace.dependencies
+    assert _one(plan, "kubernetes:storage.k8s.io/v1:StorageClass").urn in namespace.dependencies
+
+
+def test_the_reserved_address_is_the_proxys_and_the_dns_records(plan):
+    address = _one(plan, "gcp:compute/address:Address")
+    assert address.options["protect"] is True
+    service = next(r for r in plan.resources if r.name == "phys101-proxy-public")
+    assert address.urn in service.dependencies
+    assert service.inputs["spec"]["loadBalancerIP"] == "203.0.113.10"
+    assert service.inputs["spec"]["type"] == "LoadBalancer"
+    record = _one(plan, "gcp:dns/recordSet:RecordSet")
+    assert record.inputs["name"] == "phys101.hub.physics.example.edu." and record.inputs["rrdatas"] == ["203.0.113.10"]
+    assert record.inputs["managedZone"] == "hub-physics-example-edu" and address.urn in record.dependencies
+    assert plan.run.stack_outputs["hubUrls"] == {"phys101": "http://phys101.hub.physics.example.edu/"}
+
+
+def test_pools_agree_with_the_hubs_placement(plan):
+    objects = plan.kubernetes_objects()
+    nodes = _nodes(plan)
+    assert check_placement(objects, nodes) == []
+    core = [node for node in nodes if node["labels"][NODE_PURPOSE_LABEL] == "core"]
+    assert len(core) == 1 and core[0]["taints"] == []
+    for node in nodes:
+        if node["labels"][NODE_PURPOSE_LABEL] == "user":
+            assert USER_TAINT in node["taints"]
+
+
+def test_each_profile_runs_on_its_pool(plan):
+    specs = user_pod_specs(hub_settings(plan.kubernetes_objects(), "phys101"))
+    nodes = _nodes(plan)
+
+    def pools_for(profile):
+        return sorted(node["pool"] for node in nodes if schedulable(specs[profile], node))
+
+    assert pools_for("standard") == ["students"]
+    assert pools_for("gpu") == ["gpu"]
+    gpu_node = next(node for node in nodes if node["pool"] == "gpu")
+    assert GPU_TAINT in gpu_node["taints"]
+    assert {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"} in specs["gpu"]["tolerations"]
+
+
+def test_user_pools_scale_to_zero_and_the_core_pool_does_not(plan):
+    for pool in _by_type(plan, "gcp:container/nodePool:NodePool"):
+        minimum = pool.inputs["autoscaling"]["minNodeCount"]
+        assert minimum == (1 if pool.inputs["name"] == "core" else 0)
+        assert pool.inputs["autoscaling"]["maxNodeCount"] >= max(minimum, 1)
+
+
+def test_cluster_enforces_network_policies_and_is_protected(plan):
+    cluster = _one(plan, "gcp:container/cluster:Cluster")
+    inputs = cluster.inputs
+    assert inputs["datapathProvider"] == "ADVANCED_DATAPATH"
+    assert inputs["removeDefaultNodePool"] is True
+    assert inputs["workloadIdentityConfig"] == {"workloadPool": "uni-physics-jupyter.svc.id.goog"}
+    assert inputs["releaseChannel"] == {"channel": "REGULAR"}
+    assert inputs["deletionProtection"] is True and cluster.options["protect"] is True
+    assert inputs["privateClusterConfig"]["enablePrivateNodes"] is True
+    assert inputs["masterAuthorizedNetworksConfig"]["cidrBlocks"] == [
+        {"cidrBlock": "198.51.100.0/24", "displayName": "campus"}
+    ]
+    assert inputs["maintenancePolicy"] == {"dailyMaintenanceWindow": {"startTime": "03:00"}}
+
+
+def test_private_nodes_get_cloud_nat(plan):
+    router = _one(plan, "gcp:compute/router:Router")
+    nat = _one(plan, "gcp:compute/routerNat:RouterNat")
+    assert router.urn in nat.dependencies
+    subnet = _one(plan, "gcp:compute/subnetwork:Subnetwork")
+    assert [r["rangeName"] for r in subnet.inputs["secondaryIpRanges"]] == ["pods", "services"]
+
+
+def test_nodes_run_as_a_least_privilege_account(plan):
+    roles = sorted(r.inputs["role"] for r in _by_type(plan, "gcp:projects/iAMMember:IAMMember"))
+    assert roles == sorted(NODE_ROLES)
+    assert not {"roles/editor", "roles/owner"} & set(roles)
+    for pool in _by_type(plan, "gcp:container/nodePool:NodePool"):
+        assert pool.inputs["nodeConfig"]["serviceAccount"].endswith(".iam.gserviceaccount.com")
+        assert pool.inputs["nodeConfig"]["workloadMetadataConfig"] == {"mode": "GKE_METADATA"}
+
+
+def test_storage_class_on_the_pd_csi_driver(plan):
+    storage_class = find(plan.kubernetes_objects(), "StorageClass", "jupyterhub-pd")
+    assert storage_class["provisioner"] == "pd.csi.storage.gke.io"
+    assert storage_class["parameters"] == {"type": "pd-balanced"}
+    assert storage_class["volumeBindingMode"] == "WaitForFirstConsumer"
+    assert storage_class["reclaimPolicy"] == "Retain" and storage_class["allowVolumeExpansion"] is True
+    claim = find(plan.kubernetes_objects(), "PersistentVolumeClaim", "hub-db-dir")
+    assert claim["spec"]["storageClassName"] == "jupyterhub-pd"
+
+
+def test_kubeconfig_is_a_secret_output_using_the_gke_auth_plugin(plan):
+    assert plan.run.stack_outputs["kubeconfig"] == "[secret]"
+    assert _one(plan, "pulumi:providers:kubernetes").inputs["kubeconfig"] == "[secret]"
+    assert plan.run.stack_outputs["nodePools"] == ["core", "gpu", "students"]
+    config = YAML(typ="safe").load(exec_kubeconfig("c", "203.0.113.1", "Q0E=", GKE_AUTH_PLUGIN))
+    assert config["users"][0]["user"]["exec"]["command"] == "gke-gcloud-auth-plugin"
+    assert config["clusters"][0]["cluster"]["server"] == "https://203.0.113.1"
+
+
+@pytest.mark.parametrize(("stack", "forbidden"), [(STACK, "pulumi_aws"), ("dev", "pulumi_gcp")])
+def test_a_plan_imports_only_its_own_clouds_sdk(stack, forbidden):
+    probe = (
+        f"import sys; from tools.plan import make_plan; make_plan({stack!r}); "
+        f"print(sorted(m for m in sys.modules if m.startswith({forbidden!r})))"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+
+
+GKE_HEAD = """\
+config:
+  jupyterhub:environment: development
+  jupyterhub:cluster:
+    kind: gke
+    project: uni-physics-jupyter
+    location: europe-west1
+"""
+# Lines 1-6; cases add cluster keys from line 7, then HUBS.
+HUBS = """\
+  jupyterhub:hubs:
+    physics:
+      hub:
+        authenticator: {type: dummy}
+"""
+
+BAD_GKE = [
+    (
+        "bad-region",
+        GKE_HEAD.replace("europe-west1", "europe-west99") + HUBS,
+        6,
+        "cluster.location",
+        "not a Google Cloud region",
+    ),
+    ("bad-zone", GKE_HEAD.replace("europe-west1", "europe-west1-z") + HUBS, 6, "cluster.location", "or zone"),
+    (
+        "bad-project",
+        GKE_HEAD.replace("uni-physics-jupyter", "Uni_Physics") + HUBS,
+        5,
+        "cluster.project",
+        "not a Google Cloud project id",
+    ),
+    (
+        "pool-min-above-max",
+        GKE_HEAD + "    userPools:\n      students: {minNodes: 5, maxNodes: 2}\n" + HUBS,
+        8,
+        "cluster.userPools.students.minNodes",
+        "minNodes 5 is larger than maxNodes 2",
+    ),
+    (
+        "core-pool-to-zero",
+        GKE_HEAD + "    corePool: {minNodes: 0}\n" + HUBS,
+        7,
+        "cluster.corePool.minNodes",
+        "greater than or equal to 1",
+    ),
+    ("private-nodes-without-nat", GKE_HEAD + "    nat: false\n" + HUBS, 7, "cluster.nat", "need Cloud NAT"),
+    (
+        "overlapping-ranges",
+        GKE_HEAD + "    network: {podsCidr: 10.0.0.0/16}\n" + HUBS,
+        7,
+        "cluster.network.podsCidr",
+        "overlaps subnetCidr",
+    ),
+    (
+        "channel-and-version",
+        GKE_HEAD + "    kubernetesVersion: '1.33'\n" + HUBS,
+        7,
+        "cluster.kubernetesVersion",
+        "either releaseChannel or kubernetesVersion",
+    ),
+    (
+        "bad-machine-type",
+        GKE_HEAD + "    corePool: {machineType: 'big machine'}\n" + HUBS,
+        7,
+        "cluster.corePool.machineType",
+        "not a machine type",
+    ),
+    (
+        "gpu-profile-without-gpu-pool",
+        GKE_HEAD + HUBS + "      singleuser:\n        profiles:\n"
+        "          - displayName: GPU\n            extraResourceLimits: {nvidia.com/gpu: 1}\n",
+        14,
+        "hubs.physics.singleuser.profiles[0].extraResourceLimits",
+        "no user pool",
+    ),
+    (
+        "profile-selector-matches-no-pool",
+        GKE_HEAD + HUBS + "      singleuser:\n        profiles:\n"
+        "          - displayName: Big\n            nodeSelector: {hub.jupyter.org/pool: huge}\n",
+        14,
+        "hubs.physics.singleuser.profiles[0].nodeSelector",
+        "no user pool has these labels",
+    ),
+    (
+        "dns-without-reserved-address",
+        GKE_HEAD + "    dns: {managedZone: hub-example-edu}\n" + HUBS + "      host: physics.example.edu\n",
+        9,
+        "hubs.physics.proxy.service.staticIp",
+        "reserve its address",
+    ),
+    (
+        "reserve-on-existing-cluster",
+        GKE_HEAD.replace("kind: gke", "kind: existing").replace(
+            "    project: uni-physics-jupyter\n    location: europe-west1\n", ""
+        )
+        + HUBS
+        + "      proxy:\n        service: {staticIp: reserve}\n",
+        10,
+        "hubs.physics.proxy.service.staticIp",
+        "needs a cloud cluster",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("content", "line", "path", "fragment"), [case[1:] for case in BAD_GKE], ids=[case[0] for case in BAD_GKE]
+)
+def test_bad_gke_settings_are_refused_at_their_line(tmp_path, content, line, path, fragment):
+    assert_refused(tmp_path, content, line, path, fragment)
