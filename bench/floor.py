@@ -1,4 +1,5 @@
-"""The floor for the plan benchmark: import pulumi and pulumi_kubernetes and register the same resources
+"""The floor for the plan benchmark: import pulumi and the SDKs a plan uses (pulumi_kubernetes, the cloud's)
+and register the same resources
 as a plan (same count, types, parents and inputs, read back from its plan.json) under the SDK's mocks,
 with no configuration, validation, logic or output files. Usage: floor.py PLAN_JSON
 
@@ -40,10 +41,12 @@ def _resource_class(type_token: str) -> Any:
     if package == "kubernetes":
         group, version = module.split("/")
         return getattr(getattr(getattr(k8s, _GROUP_MODULES[group]), version), name)
-    if package == "random":
-        return getattr(importlib.import_module("pulumi_random"), name)
-    if type_token == "pulumi:providers:kubernetes":
-        return k8s.Provider
+    if package == "pulumi" and module == "providers":
+        return importlib.import_module(f"pulumi_{name}").Provider
+    if package in ("random", "gcp", "aws"):
+        submodule = module.split("/")[0]
+        python_module = f"pulumi_{package}" if submodule == "index" else f"pulumi_{package}.{submodule}"
+        return getattr(importlib.import_module(python_module), name)
     return None  # a component
 
 

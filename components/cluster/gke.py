@@ -37,6 +37,7 @@ class GkeCluster(pulumi.ComponentResource):
     ) -> None:
         super().__init__("jupyterhub:cluster:GkeCluster", name, None, opts)
         self.config = config
+        self.protect = protect
         child = pulumi.ResourceOptions(parent=self)
         gcp_provider = gcp.Provider(f"{name}-gcp", project=config.project, region=config.region, opts=child)
         on_gcp = pulumi.ResourceOptions(parent=self, provider=gcp_provider)
@@ -214,7 +215,7 @@ class GkeCluster(pulumi.ComponentResource):
             region=self.config.region,
             address_type="EXTERNAL",
             network_tier="PREMIUM",
-            opts=pulumi.ResourceOptions.merge(self._on_gcp, pulumi.ResourceOptions(protect=True)),
+            opts=pulumi.ResourceOptions.merge(self._on_gcp, pulumi.ResourceOptions(protect=self.protect)),
         )
         return address.address
 
