@@ -13,14 +13,15 @@ cluster = make_cluster(config.cluster, protect=config.protect_data)
 hubs: dict[str, JupyterHub] = {}
 hub_urls: dict[str, pulumi.Input[str]] = {}
 for name, hub_config in config.hubs.items():
-    static_ip = hub_config.proxy.service.static_ip
-    address = cluster.reserve_address(name) if static_ip == "reserve" else static_ip
-    hubs[name] = JupyterHub(
+    service = hub_config.proxy.service
+    address = cluster.reserve_address(name) if service.static_ip == "reserve" else service.static_ip
+    hub = hubs[name] = JupyterHub(
         name, config.namespace_of(name), hub_config, cluster.facts, config.protect_data, load_balancer_ip=address
     )
-    if hub_config.host is not None and address is not None:
-        cluster.publish_host(name, hub_config.host, address)
-    if (public_name := hub_config.host or address) is not None:
+    public = address if address is not None else hub.proxy.public_endpoint if service.type == "LoadBalancer" else None
+    if hub_config.host is not None and public is not None:
+        cluster.publish_host(name, hub_config.host, public)
+    if (public_name := hub_config.host or public) is not None:
         hub_urls[name] = pulumi.Output.concat("http://", public_name, hub_config.hub.base_url)
 
 for key, value in cluster.outputs().items():

@@ -54,6 +54,7 @@ class JupyterHub(pulumi.ComponentResource):
             token_secret=self.hub.secret.metadata.name,
             token_key=PROXY_TOKEN_KEY,
             load_balancer_ip=load_balancer_ip,
+            cloud_annotations=cluster.load_balancer_annotations,
             opts=child,
         )
         self.singleuser_network_policy = k8s.networking.v1.NetworkPolicy(

@@ -91,3 +91,28 @@ def assert_refused(tmp_path: Path, content: str, line: int, path: str | None, fr
     matching = [entry for entry in message.splitlines() if entry.startswith(expected_prefix)]
     assert matching, f"no line starts with {expected_prefix!r} in:\n{message}"
     assert any(fragment in entry for entry in matching), message
+
+
+def of_type(plan: Plan, type_token: str) -> list[Any]:
+    """The recorded resources of one Pulumi type."""
+    return [resource for resource in plan.resources if resource.type == type_token]
+
+
+def only(plan: Plan, type_token: str, name: str | None = None) -> Any:
+    """The one recorded resource of a type (and logical name)."""
+    matches = [resource for resource in of_type(plan, type_token) if name is None or resource.name == name]
+    assert len(matches) == 1, f"expected one {type_token} {name or ''}, found {len(matches)}"
+    return matches[0]
+
+
+def plan_imports(stack: str, prefix: str) -> list[str]:
+    """The modules starting with `prefix` that planning `stack` imports (in a fresh interpreter)."""
+    import subprocess
+    import sys
+
+    probe = (
+        f"import sys; from tools.plan import make_plan; make_plan({stack!r}); "
+        f"print(' '.join(sorted(m for m in sys.modules if m.startswith({prefix!r}))))"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
+    return result.stdout.split()

@@ -1,8 +1,5 @@
 """GKE: the cluster, its network, node pools and disks, planned with the hub from one stack file."""
 
-import subprocess
-import sys
-
 import pytest
 from ruamel.yaml import YAML
 
@@ -12,7 +9,7 @@ from components.config.node_pools import GPU_TAINT
 from components.scheduling import NODE_PURPOSE_LABEL, USER_TAINT
 from tools.plan import make_plan
 
-from .helpers import ROOT, assert_refused, find, hub_settings
+from .helpers import assert_refused, find, hub_settings, of_type, only, plan_imports
 from .wiring import check_placement, schedulable, user_pod_specs
 
 STACK = "physics-gke"
@@ -23,20 +20,10 @@ def plan():
     return make_plan(STACK)
 
 
-def _by_type(plan, type_token):
-    return [r for r in plan.resources if r.type == type_token]
-
-
-def _one(plan, type_token, name=None):
-    matches = [r for r in _by_type(plan, type_token) if name is None or r.name == name]
-    assert len(matches) == 1
-    return matches[0]
-
-
 def _nodes(plan) -> list[dict]:
     """One node of each pool, with the labels and taints the plan gives it and the ones GKE adds."""
     nodes = []
-    for pool in _by_type(plan, "gcp:container/nodePool:NodePool"):
+    for pool in of_type(plan, "gcp:container/nodePool:NodePool"):
         config = pool.inputs["nodeConfig"]
         labels = {**config["labels"], "cloud.google.com/gke-nodepool": pool.inputs["name"]}
         for accelerator in config.get("guestAccelerators", []):
@@ -47,36 +34,36 @@ def _nodes(plan) -> list[dict]:
 
 
 def test_node_pools_are_created_after_the_cluster_on_its_nodes_account(plan):
-    cluster = _one(plan, "gcp:container/cluster:Cluster")
-    account = _one(plan, "gcp:serviceaccount/account:Account")
-    pools = _by_type(plan, "gcp:container/nodePool:NodePool")
+    cluster = only(plan, "gcp:container/cluster:Cluster")
+    account = only(plan, "gcp:serviceaccount/account:Account")
+    pools = of_type(plan, "gcp:container/nodePool:NodePool")
     assert sorted(p.inputs["name"] for p in pools) == ["core", "gpu", "students"]
     for pool in pools:
         assert cluster.urn in pool.dependencies and account.urn in pool.dependencies
 
 
 def test_every_hub_resource_uses_the_gke_kubernetes_provider(plan):
-    cluster = _one(plan, "gcp:container/cluster:Cluster")
-    provider = _one(plan, "pulumi:providers:kubernetes")
+    cluster = only(plan, "gcp:container/cluster:Cluster")
+    provider = only(plan, "pulumi:providers:kubernetes")
     assert cluster.urn in provider.dependencies  # its kubeconfig comes from the cluster
     objects = [r for r in plan.resources if r.type.startswith("kubernetes:")]
     assert objects and {r.options["provider"].rsplit("::", 1)[0] for r in objects} == {provider.urn}
 
 
 def test_hub_objects_wait_for_the_core_pool_and_the_storage_class(plan):
-    namespace = _one(plan, "kubernetes:core/v1:Namespace")
-    assert _one(plan, "gcp:container/nodePool:NodePool", "cluster-pool-core").urn in namespace.dependencies
-    assert _one(plan, "kubernetes:storage.k8s.io/v1:StorageClass").urn in namespace.dependencies
+    namespace = only(plan, "kubernetes:core/v1:Namespace")
+    assert only(plan, "gcp:container/nodePool:NodePool", "cluster-pool-core").urn in namespace.dependencies
+    assert only(plan, "kubernetes:storage.k8s.io/v1:StorageClass").urn in namespace.dependencies
 
 
 def test_the_reserved_address_is_the_proxys_and_the_dns_records(plan):
-    address = _one(plan, "gcp:compute/address:Address")
+    address = only(plan, "gcp:compute/address:Address")
     assert address.options["protect"] is True
     service = next(r for r in plan.resources if r.name == "phys101-proxy-public")
     assert address.urn in service.dependencies
     assert service.inputs["spec"]["loadBalancerIP"] == "203.0.113.10"
     assert service.inputs["spec"]["type"] == "LoadBalancer"
-    record = _one(plan, "gcp:dns/recordSet:RecordSet")
+    record = only(plan, "gcp:dns/recordSet:RecordSet")
     assert record.inputs["name"] == "phys101.hub.physics.example.edu." and record.inputs["rrdatas"] == ["203.0.113.10"]
     assert record.inputs["managedZone"] == "hub-physics-example-edu" and address.urn in record.dependencies
     assert plan.run.stack_outputs["hubUrls"] == {"phys101": "http://phys101.hub.physics.example.edu/"}
@@ -108,14 +95,14 @@ def test_each_profile_runs_on_its_pool(plan):
 
 
 def test_user_pools_scale_to_zero_and_the_core_pool_does_not(plan):
-    for pool in _by_type(plan, "gcp:container/nodePool:NodePool"):
+    for pool in of_type(plan, "gcp:container/nodePool:NodePool"):
         minimum = pool.inputs["autoscaling"]["minNodeCount"]
         assert minimum == (1 if pool.inputs["name"] == "core" else 0)
         assert pool.inputs["autoscaling"]["maxNodeCount"] >= max(minimum, 1)
 
 
 def test_cluster_enforces_network_policies_and_is_protected(plan):
-    cluster = _one(plan, "gcp:container/cluster:Cluster")
+    cluster = only(plan, "gcp:container/cluster:Cluster")
     inputs = cluster.inputs
     assert inputs["datapathProvider"] == "ADVANCED_DATAPATH"
     assert inputs["removeDefaultNodePool"] is True
@@ -130,18 +117,18 @@ def test_cluster_enforces_network_policies_and_is_protected(plan):
 
 
 def test_private_nodes_get_cloud_nat(plan):
-    router = _one(plan, "gcp:compute/router:Router")
-    nat = _one(plan, "gcp:compute/routerNat:RouterNat")
+    router = only(plan, "gcp:compute/router:Router")
+    nat = only(plan, "gcp:compute/routerNat:RouterNat")
     assert router.urn in nat.dependencies
-    subnet = _one(plan, "gcp:compute/subnetwork:Subnetwork")
+    subnet = only(plan, "gcp:compute/subnetwork:Subnetwork")
     assert [r["rangeName"] for r in subnet.inputs["secondaryIpRanges"]] == ["pods", "services"]
 
 
 def test_nodes_run_as_a_least_privilege_account(plan):
-    roles = sorted(r.inputs["role"] for r in _by_type(plan, "gcp:projects/iAMMember:IAMMember"))
+    roles = sorted(r.inputs["role"] for r in of_type(plan, "gcp:projects/iAMMember:IAMMember"))
     assert roles == sorted(NODE_ROLES)
     assert not {"roles/editor", "roles/owner"} & set(roles)
-    for pool in _by_type(plan, "gcp:container/nodePool:NodePool"):
+    for pool in of_type(plan, "gcp:container/nodePool:NodePool"):
         assert pool.inputs["nodeConfig"]["serviceAccount"].endswith(".iam.gserviceaccount.com")
         assert pool.inputs["nodeConfig"]["workloadMetadataConfig"] == {"mode": "GKE_METADATA"}
 
@@ -158,7 +145,7 @@ def test_storage_class_on_the_pd_csi_driver(plan):
 
 def test_kubeconfig_is_a_secret_output_using_the_gke_auth_plugin(plan):
     assert plan.run.stack_outputs["kubeconfig"] == "[secret]"
-    assert _one(plan, "pulumi:providers:kubernetes").inputs["kubeconfig"] == "[secret]"
+    assert only(plan, "pulumi:providers:kubernetes").inputs["kubeconfig"] == "[secret]"
     assert plan.run.stack_outputs["nodePools"] == ["core", "gpu", "students"]
     config = YAML(typ="safe").load(exec_kubeconfig("c", "203.0.113.1", "Q0E=", GKE_AUTH_PLUGIN))
     assert config["users"][0]["user"]["exec"]["command"] == "gke-gcloud-auth-plugin"
@@ -167,12 +154,7 @@ def test_kubeconfig_is_a_secret_output_using_the_gke_auth_plugin(plan):
 
 @pytest.mark.parametrize(("stack", "forbidden"), [(STACK, "pulumi_aws"), ("dev", "pulumi_gcp")])
 def test_a_plan_imports_only_its_own_clouds_sdk(stack, forbidden):
-    probe = (
-        f"import sys; from tools.plan import make_plan; make_plan({stack!r}); "
-        f"print(sorted(m for m in sys.modules if m.startswith({forbidden!r})))"
-    )
-    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
-    assert result.stdout.strip() == "[]"
+    assert plan_imports(stack, forbidden) == []
 
 
 GKE_HEAD = """\

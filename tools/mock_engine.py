@@ -96,6 +96,17 @@ CLOUD_OUTPUTS: dict[str, dict[str, Any]] = {
     },
     "gcp:compute/address:Address": {"address": "203.0.113.10"},
     "gcp:serviceaccount/account:Account": {"email": "jupyterhub-nodes@offline-plan.iam.gserviceaccount.com"},
+    "aws:eks/cluster:Cluster": {
+        "endpoint": "https://OFFLINEPLAN.gr7.us-east-2.eks.amazonaws.com",
+        "certificateAuthority": {"data": "T0ZGTElORS1QTEFOLUNB"},
+        "identities": [{"oidcs": [{"issuer": "https://oidc.eks.us-east-2.amazonaws.com/id/OFFLINEPLAN"}]}],
+    },
+    "aws:iam/role:Role": {"arn": "arn:aws:iam::123456789012:role/offline-plan-role"},
+    "aws:iam/openIdConnectProvider:OpenIdConnectProvider": {
+        "arn": "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-2.amazonaws.com/id/OFFLINEPLAN",
+    },
+    "aws:eks/nodeGroup:NodeGroup": {"resources": [{"autoscalingGroups": [{"name": "eks-offline-plan-asg"}]}]},
+    "kubernetes:core/v1:Service": {"status": {"loadBalancer": {"ingress": [{"hostname": "lb.offline-plan.invalid"}]}}},
 }
 """What the clouds would answer for outputs the program uses, in place of the real values (documentation
 addresses, placeholder names): offline plans show where they flow, not what they will be."""

@@ -64,8 +64,14 @@ class Plan:
 
 
 def is_kubernetes_object(resource: RecordedResource) -> bool:
-    """Whether a resource is a Kubernetes API object (not a provider, component or chart)."""
-    return resource.custom and resource.type.startswith("kubernetes:") and "/" in resource.type.split(":")[1]
+    """Whether a resource is a Kubernetes API object (not a provider, a component or a Helm release, whose
+    objects Helm renders at deploy time; plan.json records the release and its values)."""
+    return (
+        resource.custom
+        and resource.type.startswith("kubernetes:")
+        and "apiVersion" in resource.inputs
+        and "kind" in resource.inputs
+    )
 
 
 def manifest_of(resource: RecordedResource) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from typing import Protocol
 import pulumi
 
 from ..config.cluster import ClusterConfig, ExistingClusterConfig
+from ..config.gke import GkeClusterConfig
 from .facts import ClusterFacts
 
 
@@ -35,9 +36,13 @@ def make_cluster(config: ClusterConfig, protect: bool) -> Cluster:
         from .existing import ExistingCluster
 
         return ExistingCluster("cluster", config)
-    from .gke import GkeCluster
+    if isinstance(config, GkeClusterConfig):
+        from .gke import GkeCluster
 
-    return GkeCluster("cluster", config, protect)
+        return GkeCluster("cluster", config, protect)
+    from .eks import EksCluster
+
+    return EksCluster("cluster", config, protect)
 
 
 __all__ = ["Cluster", "ClusterFacts", "make_cluster"]

@@ -19,3 +19,5 @@ class ClusterFacts:
     """The StorageClass for hub databases and homes; None: the cluster's default class."""
     ready: list[pulumi.Resource] = field(default_factory=list)
     """What must exist before any hub object is created (the StorageClass the stack creates, node pools)."""
+    load_balancer_annotations: dict[str, str] = field(default_factory=dict)
+    """Annotations the cloud wants on LoadBalancer Services (a hub's own annotations win)."""

@@ -1,7 +1,8 @@
 """Where the hubs run: the cluster, its StorageClass and how pods are placed on its nodes.
 
 `kind: existing` targets a cluster that already exists (kind, k3d, minikube, on-premises); `kind: gke`
-creates one on Google Cloud (see gke.py). Each kind is a member of the union at the end.
+creates one on Google Cloud (gke.py), `kind: eks` on AWS (eks.py). Each kind is a member of the union at
+the end.
 """
 
 from typing import Annotated, Literal, Self
@@ -9,6 +10,7 @@ from typing import Annotated, Literal, Self
 from pydantic import Field, model_validator
 
 from .base import Model
+from .eks import EksClusterConfig
 from .gke import GkeClusterConfig
 from .node_pools import NodePoolFacts
 from .types import DnsSubdomain
@@ -64,5 +66,5 @@ class ExistingClusterConfig(Model):
         return None
 
 
-ClusterConfig = Annotated[ExistingClusterConfig | GkeClusterConfig, Field(discriminator="kind")]
+ClusterConfig = Annotated[ExistingClusterConfig | GkeClusterConfig | EksClusterConfig, Field(discriminator="kind")]
 """The cluster the stack uses; the discriminating key is `kind`."""

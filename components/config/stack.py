@@ -7,6 +7,8 @@ from pydantic import Field, model_validator
 from .base import Model, NestedValueError
 from .cluster import ClusterConfig, ExistingClusterConfig
 from .culler import CullerConfig
+from .eks import EksClusterConfig
+from .gke import GkeClusterConfig
 from .hub import DummyAuthenticator, HubConfig
 from .node_pools import GPU_RESOURCE, NodePoolFacts
 from .proxy import ProxyConfig
@@ -80,11 +82,16 @@ class StackConfig(Model):
                         ("hubs", name, "proxy", "service", "staticIp"),
                         "`reserve` needs a cloud cluster; on an existing cluster give the address",
                     )
+                if isinstance(self.cluster, EksClusterConfig):
+                    raise NestedValueError(
+                        ("hubs", name, "proxy", "service", "staticIp"),
+                        "EKS load balancers have DNS names, not reserved addresses: set `host` and cluster.route53",
+                    )
                 if service.type != "LoadBalancer":
                     raise NestedValueError(
                         ("hubs", name, "proxy", "service", "staticIp"), "a reserved address needs type: LoadBalancer"
                     )
-            dns = getattr(self.cluster, "dns", None)
+            dns = self.cluster.dns if isinstance(self.cluster, GkeClusterConfig) else None
             if dns is not None and hub.host is not None and service.static_ip != "reserve":
                 raise NestedValueError(
                     ("hubs", name, "proxy", "service", "staticIp"),

@@ -51,6 +51,7 @@ class Proxy(pulumi.ComponentResource):
         token_secret: pulumi.Input[str],
         token_key: str,
         load_balancer_ip: pulumi.Input[str] | None = None,
+        cloud_annotations: dict[str, str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("jupyterhub:proxy:Proxy", hub_name, None, opts)
@@ -93,7 +94,11 @@ class Proxy(pulumi.ComponentResource):
         public = config.proxy.service
         self.public_service = k8s.core.v1.Service(
             f"{hub_name}-proxy-public",
-            metadata={**meta, "name": endpoints.proxy_public_service, "annotations": dict(public.annotations)},
+            metadata={
+                **meta,
+                "name": endpoints.proxy_public_service,
+                "annotations": {**(cloud_annotations if public.type == "LoadBalancer" else {}), **public.annotations},
+            },
             spec=proxy_public_spec(hub_name, public, endpoints, load_balancer_ip),
             opts=child,
         )
@@ -104,3 +109,13 @@ class Proxy(pulumi.ComponentResource):
             opts=child,
         )
         self.register_outputs({"public_service": self.public_service.metadata.name})
+
+    @property
+    def public_endpoint(self) -> pulumi.Output[str]:
+        """The load balancer's address or DNS name, once the cloud has made it ("" until then)."""
+
+        def first_ingress(status: dict | None) -> str:
+            ingress = ((status or {}).get("load_balancer") or {}).get("ingress") or [{}]
+            return ingress[0].get("ip") or ingress[0].get("hostname") or ""
+
+        return self.public_service.status.apply(first_ingress)
