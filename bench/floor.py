@@ -25,6 +25,7 @@ _GROUP_MODULES = {
     "storage.k8s.io": "storage",
     "policy": "policy",
     "scheduling.k8s.io": "scheduling",
+    "helm.sh": "helm",
 }
 
 

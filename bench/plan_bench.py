@@ -58,7 +58,7 @@ def main() -> int:
     print(f"stack {args.stack}: {declared} resources, median of {args.runs} runs, {os.cpu_count()} cores")
     print(f"  plan   {plan_time:6.2f} s  {plan_memory:6.1f} MiB peak  (make plan: config, program, plan files)")
     print(
-        f"  floor  {floor_time:6.2f} s  {floor_memory:6.1f} MiB peak  (import pulumi + pulumi_kubernetes, "
+        f"  floor  {floor_time:6.2f} s  {floor_memory:6.1f} MiB peak  (import pulumi and the same SDKs, "
         f"register the same {declared} resources and inputs, no logic)"
     )
     print(
