@@ -8,11 +8,12 @@ from components.program import stack_config
 
 config = stack_config()  # stops here, with every problem listed, before any resource exists
 
-cluster = make_cluster(config.cluster, protect=config.protect_data)
+cluster = make_cluster(config.effective_cluster, protect=config.protect_data)
 
 hubs: dict[str, JupyterHub] = {}
 hub_urls: dict[str, pulumi.Input[str]] = {}
-for name, hub_config in config.hubs.items():
+for name in config.hubs:
+    hub_config = config.hub_for_deploy(name)
     service = hub_config.proxy.service
     address = cluster.reserve_address(name) if service.static_ip == "reserve" else service.static_ip
     hub = hubs[name] = JupyterHub(

@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from .base import NestedValueError
+from .defaults import apply_defaults, origin
 from .introspection import type_members
 from .secrets import ConfigSecret
 from .stack import StackConfig
@@ -173,7 +174,7 @@ def load_stack_config(
                 _mark_secret(data, (full_key.removeprefix(prefix), *secure_path[1:]))
 
     try:
-        return StackConfig.model_validate(data)
+        return StackConfig.model_validate(apply_defaults(data))
     except ValidationError as validation:
         problems = []
         for error in validation.errors():
@@ -181,7 +182,8 @@ def load_stack_config(
             nested = error.get("ctx", {}).get("error")
             if isinstance(nested, NestedValueError):
                 loc.extend(nested.path)
-            path, bad_key = _clean_location(loc, data)
+            path, bad_key = _clean_location(loc, apply_defaults(data))
+            path = origin(data, path)
             node = _value_at(data, path)
             if error["type"] in _TAG_ERRORS and isinstance(node, Mapping):
                 path.extend(key for key in DISCRIMINATORS if key in node)

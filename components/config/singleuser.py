@@ -153,6 +153,9 @@ class SingleUserConfig(Model):
     """The user id the server runs as (never 0: servers do not run as root)."""
     fs_gid: int = Field(default=100, ge=0)
     """The group that owns mounted volumes (fsGroup)."""
+    node_selector: dict[QualifiedName, LabelValue] = {}
+    """Node labels every user server must run on (a profile's own `nodeSelector` replaces it). A hub
+    with its own `userPool` is pinned to it."""
     profiles: list[Profile] = []
     """Choices on the spawn form. Empty: no form, every user gets the settings above."""
     network: NetworkAccess = NetworkAccess()

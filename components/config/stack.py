@@ -1,16 +1,16 @@
 """The root of a stack's configuration: the environment, the cluster and the hubs on it."""
 
-from typing import Literal, Self
+from typing import Any, Literal, Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from .base import Model, NestedValueError
 from .cluster import ClusterConfig, ExistingClusterConfig
 from .culler import CullerConfig
-from .eks import EksClusterConfig
-from .gke import GkeClusterConfig
+from .eks import EksClusterConfig, EksNodeGroup
+from .gke import GkeClusterConfig, GkeNodePool
 from .hub import DummyAuthenticator, HubConfig
-from .node_pools import GPU_RESOURCE, NodePoolFacts
+from .node_pools import GPU_RESOURCE, POOL_LABEL, NodePoolFacts
 from .proxy import ProxyConfig
 from .singleuser import SingleUserConfig
 from .types import DnsLabel, Hostname
@@ -32,6 +32,10 @@ class JupyterHubConfig(Model):
     """Users' servers."""
     culler: CullerConfig = CullerConfig()
     """The idle culler."""
+    user_pool: dict[str, Any] | None = None
+    """A node pool for this hub's users alone (cloud clusters), with the settings of an entry of
+    `cluster.userPools` (GKE) or `cluster.userGroups` (EKS); it is named after the hub, and this hub's
+    servers run only there (a profile with its own `nodeSelector` still goes where that points)."""
 
 
 class StackConfig(Model):
@@ -45,6 +49,10 @@ class StackConfig(Model):
     deletion and replacement by Pulumi. Set false only to tear a stack down for good."""
     cluster: ClusterConfig
     """The Kubernetes cluster the hubs run on."""
+    defaults: dict[str, Any] = {}
+    """Settings every hub gets unless it sets its own, in the shape of a hub (`hub`, `proxy`,
+    `singleuser`, `culler`...). Mappings merge at every depth; a hub's scalar or list replaces the
+    default whole (lists are never concatenated); `null` in a hub removes a default."""
     hubs: dict[DnsLabel, JupyterHubConfig] = Field(min_length=1)
     """The hubs of this stack by name (a DNS-1123 label; the default namespace)."""
 
@@ -60,20 +68,73 @@ class StackConfig(Model):
         return self
 
     @model_validator(mode="after")
-    def _distinct_namespaces(self) -> Self:
-        seen: dict[str, str] = {}
-        for name in self.hubs:
+    def _hubs_do_not_collide(self) -> Self:
+        namespaces: dict[str, str] = {}
+        hosts: dict[str, str] = {}
+        for name, hub in self.hubs.items():
             namespace = self.namespace_of(name)
-            if namespace in seen:
+            if namespace in namespaces:
                 raise NestedValueError(
-                    ("hubs", name, "namespace"), f"namespace {namespace!r} is already used by hub {seen[namespace]!r}"
+                    ("hubs", name, "namespace"),
+                    f"namespace {namespace!r} is already used by hub {namespaces[namespace]!r}",
                 )
-            seen[namespace] = name
+            namespaces[namespace] = name
+            if hub.host is not None and hub.host in hosts:
+                raise NestedValueError(("hubs", name, "host"), f"{hub.host} is already hub {hosts[hub.host]!r}'s host")
+            if hub.host is not None:
+                hosts[hub.host] = name
         return self
 
     @model_validator(mode="after")
+    def _hub_pools_fit_the_cluster(self) -> Self:
+        cluster_pools = _cluster_user_pools(self.cluster)
+        for name, hub in self.hubs.items():
+            if hub.user_pool is None:
+                continue
+            path = ("hubs", name, "userPool")
+            if cluster_pools is None:
+                raise NestedValueError(path, "a hub's own pool needs a cloud cluster (kind gke or eks)")
+            if name in cluster_pools or name == "core":
+                raise NestedValueError(path, f"the cluster already has a pool named {name!r}, this hub's pool's name")
+            try:
+                _pool_model(self.cluster).model_validate(hub.user_pool)
+            except ValidationError as error:
+                first = error.errors()[0]
+                raise NestedValueError(
+                    (*path, *first["loc"]), str(first["msg"]).removeprefix("Value error, ")
+                ) from None
+        return self
+
+    @property
+    def effective_cluster(self) -> ClusterConfig:
+        """The cluster with every hub's own pool added to its user pools."""
+        own = {name: hub.user_pool for name, hub in self.hubs.items() if hub.user_pool is not None}
+        if not own or isinstance(self.cluster, ExistingClusterConfig):
+            return self.cluster
+        model = _pool_model(self.cluster)
+        pools = {name: model.model_validate(settings) for name, settings in own.items()}
+        if isinstance(self.cluster, GkeClusterConfig):
+            return self.cluster.model_copy(update={"user_pools": {**self.cluster.user_pools, **pools}})
+        return self.cluster.model_copy(update={"user_groups": {**self.cluster.user_groups, **pools}})
+
+    def user_node_selector(self, hub_name: str) -> dict[str, str]:
+        """Where a hub's user servers must run: its own node selector, else its own pool if it has one."""
+        hub = self.hubs[hub_name]
+        if hub.singleuser.node_selector or hub.user_pool is None:
+            return dict(hub.singleuser.node_selector)
+        return {POOL_LABEL: hub_name}
+
+    def hub_for_deploy(self, hub_name: str) -> "JupyterHubConfig":
+        """A hub's settings as deployed: pinned to its own pool when it has one."""
+        hub = self.hubs[hub_name]
+        selector = self.user_node_selector(hub_name)
+        if selector == hub.singleuser.node_selector:
+            return hub
+        return hub.model_copy(update={"singleuser": hub.singleuser.model_copy(update={"node_selector": selector})})
+
+    @model_validator(mode="after")
     def _hubs_fit_the_cluster(self) -> Self:
-        pools = self.cluster.node_pools()
+        pools = self.effective_cluster.node_pools()
         for name, hub in self.hubs.items():
             service = hub.proxy.service
             if service.static_ip == "reserve":
@@ -98,7 +159,7 @@ class StackConfig(Model):
                     f"cluster.dns publishes {hub.host}: reserve its address with staticIp: reserve",
                 )
             if pools is not None:
-                _check_profiles_fit(name, hub, pools)
+                _check_profiles_fit(name, hub, pools, self.user_node_selector(name))
         return self
 
     def namespace_of(self, hub_name: str) -> str:
@@ -106,16 +167,17 @@ class StackConfig(Model):
         return self.hubs[hub_name].namespace or hub_name
 
 
-def _check_profiles_fit(hub_name: str, hub: JupyterHubConfig, pools: list[NodePoolFacts]) -> None:
+def _check_profiles_fit(
+    hub_name: str, hub: JupyterHubConfig, pools: list[NodePoolFacts], hub_selector: dict[str, str]
+) -> None:
     """Every profile must have a user pool that can run it: GPUs where it asks for them, the labels of
-    its node selector."""
+    its node selector (or of the hub's own pool)."""
     user_pools = [pool for pool in pools if pool.purpose == "user"]
     for index, profile in enumerate(hub.singleuser.profiles):
         path = ("hubs", hub_name, "singleuser", "profiles", index)
+        selector = profile.node_selector or hub_selector
         candidates = [
-            pool
-            for pool in user_pools
-            if all(pool.labels.get(key) == value for key, value in profile.node_selector.items())
+            pool for pool in user_pools if all(pool.labels.get(key) == value for key, value in selector.items())
         ]
         if not candidates:
             raise NestedValueError(
@@ -130,3 +192,15 @@ def _check_profiles_fit(hub_name: str, hub: JupyterHubConfig, pools: list[NodePo
                     f"asks for {wanted:g} GPU(s) but no user pool "
                     "it may run on has that many GPUs per node: add a pool with `gpu`",
                 )
+
+
+def _cluster_user_pools(cluster: ClusterConfig) -> dict[str, Any] | None:
+    if isinstance(cluster, GkeClusterConfig):
+        return dict(cluster.user_pools)
+    if isinstance(cluster, EksClusterConfig):
+        return dict(cluster.user_groups)
+    return None
+
+
+def _pool_model(cluster: ClusterConfig) -> type[GkeNodePool] | type[EksNodeGroup]:
+    return GkeNodePool if isinstance(cluster, GkeClusterConfig) else EksNodeGroup

@@ -120,6 +120,7 @@ for trait in (
     "component_label",
     "node_affinity_required",
     "node_affinity_preferred",
+    "node_selector",
     "tolerations",
 ):
     if spawner[trait] is not None:

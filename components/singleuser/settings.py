@@ -80,6 +80,7 @@ def spawner_settings(
         "node_affinity_required": required,
         "node_affinity_preferred": preferred,
         "tolerations": [user_toleration()],
+        "node_selector": dict(config.node_selector) or None,
         "home": {
             "type": storage.type,
             "capacity": storage.capacity,

@@ -1,0 +1,47 @@
+"""Department-wide defaults: `jupyterhub:defaults` holds hub settings that every hub gets unless it sets
+its own. The rules, applied to the stack file's data before validation:
+
+- mappings merge key by key, at every depth (a hub setting `singleuser.memory.limit` keeps the default
+  `singleuser.memory.guarantee`);
+- a hub's scalar or list replaces the default whole: lists are never concatenated (a hub's
+  `adminUsers` is that hub's complete list of admins);
+- `null` in a hub removes the default for that hub (the built-in default applies again).
+"""
+
+from typing import Any
+
+
+def merge(defaults: Any, own: Any) -> Any:
+    """A hub's settings on top of the defaults, by the rules above."""
+    if isinstance(defaults, dict) and isinstance(own, dict):
+        merged = dict(defaults)
+        for key, value in own.items():
+            if value is None:
+                merged.pop(key, None)
+            else:
+                merged[key] = merge(defaults.get(key), value)
+        return merged
+    return own
+
+
+def apply_defaults(data: dict[str, Any]) -> dict[str, Any]:
+    """The stack data with `defaults` merged into every hub (`defaults` itself stays for the record)."""
+    defaults = data.get("defaults")
+    hubs = data.get("hubs")
+    if not isinstance(defaults, dict) or not defaults or not isinstance(hubs, dict):
+        return data
+    return {**data, "hubs": {name: merge(defaults, hub if hub is not None else {}) for name, hub in hubs.items()}}
+
+
+def origin(data: dict[str, Any], path: list[str | int]) -> list[str | int]:
+    """Where a hub's value at `path` (`hubs.<name>...`) was typed: in the hub, or in `defaults`."""
+    if len(path) < 3 or path[0] != "hubs" or not isinstance(data.get("defaults"), dict):
+        return path
+    node: Any = (data.get("hubs") or {}).get(path[1])
+    for part in path[2:]:
+        in_mapping = isinstance(node, dict) and part in node
+        if in_mapping or (isinstance(node, list) and isinstance(part, int) and part < len(node)):
+            node = node[part]
+        else:
+            return ["defaults", *path[2:]]
+    return path
