@@ -11,18 +11,28 @@ from tools.plan import make_plan
 from .helpers import ROOT, assert_refused, find, hub_settings, of_type, plan_config
 
 
-@pytest.mark.parametrize(("defaults", "own", "merged"), [
-    ({"image": "a:1"}, {"image": "b:2"}, {"image": "b:2"}),                       # a hub's scalar wins
-    ({"image": "a:1"}, {}, {"image": "a:1"}),                                     # missing: the default
-    ({"memory": {"guarantee": "1Gi", "limit": "2Gi"}}, {"memory": {"limit": "4Gi"}},
-     {"memory": {"guarantee": "1Gi", "limit": "4Gi"}}),                           # maps merge at every depth
-    ({"adminUsers": ["dean", "it"]}, {"adminUsers": ["prof"]}, {"adminUsers": ["prof"]}),  # lists replace
-    ({"adminUsers": ["dean"]}, {"adminUsers": []}, {"adminUsers": []}),            # an empty list is a list
-    ({"culler": {"timeout": "1h"}}, {"culler": None}, {}),                         # null removes a default
-    ({"a": {"b": {"c": 1, "d": 2}}}, {"a": {"b": {"d": None}}}, {"a": {"b": {"c": 1}}}),
-    ({"profiles": [{"displayName": "A"}]}, {"profiles": [{"displayName": "B"}]}, {"profiles": [{"displayName": "B"}]}),
-    ({"x": {"y": 1}}, {"x": "scalar"}, {"x": "scalar"}),                          # a scalar replaces a map
-])
+@pytest.mark.parametrize(
+    ("defaults", "own", "merged"),
+    [
+        ({"image": "a:1"}, {"image": "b:2"}, {"image": "b:2"}),  # a hub's scalar wins
+        ({"image": "a:1"}, {}, {"image": "a:1"}),  # missing: the default
+        (
+            {"memory": {"guarantee": "1Gi", "limit": "2Gi"}},
+            {"memory": {"limit": "4Gi"}},
+            {"memory": {"guarantee": "1Gi", "limit": "4Gi"}},
+        ),  # maps merge at every depth
+        ({"adminUsers": ["dean", "it"]}, {"adminUsers": ["prof"]}, {"adminUsers": ["prof"]}),  # lists replace
+        ({"adminUsers": ["dean"]}, {"adminUsers": []}, {"adminUsers": []}),  # an empty list is a list
+        ({"culler": {"timeout": "1h"}}, {"culler": None}, {}),  # null removes a default
+        ({"a": {"b": {"c": 1, "d": 2}}}, {"a": {"b": {"d": None}}}, {"a": {"b": {"c": 1}}}),
+        (
+            {"profiles": [{"displayName": "A"}]},
+            {"profiles": [{"displayName": "B"}]},
+            {"profiles": [{"displayName": "B"}]},
+        ),
+        ({"x": {"y": 1}}, {"x": "scalar"}, {"x": "scalar"}),  # a scalar replaces a map
+    ],
+)
 def test_merge_rules(defaults, own, merged):
     assert merge(defaults, own) == merged
 
@@ -88,7 +98,8 @@ def test_an_error_in_a_hubs_own_value_names_the_hub(tmp_path):
 
 def test_hubs_cannot_share_a_host(tmp_path):
     content = DEPARTMENT.replace("    algebra:\n", "    algebra:\n      host: math.example.edu\n").replace(
-        "    biology:\n", "    biology:\n      host: math.example.edu\n")
+        "    biology:\n", "    biology:\n      host: math.example.edu\n"
+    )
     assert_refused(tmp_path, content, 19, "hubs.biology.host", "already hub 'algebra'")
 
 
@@ -97,8 +108,11 @@ def test_hubs_cannot_share_a_namespace(tmp_path):
     assert_refused(tmp_path, content, 18, "hubs.biology.namespace", "already used by hub 'algebra'")
 
 
-GKE_HUB_POOL = (ROOT / "stacks" / "physics-gke.yaml").read_text().replace(
-    "    phys101:\n", "    phys101:\n      userPool: {machineType: n2-standard-8, minNodes: 0, maxNodes: 6}\n")
+GKE_HUB_POOL = (
+    (ROOT / "stacks" / "physics-gke.yaml")
+    .read_text()
+    .replace("    phys101:\n", "    phys101:\n      userPool: {machineType: n2-standard-8, minNodes: 0, maxNodes: 6}\n")
+)
 
 
 def test_a_hub_gets_its_own_pool_and_its_users_run_there(tmp_path):
@@ -113,12 +127,25 @@ def test_a_hub_gets_its_own_pool_and_its_users_run_there(tmp_path):
     assert gpu["kubespawner_override"]["node_selector"] == {POOL_LABEL: "gpu"}  # its own selector wins
 
 
-@pytest.mark.parametrize(("content", "line", "path", "fragment"), [
-    (GKE_HUB_POOL.replace("maxNodes: 6}", "maxNodes: lots}"), 38, "hubs.phys101.userPool.maxNodes", "valid integer"),
-    (GKE_HUB_POOL.replace("    phys101:\n", "    students:\n"), 38, "hubs.students.userPool", "already has a pool"),
-    (DEPARTMENT.replace("    algebra:\n", "    algebra:\n      userPool: {minNodes: 0}\n"), 15, "hubs.algebra.userPool",
-     "needs a cloud cluster"),
-], ids=["bad-pool-setting", "pool-name-taken", "pool-on-existing-cluster"])
+@pytest.mark.parametrize(
+    ("content", "line", "path", "fragment"),
+    [
+        (
+            GKE_HUB_POOL.replace("maxNodes: 6}", "maxNodes: lots}"),
+            38,
+            "hubs.phys101.userPool.maxNodes",
+            "valid integer",
+        ),
+        (GKE_HUB_POOL.replace("    phys101:\n", "    students:\n"), 38, "hubs.students.userPool", "already has a pool"),
+        (
+            DEPARTMENT.replace("    algebra:\n", "    algebra:\n      userPool: {minNodes: 0}\n"),
+            15,
+            "hubs.algebra.userPool",
+            "needs a cloud cluster",
+        ),
+    ],
+    ids=["bad-pool-setting", "pool-name-taken", "pool-on-existing-cluster"],
+)
 def test_bad_hub_pools_are_refused(tmp_path, content, line, path, fragment):
     assert_refused(tmp_path, content, line, path, fragment)
 

@@ -113,11 +113,32 @@ def configuration_reference() -> str:
     return "\n".join(lines) + "\n"
 
 
+def _partial(schema: Any) -> Any:
+    """A schema that accepts part of a setting: a hub may leave keys to `defaults`, and `defaults` holds
+    parts of hubs. Nothing is required; unions are any-of (a part may fit several members); unknown keys
+    and wrong types are still refused. The program's validation of the merged hubs names what is missing."""
+    if isinstance(schema, dict):
+        return {
+            ("anyOf" if key == "oneOf" else key): _partial(value)
+            for key, value in schema.items()
+            if key not in ("required", "discriminator")
+        }
+    if isinstance(schema, list):
+        return [_partial(item) for item in schema]
+    return schema
+
+
 def stack_file_schema() -> dict[str, Any]:
     """The JSON Schema of a whole stack file (`config:` with project-prefixed keys)."""
     schema = StackConfig.model_json_schema(by_alias=True, mode="validation")
-    definitions = schema.pop("$defs", {})
+    definitions = {name: _partial(definition) for name, definition in schema.pop("$defs", {}).items()}
     properties = {f"{PROJECT}:{key}": value for key, value in schema["properties"].items()}
+    properties[f"{PROJECT}:defaults"] = {
+        **properties[f"{PROJECT}:defaults"],
+        "type": "object",
+        "$ref": "#/$defs/JupyterHubConfig",
+    }
+    properties[f"{PROJECT}:defaults"].pop("additionalProperties", None)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "JupyterHub stack file",
