@@ -7,7 +7,7 @@ STACK ?= dev
 # The stack's config file: Pulumi.<stack>.yaml at the root, else stacks/<stack>.yaml.
 CONFIG_FILE = $(if $(wildcard Pulumi.$(STACK).yaml),,--config-file stacks/$(STACK).yaml)
 
-.PHONY: plan test lint format docs bench screenshots preview up clean
+.PHONY: plan validate plan-diff test lint format docs bench screenshots preview up clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,15 @@ node_modules/.installed: package.json package-lock.json
 ## plan: the whole plan of STACK offline (no cloud, no cluster, no Pulumi CLI) into build/STACK/
 plan: $(VENV)/.program
 	$(BIN)/python -m tools.plan $(STACK)
+
+## validate: check STACK's config file offline (what `pulumi up` checks first)
+validate: $(VENV)/.program
+	$(BIN)/python -m tools.validate $(STACK)
+
+## plan-diff: what changes between the plan of STACK at BASE (a git ref) and the working tree
+BASE ?= origin/main
+plan-diff: $(VENV)/.program
+	$(BIN)/python -m tools.plan_diff $(STACK) --base $(BASE) $(if $(FORMAT),--format $(FORMAT),)
 
 ## test: lint, then every test (browser tests need Debian's chromium, which .ci/run installs)
 test: $(VENV)/.dev node_modules/.installed

@@ -38,6 +38,25 @@ def _hide(value: Any) -> Any:
     return REDACTED
 
 
+def secret_digests(value: Any, path: str = "", inside_secret: bool = False) -> dict[str, str]:
+    """A short digest of every secret leaf by property path, so plan diffs can say a secret changed
+    without showing it. Offline plans only ever hold stand-ins for secrets (generated fakes, or
+    placeholders derived from the stack file's ciphertext), never a real secret."""
+    digests: dict[str, str] = {}
+    if isinstance(value, dict):
+        if value.get(SIG_KEY) == SECRET_SIG:
+            return secret_digests(value.get("value"), path, inside_secret=True)
+        for key, item in value.items():
+            if key != SIG_KEY:
+                digests.update(secret_digests(item, f"{path}.{key}" if path else key, inside_secret))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            digests.update(secret_digests(item, f"{path}[{index}]", inside_secret))
+    elif inside_secret:
+        digests[path] = hashlib.sha256(json.dumps(value).encode()).hexdigest()[:16]
+    return digests
+
+
 def redact(value: Any) -> Any:
     """A serialized property value as plain data: secrets hidden, whole numbers as integers
     (the wire format carries every number as a double)."""
@@ -69,10 +88,12 @@ class RecordedResource:
     dependencies: list[str]
     options: dict[str, Any]
     inputs: dict[str, Any]
+    secret_digests: dict[str, str] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         """The plan.json entry."""
         return {
+            "secretDigests": self.secret_digests,
             "urn": self.urn,
             "type": self.type,
             "name": self.name,
@@ -141,7 +162,8 @@ class RecordingMonitor(mocks.MockMonitor):
         urn = self.make_urn(request.parent, request.type, request.name)
         if request.type == "pulumi:pulumi:Stack":
             self.stack_urn = urn
-        inputs = redact(json_format.MessageToDict(request.object, preserving_proto_field_name=True))
+        raw = json_format.MessageToDict(request.object, preserving_proto_field_name=True)
+        inputs = redact(raw)
         self.recorded.append(
             RecordedResource(
                 urn=urn,
@@ -159,6 +181,7 @@ class RecordingMonitor(mocks.MockMonitor):
                     "additionalSecretOutputs": list(request.additionalSecretOutputs),
                 },
                 inputs=inputs,
+                secret_digests=secret_digests(raw),
             )
         )
         return super().RegisterResource(request)

@@ -6,6 +6,7 @@ the file into plain values plus a map from key paths to line numbers and the set
 """
 
 import functools
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,7 +58,9 @@ def _is_secure(node: Any) -> bool:
 def _walk(node: Any, path: KeyPath, stack_file: StackFile) -> Any:
     if _is_secure(node):
         stack_file.secure_paths.add(path)
-        return SECRET_PLACEHOLDER_PREFIX + "/".join(str(part) for part in path)
+        # The stand-in changes when the ciphertext does, so plan diffs can tell a secret changed.
+        ciphertext_digest = hashlib.sha256(str(node["secure"]).encode()).hexdigest()[:12]
+        return SECRET_PLACEHOLDER_PREFIX + "/".join(str(part) for part in path) + "/" + ciphertext_digest
     if isinstance(node, CommentedMap):
         values = {}
         for key, value in node.items():
