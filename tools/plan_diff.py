@@ -140,8 +140,7 @@ def diff_plans(stack: str, base_ref: str, base: dict[str, Any], head: dict[str, 
     changes, unchanged = [], 0
     for urn in sorted(set(old) | set(new), key=lambda u: (groups[u], u)):
         before, after = old.get(urn), new.get(urn)
-        resource = after or before
-        assert resource is not None
+        resource = after if after is not None else before
         if before is None or after is None:
             action = "+" if before is None else "-"
             changes.append(ResourceChange(action, resource["type"], resource["name"], groups[urn]))
