@@ -1,0 +1,38 @@
+"""The GitHub workflows: valid for GitHub Actions (actionlint) and calling what the Makefile offers."""
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from .helpers import ROOT
+
+WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+ACTIONLINT = shutil.which("actionlint") or str(Path(__file__).resolve().parents[1] / ".venv" / "bin" / "actionlint")
+
+
+def test_there_are_test_plan_diff_and_preview_workflows():
+    assert [path.name for path in WORKFLOWS] == ["plan-diff.yml", "preview.yml", "test.yml"]
+
+
+def test_workflows_pass_actionlint():
+    result = subprocess.run([ACTIONLINT, *map(str, WORKFLOWS)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_actionlint_catches_a_broken_workflow(tmp_path):
+    broken = tmp_path / "broken.yml"
+    broken.write_text(
+        "on: pull_request\njobs:\n  x:\n    runs-on: ubuntu-24.04\n    steps:\n"
+        "      - run: echo ${{ github.event.pull_request.title }\n"
+    )
+    assert subprocess.run([ACTIONLINT, str(broken)], capture_output=True).returncode != 0
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=[p.name for p in WORKFLOWS])
+def test_make_targets_the_workflows_call_exist(path):
+    makefile = (ROOT / "Makefile").read_text()
+    for target in re.findall(r"\bmake (?:--no-print-directory )?([a-z-]+)", path.read_text()):
+        assert re.search(rf"^{target}:", makefile, re.MULTILINE), f"{path.name} calls make {target}"
