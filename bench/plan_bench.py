@@ -54,6 +54,7 @@ def main() -> int:
         declared = len([r for r in resources if r["type"] != "pulumi:pulumi:Stack"])
         plan_time, plan_memory = median_of(plan_command, args.runs)
         floor_time, floor_memory = median_of([python, str(ROOT / "bench" / "floor.py"), str(plan_file)], args.runs)
+    validate_ms = _validate_ms(args.stack)
     ratio = plan_time / floor_time
     print(f"stack {args.stack}: {declared} resources, median of {args.runs} runs, {os.cpu_count()} cores")
     print(f"  plan   {plan_time:6.2f} s  {plan_memory:6.1f} MiB peak  (make plan: config, program, plan files)")
@@ -65,7 +66,24 @@ def main() -> int:
         f"  ratio  {ratio:6.2f} x time, {plan_memory / floor_memory:.2f} x memory "
         f"(target <= {TARGET_RATIO} x time): {'met' if ratio <= TARGET_RATIO else 'NOT met'}"
     )
+    print(f"  validate {validate_ms:5.1f} ms after imports (make validate: the config checks alone, median of 20)")
     return 0
+
+
+def _validate_ms(stack: str) -> float:
+    """Median milliseconds of `make validate`'s work once imports are done (the target: well under 1 s)."""
+    sys.path.insert(0, str(ROOT))
+    from components.config import stack_file
+    from tools.validate import validate
+
+    validate(stack)
+    samples = []
+    for _ in range(20):
+        stack_file._parse.cache_clear()  # parse the file every time, as a fresh `make validate` does
+        started = time.perf_counter()
+        validate(stack)
+        samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples)
 
 
 if __name__ == "__main__":
