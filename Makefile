@@ -21,6 +21,12 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.program
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
+# The security scanner has its own virtualenv: its pins conflict with the program's.
+.venv-checkov/.installed: requirements-checkov.txt
+	$(PYTHON) -m venv .venv-checkov
+	.venv-checkov/bin/pip install --quiet -r requirements-checkov.txt
+	touch $@
+
 # The real configurable-http-proxy for the end-to-end tests (the version of the pinned proxy image).
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -40,7 +46,7 @@ plan-diff: $(VENV)/.program
 	$(BIN)/python -m tools.plan_diff $(STACK) --base $(BASE) $(if $(FORMAT),--format $(FORMAT),)
 
 ## test: lint, then every test (browser tests need Debian's chromium, which .ci/run installs)
-test: $(VENV)/.dev node_modules/.installed
+test: $(VENV)/.dev node_modules/.installed .venv-checkov/.installed
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 

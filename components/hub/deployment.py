@@ -11,6 +11,27 @@ from .settings import DATA_DIR
 
 CONFIG_DIR = "/usr/local/etc/jupyterhub/config"
 SECRET_DIR = "/usr/local/etc/jupyterhub/secret"
+SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
+"""Where Kubernetes clients (KubeSpawner's) look for the in-cluster token, CA and namespace."""
+KUBE_API_ACCESS_VOLUME = {
+    "name": "kube-api-access",
+    "projected": {
+        "defaultMode": 0o444,
+        "sources": [
+            {"serviceAccountToken": {"path": "token", "expirationSeconds": 3607}},
+            {"configMap": {"name": "kube-root-ca.crt", "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
+            {
+                "downwardAPI": {
+                    "items": [
+                        {"path": "namespace", "fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.namespace"}}
+                    ]
+                }
+            },
+        ],
+    },
+}
+"""What automounting would give, made explicit for the one container that needs it (a token that
+expires within the hour and is refreshed by the kubelet)."""
 HUB_UID = 1000
 """The user the z2jh hub image runs as."""
 
@@ -52,6 +73,7 @@ def hub_pod_template(
             {"name": "secret", "mountPath": SECRET_DIR, "readOnly": True},
             {"name": "data", "mountPath": DATA_DIR},
             {"name": "tmp", "mountPath": "/tmp"},  # noqa: S108 - a private emptyDir
+            {"name": "kube-api-access", "mountPath": SERVICE_ACCOUNT_DIR, "readOnly": True},
         ],
         "startupProbe": {
             "httpGet": {"path": health, "port": "http"},
@@ -68,7 +90,9 @@ def hub_pod_template(
     }
     spec: dict[str, Any] = {
         "serviceAccountName": service_account,
-        "automountServiceAccountToken": True,  # KubeSpawner talks to the Kubernetes API
+        # KubeSpawner talks to the Kubernetes API: the hub container, and only it, mounts a short-lived
+        # token (the projected volume below) instead of the pod-wide automatic one.
+        "automountServiceAccountToken": False,
         "securityContext": pod_security_context(HUB_UID, HUB_UID, fs_group=HUB_UID),
         "containers": [container],
         "volumes": [
@@ -76,6 +100,7 @@ def hub_pod_template(
             {"name": "secret", "secret": {"secretName": secret, "defaultMode": 0o440}},
             data_volume,
             {"name": "tmp", "emptyDir": {}},
+            KUBE_API_ACCESS_VOLUME,
         ],
     }
     affinity = node_affinity(CORE, node_purpose)
