@@ -1,0 +1,162 @@
+"""Secure by default, proven on every stack: pod security standards, service account tokens, network
+flows between hubs, and stateful resources that survive changes and teardown."""
+
+import copy
+
+import pytest
+
+from tools.plan import make_plan
+
+from .helpers import find, hub_settings, plan_config
+from .netpol import External, Pod, allowed
+from .pod_security import baseline_violations, restricted_violations
+from .test_department import DEPARTMENT
+
+STACKS = ["dev", "workshop", "physics-gke", "stats-dept-eks"]
+
+
+@pytest.fixture(scope="module")
+def plans():
+    return {stack: make_plan(stack) for stack in STACKS}
+
+
+def _workloads(objects):
+    return [o for o in objects if o["kind"] in ("Deployment", "StatefulSet", "DaemonSet")]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_pod_the_stack_declares_is_restricted(plans, stack):
+    workloads = _workloads(plans[stack].kubernetes_objects())
+    assert workloads
+    for workload in workloads:
+        assert restricted_violations(workload["spec"]["template"]["spec"]) == [], workload["metadata"]["name"]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_namespaces_enforce_baseline_and_report_below_restricted(plans, stack):
+    for namespace in (o for o in plans[stack].kubernetes_objects() if o["kind"] == "Namespace"):
+        labels = namespace["metadata"]["labels"]
+        assert labels["pod-security.kubernetes.io/enforce"] == "baseline"
+        assert labels["pod-security.kubernetes.io/warn"] == labels["pod-security.kubernetes.io/audit"] == "restricted"
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_api_tokens_are_mounted_only_where_the_pod_talks_to_the_api(plans, stack):
+    for workload in _workloads(plans[stack].kubernetes_objects()):
+        spec = workload["spec"]["template"]["spec"]
+        assert spec["automountServiceAccountToken"] is False
+        projected = [v for v in spec.get("volumes", []) if "projected" in v]
+        if workload["metadata"]["name"] == "hub":  # KubeSpawner needs the API: a short-lived token
+            token = projected[0]["projected"]["sources"][0]["serviceAccountToken"]
+            assert token["expirationSeconds"] <= 3607
+        else:
+            assert projected == []
+
+
+def test_user_servers_meet_the_restricted_standard_too(plans, tmp_path):
+    from .e2e.user_pods import render_user_objects
+
+    rendered = render_user_objects(plans["dev"].kubernetes_objects(), "jupyterhub", tmp_path)
+    spec = rendered[""]["pod"]["spec"]
+    assert baseline_violations(spec) == [] and restricted_violations(spec) == []
+
+
+def test_the_pod_security_checks_catch_violations(plans):
+    hub = copy.deepcopy(find(plans["dev"].kubernetes_objects(), "Deployment", "hub")["spec"]["template"]["spec"])
+    hub["containers"][0]["securityContext"]["privileged"] = True
+    assert baseline_violations(hub) == ["hub is privileged"]
+    proxy = copy.deepcopy(find(plans["dev"].kubernetes_objects(), "Deployment", "proxy")["spec"]["template"]["spec"])
+    proxy["securityContext"]["runAsUser"] = 0
+    proxy["containers"][0]["securityContext"]["capabilities"] = {"drop": ["NET_RAW"]}
+    assert restricted_violations(proxy) == ["chp runs as uid 0", "chp does not drop ALL capabilities"]
+    proxy["volumes"] = [{"name": "host", "hostPath": {"path": "/"}}]
+    assert "volume host is a hostPath" in baseline_violations(proxy)
+
+
+# --- Network flows between two hubs on one cluster -------------------------------------------------
+
+@pytest.fixture(scope="module")
+def department(tmp_path_factory):
+    return plan_config(tmp_path_factory.mktemp("two-hubs"), DEPARTMENT, stack="two-hubs").kubernetes_objects()
+
+
+def _hub_pods(objects, hub: str, subnet: int) -> dict[str, Pod]:
+    settings = hub_settings(objects, hub)
+    user_labels = {**settings["spawner"]["common_labels"],
+                   "app.kubernetes.io/component": settings["spawner"]["component_label"]}
+
+    def labels(name):
+        return find(objects, "Deployment", name, hub)["spec"]["template"]["metadata"]["labels"]
+
+    return {
+        "hub": Pod(hub, labels("hub"), f"10.244.{subnet}.10", {"http": 8081}),
+        "proxy": Pod(hub, labels("proxy"), f"10.244.{subnet}.11", {"http": 8000, "api": 8001}),
+        "user": Pod(hub, user_labels, f"10.244.{subnet}.20"),
+    }
+
+
+CROSS_HUB_FLOWS = [
+    # source (hub, pod), destination (hub, pod), port, allowed
+    (("algebra", "user"), ("biology", "hub"), 8081, False),
+    (("algebra", "user"), ("biology", "user"), 8888, False),
+    (("algebra", "hub"), ("biology", "user"), 8888, False),
+    (("algebra", "proxy"), ("biology", "hub"), 8081, False),
+    (("algebra", "hub"), ("biology", "proxy"), 8001, False),
+    (("algebra", "proxy"), ("algebra", "hub"), 8081, True),
+    (("biology", "user"), ("biology", "hub"), 8081, True),
+]
+
+
+@pytest.mark.parametrize(("source", "destination", "port", "expected"), CROSS_HUB_FLOWS,
+                         ids=[f"{s[0]}.{s[1]}->{d[0]}.{d[1]}:{p}" for s, d, p, _ in CROSS_HUB_FLOWS])
+def test_one_hubs_pods_cannot_reach_another_hubs(department, source, destination, port, expected):
+    pods = {"algebra": _hub_pods(department, "algebra", 1), "biology": _hub_pods(department, "biology", 2)}
+    policies = [o for o in department if o["kind"] == "NetworkPolicy"]
+    assert allowed(policies, pods[source[0]][source[1]], pods[destination[0]][destination[1]], port) is expected
+
+
+def test_internet_reaches_each_hubs_proxy_and_nothing_else(department):
+    policies = [o for o in department if o["kind"] == "NetworkPolicy"]
+    internet = External("198.51.100.7")
+    for hub, subnet in (("algebra", 1), ("biology", 2)):
+        pods = _hub_pods(department, hub, subnet)
+        assert allowed(policies, internet, pods["proxy"], 8000)
+        assert not allowed(policies, internet, pods["hub"], 8081)
+        assert not allowed(policies, internet, pods["user"], 8888)
+
+
+# --- Nothing lost by an upgrade, a change or a teardown -------------------------------------------
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_stateful_resources_are_protected_and_retained(plans, stack):
+    resources = plans[stack].resources
+    claims = [r for r in resources if r.type == "kubernetes:core/v1:PersistentVolumeClaim"]
+    namespaces = [r for r in resources if r.type == "kubernetes:core/v1:Namespace"]
+    clusters = [r for r in resources if r.type in ("gcp:container/cluster:Cluster", "aws:eks/cluster:Cluster")]
+    for resource in [*claims, *namespaces, *clusters]:
+        assert resource.options["protect"] is True, resource.name
+    for resource in [*claims, *namespaces]:
+        assert resource.options["retainOnDelete"] is True, resource.name
+        assert resource.inputs["metadata"]["name"], "explicit, stable names: no replacement by a rename"
+    for storage_class in (r for r in resources if r.type == "kubernetes:storage.k8s.io/v1:StorageClass"):
+        assert storage_class.inputs["reclaimPolicy"] == "Retain"
+
+
+def test_home_volumes_outlive_their_users(plans):
+    from .hub_config import lay_out_hub_files, load_hub_config
+
+    objects = plans["dev"].kubernetes_objects()
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as directory:
+        config = load_hub_config(*lay_out_hub_files(objects, "jupyterhub", Path(directory)))
+    assert config.KubeSpawner.delete_pvc is False  # deleting a user keeps their home
+
+
+def test_protection_can_be_lifted_on_purpose(tmp_path):
+    plan = plan_config(tmp_path, DEPARTMENT.replace("  jupyterhub:cluster:", "  jupyterhub:protectData: false\n"
+                                                    "  jupyterhub:cluster:"), stack="unprotected")
+    claims = [r for r in plan.resources if r.type == "kubernetes:core/v1:PersistentVolumeClaim"]
+    assert claims and all(r.options["protect"] is False for r in claims)
+    assert all(r.options["retainOnDelete"] is True for r in claims)  # a destroy still leaves the volume
