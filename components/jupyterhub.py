@@ -9,6 +9,7 @@ from .endpoints import ENDPOINTS
 from .hub import Hub
 from .hub.secret import PROXY_TOKEN_KEY
 from .labels import SINGLEUSER, labels
+from .lifecycle import Lifecycle
 from .namespace import declare_namespace
 from .proxy import Proxy
 from .singleuser.network_policy import singleuser_network_policy_spec
@@ -23,7 +24,7 @@ class JupyterHub(pulumi.ComponentResource):
         namespace: str,
         config: JupyterHubConfig,
         cluster: ClusterFacts,
-        protect_data: bool,
+        lifecycle: Lifecycle,
         load_balancer_ip: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
@@ -34,7 +35,7 @@ class JupyterHub(pulumi.ComponentResource):
             pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(providers=[cluster.provider])),
         )
         child = pulumi.ResourceOptions(parent=self)
-        self.namespace = declare_namespace(hub_name, namespace, protect_data, cluster.ready, child)
+        self.namespace = declare_namespace(hub_name, namespace, lifecycle.protect_data, cluster.ready, child)
         self.hub = Hub(
             hub_name,
             self.namespace,
@@ -42,7 +43,7 @@ class JupyterHub(pulumi.ComponentResource):
             ENDPOINTS,
             cluster.node_purpose,
             cluster.storage_class,
-            protect_data,
+            lifecycle,
             opts=child,
         )
         self.proxy = Proxy(

@@ -6,10 +6,31 @@ plugin phrases it. Returns the violations, so a test can both pass good pods and
 
 from typing import Any
 
-BASELINE_CAPABILITIES = {"AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD",
-                         "NET_BIND_SERVICE", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT"}
-RESTRICTED_VOLUMES = {"configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim",
-                      "projected", "secret"}
+BASELINE_CAPABILITIES = {
+    "AUDIT_WRITE",
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "FOWNER",
+    "FSETID",
+    "KILL",
+    "MKNOD",
+    "NET_BIND_SERVICE",
+    "SETFCAP",
+    "SETGID",
+    "SETPCAP",
+    "SETUID",
+    "SYS_CHROOT",
+}
+RESTRICTED_VOLUMES = {
+    "configMap",
+    "csi",
+    "downwardAPI",
+    "emptyDir",
+    "ephemeral",
+    "persistentVolumeClaim",
+    "projected",
+    "secret",
+}
 
 
 def _containers(spec: dict[str, Any]) -> list[dict[str, Any]]:
@@ -56,7 +77,10 @@ def restricted_violations(spec: dict[str, Any]) -> list[str]:
             problems.append(f"{name} does not run as non-root")
         if context.get("runAsUser", pod.get("runAsUser")) == 0:
             problems.append(f"{name} runs as uid 0")
-        if context.get("seccompProfile", pod.get("seccompProfile", {})).get("type") not in ("RuntimeDefault", "Localhost"):
+        if context.get("seccompProfile", pod.get("seccompProfile", {})).get("type") not in (
+            "RuntimeDefault",
+            "Localhost",
+        ):
             problems.append(f"{name} has no RuntimeDefault or Localhost seccomp profile")
         capabilities = context.get("capabilities", {})
         if "ALL" not in capabilities.get("drop", []):

@@ -75,6 +75,7 @@ def test_the_pod_security_checks_catch_violations(plans):
 
 # --- Network flows between two hubs on one cluster -------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def department(tmp_path_factory):
     return plan_config(tmp_path_factory.mktemp("two-hubs"), DEPARTMENT, stack="two-hubs").kubernetes_objects()
@@ -82,8 +83,10 @@ def department(tmp_path_factory):
 
 def _hub_pods(objects, hub: str, subnet: int) -> dict[str, Pod]:
     settings = hub_settings(objects, hub)
-    user_labels = {**settings["spawner"]["common_labels"],
-                   "app.kubernetes.io/component": settings["spawner"]["component_label"]}
+    user_labels = {
+        **settings["spawner"]["common_labels"],
+        "app.kubernetes.io/component": settings["spawner"]["component_label"],
+    }
 
     def labels(name):
         return find(objects, "Deployment", name, hub)["spec"]["template"]["metadata"]["labels"]
@@ -107,8 +110,11 @@ CROSS_HUB_FLOWS = [
 ]
 
 
-@pytest.mark.parametrize(("source", "destination", "port", "expected"), CROSS_HUB_FLOWS,
-                         ids=[f"{s[0]}.{s[1]}->{d[0]}.{d[1]}:{p}" for s, d, p, _ in CROSS_HUB_FLOWS])
+@pytest.mark.parametrize(
+    ("source", "destination", "port", "expected"),
+    CROSS_HUB_FLOWS,
+    ids=[f"{s[0]}.{s[1]}->{d[0]}.{d[1]}:{p}" for s, d, p, _ in CROSS_HUB_FLOWS],
+)
 def test_one_hubs_pods_cannot_reach_another_hubs(department, source, destination, port, expected):
     pods = {"algebra": _hub_pods(department, "algebra", 1), "biology": _hub_pods(department, "biology", 2)}
     policies = [o for o in department if o["kind"] == "NetworkPolicy"]
@@ -126,6 +132,7 @@ def test_internet_reaches_each_hubs_proxy_and_nothing_else(department):
 
 
 # --- Nothing lost by an upgrade, a change or a teardown -------------------------------------------
+
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_stateful_resources_are_protected_and_retained(plans, stack):
@@ -155,8 +162,11 @@ def test_home_volumes_outlive_their_users(plans):
 
 
 def test_protection_can_be_lifted_on_purpose(tmp_path):
-    plan = plan_config(tmp_path, DEPARTMENT.replace("  jupyterhub:cluster:", "  jupyterhub:protectData: false\n"
-                                                    "  jupyterhub:cluster:"), stack="unprotected")
+    plan = plan_config(
+        tmp_path,
+        DEPARTMENT.replace("  jupyterhub:cluster:", "  jupyterhub:protectData: false\n  jupyterhub:cluster:"),
+        stack="unprotected",
+    )
     claims = [r for r in plan.resources if r.type == "kubernetes:core/v1:PersistentVolumeClaim"]
     assert claims and all(r.options["protect"] is False for r in claims)
     assert all(r.options["retainOnDelete"] is True for r in claims)  # a destroy still leaves the volume

@@ -47,6 +47,10 @@ class StackConfig(Model):
     protect_data: bool = True
     """Protect stateful resources (the hub database volume, namespaces holding user homes) from
     deletion and replacement by Pulumi. Set false only to tear a stack down for good."""
+    secrets_generation: int = Field(default=1, ge=1)
+    """Raise it to rotate the generated secrets of every hub (proxy token, cookie secret, crypt key,
+    culler token) on the next `pulumi up`. They are otherwise kept in the stack's state and never change.
+    Rotation logs every user out and makes stored OAuth tokens unreadable (users log in again)."""
     cluster: ClusterConfig
     """The Kubernetes cluster the hubs run on."""
     defaults: dict[str, Any] = {}

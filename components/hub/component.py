@@ -11,6 +11,7 @@ from ..config.hub import SqlitePvcDatabase
 from ..config.stack import JupyterHubConfig
 from ..endpoints import Endpoints
 from ..labels import HUB, labels, selector
+from ..lifecycle import Lifecycle
 from ..namespace import HubNamespace
 from ..scheduling import Strictness
 from ..service import cluster_ip_service
@@ -41,7 +42,7 @@ class Hub(pulumi.ComponentResource):
         endpoints: Endpoints,
         node_purpose: Strictness,
         storage_class: str | None,
-        protect_data: bool,
+        lifecycle: Lifecycle,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("jupyterhub:hub:Hub", hub_name, None, opts)
@@ -49,7 +50,7 @@ class Hub(pulumi.ComponentResource):
         meta = {"namespace": namespace.ref, "labels": labels(hub_name, HUB)}
 
         self.service_account = declare_hub_rbac(hub_name, namespace.ref, child)
-        self.secret = declare_hub_secret(hub_name, namespace.ref, config, child)
+        self.secret = declare_hub_secret(hub_name, namespace.ref, config, lifecycle.secrets_generation, child)
 
         settings = hub_settings(hub_name, namespace.name, config, endpoints, node_purpose, storage_class)
         files = {CONFIG_FILE: jupyterhub_config_source(), SETTINGS_FILE: json.dumps(settings, indent=2, sort_keys=True)}
@@ -74,7 +75,7 @@ class Hub(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions.merge(
                     child,
                     pulumi.ResourceOptions(
-                        protect=protect_data, retain_on_delete=True, ignore_changes=["spec.storageClassName"]
+                        protect=lifecycle.protect_data, retain_on_delete=True, ignore_changes=["spec.storageClassName"]
                     ),
                 ),
             )

@@ -18,25 +18,30 @@ DATABASE_URL_KEY = "db-url"
 CULLER_TOKEN_KEY = "culler-api-token"
 
 
-def _generated_hex(name: str, opts: pulumi.ResourceOptions) -> pulumi.Output[str]:
-    """32 random bytes as hex, kept in the stack state so every `pulumi up` reuses them."""
-    generated = random.RandomBytes(name, length=32, opts=opts)
+def _generated_hex(name: str, generation: int, opts: pulumi.ResourceOptions) -> pulumi.Output[str]:
+    """32 random bytes as hex, kept in the stack state so every `pulumi up` reuses them; a new
+    `generation` (the keeper) replaces them, which is how they are rotated on purpose."""
+    generated = random.RandomBytes(name, length=32, keepers={"generation": str(generation)}, opts=opts)
     return pulumi.Output.secret(generated.hex)
 
 
 def declare_hub_secret(
-    hub_name: str, namespace: pulumi.Input[str], config: JupyterHubConfig, opts: pulumi.ResourceOptions
+    hub_name: str,
+    namespace: pulumi.Input[str],
+    config: JupyterHubConfig,
+    generation: int,
+    opts: pulumi.ResourceOptions,
 ) -> k8s.core.v1.Secret:
     """The Secret mounted into the hub (and whose proxy token the proxy reads)."""
     values: dict[str, pulumi.Input[str]] = {
-        PROXY_TOKEN_KEY: _generated_hex(f"{hub_name}-proxy-token", opts),
-        COOKIE_SECRET_KEY: _generated_hex(f"{hub_name}-cookie-secret", opts),
-        CRYPT_KEY_KEY: _generated_hex(f"{hub_name}-crypt-key", opts),
+        PROXY_TOKEN_KEY: _generated_hex(f"{hub_name}-proxy-token", generation, opts),
+        COOKIE_SECRET_KEY: _generated_hex(f"{hub_name}-cookie-secret", generation, opts),
+        CRYPT_KEY_KEY: _generated_hex(f"{hub_name}-crypt-key", generation, opts),
     }
     hub = config.hub
     if config.culler.enabled:
         # The culler's own token (not one generated at each hub start), so its role can be audited.
-        values[CULLER_TOKEN_KEY] = _generated_hex(f"{hub_name}-culler-api-token", opts)
+        values[CULLER_TOKEN_KEY] = _generated_hex(f"{hub_name}-culler-api-token", generation, opts)
     auth = hub.authenticator
     if isinstance(auth, DummyAuthenticator):
         if auth.password is not None:
