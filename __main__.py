@@ -4,13 +4,15 @@ import pulumi
 
 from components.cluster import make_cluster
 from components.jupyterhub import JupyterHub
-from components.lifecycle import Lifecycle
 from components.program import stack_config
+from components.stack_settings import StackSettings
 
 config = stack_config()  # stops here, with every problem listed, before any resource exists
 
 cluster = make_cluster(config.effective_cluster, protect=config.protect_data)
-lifecycle = Lifecycle(protect_data=config.protect_data, secrets_generation=config.secrets_generation)
+stack = StackSettings(
+    environment=config.environment, protect_data=config.protect_data, secrets_generation=config.secrets_generation
+)
 
 hubs: dict[str, JupyterHub] = {}
 hub_urls: dict[str, pulumi.Input[str]] = {}
@@ -19,7 +21,7 @@ for name in config.hubs:
     service = hub_config.proxy.service
     address = cluster.reserve_address(name) if service.static_ip == "reserve" else service.static_ip
     hub = hubs[name] = JupyterHub(
-        name, config.namespace_of(name), hub_config, cluster.facts, lifecycle, load_balancer_ip=address
+        name, config.namespace_of(name), hub_config, cluster.facts, stack, load_balancer_ip=address
     )
     public = address if address is not None else hub.proxy.public_endpoint if service.type == "LoadBalancer" else None
     if hub_config.host is not None and public is not None:

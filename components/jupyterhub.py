@@ -9,10 +9,10 @@ from .endpoints import ENDPOINTS
 from .hub import Hub
 from .hub.secret import PROXY_TOKEN_KEY
 from .labels import SINGLEUSER, labels
-from .lifecycle import Lifecycle
 from .namespace import declare_namespace
 from .proxy import Proxy
 from .singleuser.network_policy import singleuser_network_policy_spec
+from .stack_settings import StackSettings
 
 
 class JupyterHub(pulumi.ComponentResource):
@@ -24,7 +24,7 @@ class JupyterHub(pulumi.ComponentResource):
         namespace: str,
         config: JupyterHubConfig,
         cluster: ClusterFacts,
-        lifecycle: Lifecycle,
+        stack: StackSettings,
         load_balancer_ip: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
@@ -35,7 +35,7 @@ class JupyterHub(pulumi.ComponentResource):
             pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(providers=[cluster.provider])),
         )
         child = pulumi.ResourceOptions(parent=self)
-        self.namespace = declare_namespace(hub_name, namespace, lifecycle.protect_data, cluster.ready, child)
+        self.namespace = declare_namespace(hub_name, namespace, stack.protect_data, cluster.ready, child)
         self.hub = Hub(
             hub_name,
             self.namespace,
@@ -43,7 +43,7 @@ class JupyterHub(pulumi.ComponentResource):
             ENDPOINTS,
             cluster.node_purpose,
             cluster.storage_class,
-            lifecycle,
+            stack,
             opts=child,
         )
         self.proxy = Proxy(

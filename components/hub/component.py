@@ -11,10 +11,10 @@ from ..config.hub import SqlitePvcDatabase
 from ..config.stack import JupyterHubConfig
 from ..endpoints import Endpoints
 from ..labels import HUB, labels, selector
-from ..lifecycle import Lifecycle
 from ..namespace import HubNamespace
 from ..scheduling import Strictness
 from ..service import cluster_ip_service
+from ..stack_settings import StackSettings
 from .deployment import hub_pod_template
 from .network_policy import hub_network_policy_spec
 from .rbac import declare_hub_rbac
@@ -42,7 +42,7 @@ class Hub(pulumi.ComponentResource):
         endpoints: Endpoints,
         node_purpose: Strictness,
         storage_class: str | None,
-        lifecycle: Lifecycle,
+        stack: StackSettings,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("jupyterhub:hub:Hub", hub_name, None, opts)
@@ -50,9 +50,11 @@ class Hub(pulumi.ComponentResource):
         meta = {"namespace": namespace.ref, "labels": labels(hub_name, HUB)}
 
         self.service_account = declare_hub_rbac(hub_name, namespace.ref, child)
-        self.secret = declare_hub_secret(hub_name, namespace.ref, config, lifecycle.secrets_generation, child)
+        self.secret = declare_hub_secret(hub_name, namespace.ref, config, stack.secrets_generation, child)
 
-        settings = hub_settings(hub_name, namespace.name, config, endpoints, node_purpose, storage_class)
+        settings = hub_settings(
+            hub_name, namespace.name, config, endpoints, node_purpose, storage_class, stack.environment
+        )
         files = {CONFIG_FILE: jupyterhub_config_source(), SETTINGS_FILE: json.dumps(settings, indent=2, sort_keys=True)}
         self.config_map = k8s.core.v1.ConfigMap(
             f"{hub_name}-hub", metadata={**meta, "name": "hub"}, data=files, opts=child
@@ -75,7 +77,7 @@ class Hub(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions.merge(
                     child,
                     pulumi.ResourceOptions(
-                        protect=lifecycle.protect_data, retain_on_delete=True, ignore_changes=["spec.storageClassName"]
+                        protect=stack.protect_data, retain_on_delete=True, ignore_changes=["spec.storageClassName"]
                     ),
                 ),
             )

@@ -40,11 +40,13 @@ def hub_settings(
     endpoints: Endpoints,
     node_purpose: Strictness,
     storage_class: str | None,
+    environment: str = "production",
 ) -> dict[str, Any]:
     """The content of settings.json for one hub."""
     hub = config.hub
     return {
         "hubName": hub_name,
+        "environment": environment,
         "namespace": namespace,
         "baseUrl": hub.base_url,
         "hub": {

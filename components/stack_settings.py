@@ -1,12 +1,15 @@
-"""Stack-wide rules for how hubs' state lives and changes."""
+"""Stack-wide settings every hub of a stack follows."""
 
 from dataclasses import dataclass
+from typing import Literal
 
 
 @dataclass(frozen=True)
-class Lifecycle:
+class StackSettings:
     """What every hub of a stack follows."""
 
+    environment: Literal["development", "production"]
+    """Recorded in each hub's settings, so guardrails can tell a development hub."""
     protect_data: bool
     """Protect the hub database volume and namespaces from deletion and replacement."""
     secrets_generation: int

@@ -1,0 +1,124 @@
+"""The guardrails, as plain functions over one resource's type and properties (camelCase, as Pulumi
+hands them to policy packs). __main__.py wraps them in a Pulumi policy pack; tests call them directly
+with the resources an offline plan records."""
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+NODE_PURPOSE = "hub.jupyter.org/node-purpose"
+ALWAYS_ON = "hub.jupyter.org/always-on"
+"""A user pool labelled `hub.jupyter.org/always-on: "true"` is exempt from scaling to zero (e.g. exams)."""
+
+Props = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One guardrail."""
+
+    name: str
+    description: str
+    check: Callable[[str, Props], list[str]]
+    """(resource type, properties) -> violations (empty when the resource complies or is not concerned)."""
+
+
+def _user_pools_scale_to_zero(kind: str, props: Props) -> list[str]:
+    if kind == "gcp:container/nodePool:NodePool":
+        labels = props.get("nodeConfig", {}).get("labels", {})
+        minimum = props.get("autoscaling", {}).get("minNodeCount", props.get("initialNodeCount", 1))
+    elif kind == "aws:eks/nodeGroup:NodeGroup":
+        labels = props.get("labels", {})
+        minimum = props.get("scalingConfig", {}).get("minSize", 1)
+    else:
+        return []
+    if labels.get(NODE_PURPOSE) != "user" or labels.get(ALWAYS_ON) == "true":
+        return []
+    return (
+        []
+        if minimum == 0
+        else [f"user pool keeps {minimum} node(s) when idle: set its minimum to 0 (or label it {ALWAYS_ON}=true)"]
+    )
+
+
+def _disks_encrypted(kind: str, props: Props) -> list[str]:
+    if kind != "kubernetes:storage.k8s.io/v1:StorageClass":
+        return []
+    provisioner, parameters = props.get("provisioner"), props.get("parameters") or {}
+    if provisioner == "ebs.csi.aws.com" and str(parameters.get("encrypted", "false")).lower() != "true":
+        return ['EBS volumes of this StorageClass are not encrypted: set parameters.encrypted: "true"']
+    return []  # Persistent Disks (GKE) are always encrypted at rest
+
+
+def _api_not_open_to_the_internet(kind: str, props: Props) -> list[str]:
+    if kind == "gcp:container/cluster:Cluster":
+        private = props.get("privateClusterConfig", {}).get("enablePrivateEndpoint", False)
+        networks = (props.get("masterAuthorizedNetworksConfig") or {}).get("cidrBlocks", [])
+        open_ = not private and (not networks or any(n.get("cidrBlock") == "0.0.0.0/0" for n in networks))
+    elif kind == "aws:eks/cluster:Cluster":
+        vpc = props.get("vpcConfig", {})
+        cidrs = vpc.get("publicAccessCidrs") or ["0.0.0.0/0"]
+        open_ = vpc.get("endpointPublicAccess", True) and "0.0.0.0/0" in cidrs
+    else:
+        return []
+    return ["the Kubernetes API is open to the whole internet: allow only your networks"] if open_ else []
+
+
+def _hub_settings(kind: str, props: Props) -> dict[str, Any] | None:
+    if kind != "kubernetes:core/v1:ConfigMap" or "settings.json" not in (props.get("data") or {}):
+        return None
+    return json.loads(props["data"]["settings.json"])
+
+
+def _no_dummy_authenticator_outside_development(kind: str, props: Props) -> list[str]:
+    settings = _hub_settings(kind, props)
+    if settings is None or settings["authenticator"]["type"] != "dummy":
+        return []
+    if settings.get("environment") == "development":
+        return []
+    return ["the dummy authenticator lets anyone in: only for environment: development"]
+
+
+def _every_hub_has_an_admin(kind: str, props: Props) -> list[str]:
+    settings = _hub_settings(kind, props)
+    if settings is None:
+        return []
+    if settings["hub"]["adminUsers"] or settings["authenticator"].get("adminGroups"):
+        return []
+    return [f"hub {settings['hubName']} has no admin (adminUsers or adminGroups): nobody can manage its users"]
+
+
+def _homes_retained(kind: str, props: Props) -> list[str]:
+    if kind != "kubernetes:storage.k8s.io/v1:StorageClass":
+        return []
+    policy = props.get("reclaimPolicy", "Delete")
+    return [] if policy == "Retain" else [f"reclaimPolicy {policy}: deleting a claim would delete a student's home"]
+
+
+RULES = [
+    Rule(
+        "user-pools-scale-to-zero",
+        "User node pools scale to zero when idle, unless labelled always-on.",
+        _user_pools_scale_to_zero,
+    ),
+    Rule("disks-encrypted", "Volumes for homes and hub databases are encrypted at rest.", _disks_encrypted),
+    Rule(
+        "kubernetes-api-allow-list",
+        "The Kubernetes API is not reachable from the whole internet.",
+        _api_not_open_to_the_internet,
+    ),
+    Rule(
+        "no-dummy-authenticator",
+        "The dummy authenticator only in development.",
+        _no_dummy_authenticator_outside_development,
+    ),
+    Rule("hub-has-an-admin", "Every hub has an admin.", _every_hub_has_an_admin),
+    Rule("homes-retained", "StorageClasses keep volumes when claims are deleted (Retain).", _homes_retained),
+]
+
+
+def violations(kind: str, props: Props) -> dict[str, list[str]]:
+    """Every rule's violations for one resource (rules without any are left out)."""
+    found = {rule.name: rule.check(kind, props) for rule in RULES}
+    return {name: messages for name, messages in found.items() if messages}

@@ -1,0 +1,96 @@
+"""The policy pack's guardrails, fed the resources the offline plans record: every shipped stack
+complies, and each rule catches the violation it exists for."""
+
+import copy
+import json
+
+import pytest
+
+from policy.rules import RULES, violations
+from tools.plan import make_plan
+
+STACKS = ["dev", "workshop", "physics-gke", "stats-dept-eks"]
+
+
+@pytest.fixture(scope="module")
+def plans():
+    return {stack: make_plan(stack) for stack in STACKS}
+
+
+def _resource(plan, type_token, name=None):
+    return copy.deepcopy(next(r for r in plan.resources if r.type == type_token and (name is None or r.name == name)))
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_shipped_stack_complies(plans, stack):
+    found = {r.name: violations(r.type, r.inputs) for r in plans[stack].resources}
+    assert {name: v for name, v in found.items() if v} == {}
+
+
+def _settings_map(plan, mutate):
+    config_map = _resource(plan, "kubernetes:core/v1:ConfigMap")
+    settings = json.loads(config_map.inputs["data"]["settings.json"])
+    mutate(settings)
+    config_map.inputs["data"]["settings.json"] = json.dumps(settings)
+    return config_map
+
+
+def test_user_pools_scale_to_zero(plans):
+    pool = _resource(plans["physics-gke"], "gcp:container/nodePool:NodePool", "cluster-pool-students")
+    assert violations(pool.type, pool.inputs) == {}
+    pool.inputs["autoscaling"]["minNodeCount"] = 2
+    assert list(violations(pool.type, pool.inputs)) == ["user-pools-scale-to-zero"]
+    pool.inputs["nodeConfig"]["labels"]["hub.jupyter.org/always-on"] = "true"
+    assert violations(pool.type, pool.inputs) == {}
+    group = _resource(plans["stats-dept-eks"], "aws:eks/nodeGroup:NodeGroup", "cluster-group-students")
+    group.inputs["scalingConfig"]["minSize"] = 1
+    assert list(violations(group.type, group.inputs)) == ["user-pools-scale-to-zero"]
+    core = _resource(plans["stats-dept-eks"], "aws:eks/nodeGroup:NodeGroup", "cluster-group-core")
+    assert violations(core.type, core.inputs) == {}  # the core pool always runs
+
+
+def test_disks_encrypted(plans):
+    storage = _resource(plans["stats-dept-eks"], "kubernetes:storage.k8s.io/v1:StorageClass")
+    assert violations(storage.type, storage.inputs) == {}
+    storage.inputs["parameters"]["encrypted"] = "false"
+    assert list(violations(storage.type, storage.inputs)) == ["disks-encrypted"]
+
+
+def test_kubernetes_api_allow_list(plans):
+    gke = _resource(plans["physics-gke"], "gcp:container/cluster:Cluster")
+    assert violations(gke.type, gke.inputs) == {}
+    gke.inputs.pop("masterAuthorizedNetworksConfig")
+    assert list(violations(gke.type, gke.inputs)) == ["kubernetes-api-allow-list"]
+    eks = _resource(plans["stats-dept-eks"], "aws:eks/cluster:Cluster")
+    assert violations(eks.type, eks.inputs) == {}
+    eks.inputs["vpcConfig"].pop("publicAccessCidrs")
+    assert list(violations(eks.type, eks.inputs)) == ["kubernetes-api-allow-list"]
+
+
+def test_no_dummy_authenticator_outside_development(plans):
+    development = _settings_map(plans["dev"], lambda settings: None)
+    assert violations(development.type, development.inputs) == {}
+    production = _settings_map(plans["dev"], lambda settings: settings.update(environment="production"))
+    assert list(violations(production.type, production.inputs)) == ["no-dummy-authenticator"]
+
+
+def test_every_hub_has_an_admin(plans):
+    with_admin = _settings_map(plans["workshop"], lambda settings: None)
+    assert violations(with_admin.type, with_admin.inputs) == {}
+    without = _settings_map(plans["workshop"], lambda settings: settings["hub"].update(adminUsers=[]))
+    assert list(violations(without.type, without.inputs)) == ["hub-has-an-admin"]
+    groups = _settings_map(plans["stats-dept-eks"], lambda settings: settings["hub"].update(adminUsers=[]))
+    assert violations(groups.type, groups.inputs) == {}  # admins come from adminGroups
+
+
+def test_homes_retained(plans):
+    storage = _resource(plans["physics-gke"], "kubernetes:storage.k8s.io/v1:StorageClass")
+    assert violations(storage.type, storage.inputs) == {}
+    storage.inputs["reclaimPolicy"] = "Delete"
+    assert list(violations(storage.type, storage.inputs)) == ["homes-retained"]
+
+
+def test_the_pack_declares_every_rule():
+    source = (__import__("pathlib").Path(__file__).resolve().parents[1] / "policy" / "__main__.py").read_text()
+    assert "policies=[_policy(rule) for rule in RULES]" in source
+    assert len({rule.name for rule in RULES}) == len(RULES) == 6
