@@ -27,7 +27,8 @@ for name in config.hubs:
     if hub_config.host is not None and public is not None:
         cluster.publish_host(name, hub_config.host, public)
     if (public_name := hub_config.host or public) is not None:
-        hub_urls[name] = pulumi.Output.concat("http://", public_name, hub_config.hub.base_url)
+        scheme = "http://" if hub_config.proxy.https.mode == "off" else "https://"
+        hub_urls[name] = pulumi.Output.concat(scheme, public_name, hub_config.hub.base_url)
 
 for key, value in cluster.outputs().items():
     pulumi.export(key, value)

@@ -19,6 +19,9 @@ class Endpoints:
     proxy_http_port: int = 8000
     """The port configurable-http-proxy listens on for users (the Service exposes it on 80)."""
     proxy_public_port: int = 80
+    proxy_https_port: int = 8443
+    """The port configurable-http-proxy serves HTTPS on with a `manual` certificate."""
+    proxy_public_https_port: int = 443
     singleuser_port: int = 8888
     """The port KubeSpawner's user servers listen on."""
 

@@ -113,6 +113,9 @@ GKE_HUB_POOL = (
     .read_text()
     .replace("    phys101:\n", "    phys101:\n      userPool: {machineType: n2-standard-8, minNodes: 0, maxNodes: 6}\n")
 )
+POOL_LINE = (
+    GKE_HUB_POOL.splitlines().index("      userPool: {machineType: n2-standard-8, minNodes: 0, maxNodes: 6}") + 1
+)
 
 
 def test_a_hub_gets_its_own_pool_and_its_users_run_there(tmp_path):
@@ -132,11 +135,16 @@ def test_a_hub_gets_its_own_pool_and_its_users_run_there(tmp_path):
     [
         (
             GKE_HUB_POOL.replace("maxNodes: 6}", "maxNodes: lots}"),
-            38,
+            POOL_LINE,
             "hubs.phys101.userPool.maxNodes",
             "valid integer",
         ),
-        (GKE_HUB_POOL.replace("    phys101:\n", "    students:\n"), 38, "hubs.students.userPool", "already has a pool"),
+        (
+            GKE_HUB_POOL.replace("    phys101:\n", "    students:\n"),
+            POOL_LINE,
+            "hubs.students.userPool",
+            "already has a pool",
+        ),
         (
             DEPARTMENT.replace("    algebra:\n", "    algebra:\n      userPool: {minNodes: 0}\n"),
             15,

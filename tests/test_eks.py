@@ -16,6 +16,7 @@ from .helpers import assert_refused, find, hub_settings, of_type, only, plan_imp
 from .wiring import check_placement, schedulable, user_pod_specs
 
 STACK = "stats-dept-eks"
+CERTIFICATE_ARN = "arn:aws:acm:us-east-2:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789"
 ZONES = ["us-east-2a", "us-east-2b", "us-east-2c"]
 
 
@@ -188,8 +189,14 @@ def test_storage_class_is_encrypted_gp3_retained(plan):
 def test_proxy_public_is_an_nlb_with_a_route53_name(plan):
     for hub in ("stat101", "stat230", "stat485"):
         service = find(plan.kubernetes_objects(), "Service", "proxy-public", hub)
-        assert service["metadata"]["annotations"] == {"service.beta.kubernetes.io/aws-load-balancer-type": "nlb"}
+        assert service["metadata"]["annotations"] == {
+            "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
+            "service.beta.kubernetes.io/aws-load-balancer-ssl-cert": CERTIFICATE_ARN,
+            "service.beta.kubernetes.io/aws-load-balancer-ssl-ports": "https",
+        }
         assert service["spec"]["type"] == "LoadBalancer"
+        # TLS ends at the NLB: users reach the proxy's plain port only through it, and there is no port 80.
+        assert service["spec"]["ports"] == [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": "http"}]
     records = {r.inputs["name"]: r for r in of_type(plan, "aws:route53/record:Record")}
     assert sorted(records) == [f"stat{n}.hub.stats.example.edu" for n in (101, 230, 485)]
     for record in records.values():

@@ -66,7 +66,7 @@ def test_the_reserved_address_is_the_proxys_and_the_dns_records(plan):
     record = only(plan, "gcp:dns/recordSet:RecordSet")
     assert record.inputs["name"] == "phys101.hub.physics.example.edu." and record.inputs["rrdatas"] == ["203.0.113.10"]
     assert record.inputs["managedZone"] == "hub-physics-example-edu" and address.urn in record.dependencies
-    assert plan.run.stack_outputs["hubUrls"] == {"phys101": "http://phys101.hub.physics.example.edu/"}
+    assert plan.run.stack_outputs["hubUrls"] == {"phys101": "https://phys101.hub.physics.example.edu/"}
 
 
 def test_pools_agree_with_the_hubs_placement(plan):

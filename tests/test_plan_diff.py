@@ -68,19 +68,20 @@ def test_resizing_a_pool(tmp_path):
         "  ~ gcp:container/nodePool:NodePool cluster-pool-students",
         "      autoscaling.maxNodeCount: 4 → 8",
         "",
-        "Resources: + 0 to create, ~ 1 to update, - 0 to delete, 43 unchanged",
+        "Resources: + 0 to create, ~ 1 to update, - 0 to delete, 44 unchanged",
     ]
 
 
 def test_changing_a_secret_shows_it_changed_but_not_its_value(tmp_path):
-    after = GKE.replace("secure: v1:placeholder-set-with-pulumi-config-set-secret", "secure: v1:NEWCIPHERTEXT")
+    # The first encrypted value of the file is the OAuth client secret.
+    after = GKE.replace("secure: v1:placeholder-set-with-pulumi-config-set-secret", "secure: v1:NEWCIPHERTEXT", 1)
     text, _ = _diff(tmp_path, GKE, after)
     assert _body(text) == [
         "hub phys101",
         "  ~ kubernetes:core/v1:Secret phys101-hub",
         "      stringData.oauth-client-secret: [secret] changed (value hidden)",
         "",
-        "Resources: + 0 to create, ~ 1 to update, - 0 to delete, 43 unchanged",
+        "Resources: + 0 to create, ~ 1 to update, - 0 to delete, 44 unchanged",
     ]
     assert "NEWCIPHERTEXT" not in text and "offline-plan-secret" not in text
 
@@ -107,7 +108,7 @@ def test_markdown_for_a_pull_request_comment(tmp_path):
     assert markdown.splitlines()[:3] == [
         "### Plan diff: `stack`",
         "",
-        "**Resources: + 0 to create, ~ 1 to update, - 0 to delete, 43 unchanged** (base `base`, offline plan)",
+        "**Resources: + 0 to create, ~ 1 to update, - 0 to delete, 44 unchanged** (base `base`, offline plan)",
     ]
     assert (
         "```diff\n~ gcp:container/nodePool:NodePool cluster-pool-students\n!     autoscaling.maxNodeCount: 4 → 8\n```"

@@ -72,6 +72,25 @@ def hubs(draw: st.DrawFn, development: bool) -> dict[str, Any]:
     if service_type == "LoadBalancer" and draw(st.booleans()):
         service["loadBalancerSourceRanges"] = ["198.51.100.0/24"]
     timeout = draw(st.sampled_from([120, "30m", "1h", "2h"]))
+    if not development or draw(st.booleans()):  # production hubs are always served over HTTPS
+        host = f"{draw(hub_names)}.hub.example.edu"
+        https = {"mode": "manual", "certificate": {"secure": "v1:Y2VydA=="}, "key": {"secure": "v1:a2V5"}}
+        return {
+            "host": host,
+            **_hub_body(draw, authenticator, database, service, profiles, timeout),
+            "proxy": {"service": service, "https": https},
+        }
+    return _hub_body(draw, authenticator, database, service, profiles, timeout)
+
+
+def _hub_body(
+    draw: st.DrawFn,
+    authenticator: dict[str, Any],
+    database: dict[str, Any],
+    service: dict[str, Any],
+    profiles: list[dict[str, Any]],
+    timeout: Any,
+) -> dict[str, Any]:
     return {
         "hub": {
             "authenticator": authenticator,

@@ -7,10 +7,20 @@ from .helpers import dev_hub, secure, stack_config
 CALLBACK = "https://hub.example.edu/hub/oauth_callback"
 
 
+MANUAL_HTTPS = {"mode": "manual", "certificate": secure("crt"), "key": secure("key")}
+
+
 def _production_hub(
     authenticator: dict[str, Any], hub: dict[str, Any] | None = None, **sections: Any
 ) -> dict[str, Any]:
-    return {"hub": {"authenticator": authenticator, "adminUsers": ["prof"], **(hub or {})}, **sections}
+    """A production hub: a host, served over HTTPS with a certificate."""
+    proxy = sections.pop("proxy", {})
+    return {
+        "host": "hub.example.edu",
+        "hub": {"authenticator": authenticator, "adminUsers": ["prof"], **(hub or {})},
+        "proxy": {**proxy, "https": MANUAL_HTTPS},
+        **sections,
+    }
 
 
 GPU_PROFILES = {

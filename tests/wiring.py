@@ -173,11 +173,15 @@ def check_hub_proxy_wiring(objects: Objects) -> list[str]:
             != hub_ports["http"]
         ):
             problems.append("the hub binds to a port other than its container's http port")
-        if int(flags.get("port", "-1")) != proxy_ports.get("http"):
-            problems.append("configurable-http-proxy listens on a port other than its container's http port")
+        user_port = "https" if "https" in proxy_ports else "http"
+        if int(flags.get("port", "-1")) != proxy_ports.get(user_port):
+            problems.append(f"configurable-http-proxy listens on a port other than its container's {user_port} port")
+        if "https" in proxy_ports and int(flags.get("redirect-port", "-1")) != proxy_ports.get("http"):
+            problems.append("with HTTPS, the proxy's http port must redirect to HTTPS")
         public = _named(objects, "Service", namespace).get("proxy-public")
-        if public is None or public["spec"]["ports"][0]["targetPort"] != "http":
-            problems.append("proxy-public does not target the proxy's http port")
+        targets = {port["targetPort"] for port in public["spec"]["ports"]} if public else set()
+        if user_port not in targets:
+            problems.append(f"proxy-public does not reach the proxy's {user_port} port")
         token = next((e for e in proxy.get("env", []) if e["name"] == "CONFIGPROXY_AUTH_TOKEN"), None)
         hub_secret = next(
             (

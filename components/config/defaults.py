@@ -34,14 +34,21 @@ def apply_defaults(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def origin(data: dict[str, Any], path: list[str | int]) -> list[str | int]:
-    """Where a hub's value at `path` (`hubs.<name>...`) was typed: in the hub, or in `defaults`."""
+    """Where a hub's value at `path` (`hubs.<name>...`) was typed: in the hub, or in `defaults` when
+    only the defaults have it (a value neither has stays the hub's: the problem is the hub's)."""
     if len(path) < 3 or path[0] != "hubs" or not isinstance(data.get("defaults"), dict):
         return path
-    node: Any = (data.get("hubs") or {}).get(path[1])
-    for part in path[2:]:
+    hub = (data.get("hubs") or {}).get(path[1])
+    if _has(hub, path[2:]) or not _has(data["defaults"], path[2:]):
+        return path
+    return ["defaults", *path[2:]]
+
+
+def _has(node: Any, path: list[str | int]) -> bool:
+    for part in path:
         in_mapping = isinstance(node, dict) and part in node
         if in_mapping or (isinstance(node, list) and isinstance(part, int) and part < len(node)):
             node = node[part]
         else:
-            return ["defaults", *path[2:]]
-    return path
+            return False
+    return True

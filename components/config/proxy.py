@@ -5,6 +5,7 @@ from typing import Literal, Self
 from pydantic import Field, model_validator
 
 from .base import Model
+from .https import HttpsConfig
 from .resources import ContainerResources, ResourceList
 from .types import Cidr, ImageRef, IPv4, QualifiedName
 
@@ -54,3 +55,5 @@ class ProxyConfig(Model):
     """CPU and memory of the proxy container."""
     service: ProxyServiceConfig = ProxyServiceConfig()
     """The public Service."""
+    https: HttpsConfig = HttpsConfig()
+    """HTTPS for the hub's `host`."""

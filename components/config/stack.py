@@ -90,6 +90,38 @@ class StackConfig(Model):
         return self
 
     @model_validator(mode="after")
+    def _https_where_it_matters(self) -> Self:
+        for name, hub in self.hubs.items():
+            https, path = hub.proxy.https, ("hubs", name, "proxy", "https")
+            if https.mode == "off":
+                if self.environment != "development":
+                    raise NestedValueError(
+                        (*path, "mode"),
+                        "hubs outside development are served over HTTPS: "
+                        "set mode: manual (a certificate) or offload (the load balancer's)",
+                    )
+                continue
+            if hub.host is None:
+                raise NestedValueError(
+                    ("hubs", name, "host"), f"HTTPS ({https.mode}) needs the host name the certificate is for"
+                )
+            if https.mode == "offload":
+                if not isinstance(self.cluster, EksClusterConfig):
+                    raise NestedValueError(
+                        (*path, "mode"),
+                        "offload uses an ACM certificate on the EKS load balancer; elsewhere use mode: manual",
+                    )
+                if hub.proxy.service.type != "LoadBalancer":
+                    raise NestedValueError((*path, "mode"), "offload needs proxy.service.type: LoadBalancer")
+            callback = getattr(hub.hub.authenticator, "callback_url", None)
+            if callback is not None and not callback.startswith("https://"):
+                raise NestedValueError(
+                    ("hubs", name, "hub", "authenticator", "callbackUrl"),
+                    "the hub is served over HTTPS: the callback URL must start with https://",
+                )
+        return self
+
+    @model_validator(mode="after")
     def _hub_pools_fit_the_cluster(self) -> Self:
         cluster_pools = _cluster_user_pools(self.cluster)
         for name, hub in self.hubs.items():

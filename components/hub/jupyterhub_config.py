@@ -59,6 +59,11 @@ if hub["namedServers"]["limitPerUser"] is not None:
 database = hub["database"]
 c.JupyterHub.db_url = secret(database["urlSecretKey"]) if "urlSecretKey" in database else database["url"]
 
+# Browsers keep to HTTPS once they have seen the hub over it (Strict-Transport-Security).
+https = settings["https"]
+if https["mode"] != "off" and https["hstsMaxAge"]:
+    c.JupyterHub.tornado_settings = {"headers": {"Strict-Transport-Security": f"max-age={https['hstsMaxAge']}"}}
+
 # The proxy runs in its own pod; the hub only talks to its API.
 c.ConfigurableHTTPProxy.should_start = False
 c.ConfigurableHTTPProxy.api_url = service_url(settings["proxy"]["apiUrl"])

@@ -60,6 +60,7 @@ def hub_settings(
             "namedServers": hub.named_servers.model_dump(by_alias=True),
         },
         "proxy": {"apiUrl": endpoints.proxy_api_url},
+        "https": {"mode": config.proxy.https.mode, "hstsMaxAge": config.proxy.https.hsts_max_age},
         "authenticator": _authenticator(hub),
         "spawner": spawner_settings(hub_name, config.singleuser, node_purpose, storage_class),
         "culler": {**config.culler.model_dump(by_alias=True), "apiTokenSecretKey": CULLER_TOKEN_KEY},

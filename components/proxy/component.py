@@ -5,7 +5,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from ..config.proxy import ProxyServiceConfig
+from ..config.proxy import ProxyConfig
 from ..config.stack import JupyterHubConfig
 from ..endpoints import Endpoints
 from ..labels import PROXY, labels, selector
@@ -15,20 +15,32 @@ from ..service import cluster_ip_service
 from .deployment import proxy_pod_template
 from .network_policy import proxy_network_policy_spec
 
+OFFLOAD_ANNOTATIONS = {
+    "service.beta.kubernetes.io/aws-load-balancer-ssl-ports": "https",
+}
+"""With `offload` on EKS, the NLB decrypts on the `https` port with the certificate named alongside."""
+CERTIFICATE_ANNOTATION = "service.beta.kubernetes.io/aws-load-balancer-ssl-cert"
+
+
+def _public_service_ports(https_mode: str, endpoints: Endpoints) -> list[dict[str, Any]]:
+    if https_mode == "manual":  # the proxy decrypts; port 80 redirects to HTTPS
+        pairs = [("https", endpoints.proxy_public_https_port, "https"), ("http", endpoints.proxy_public_port, "http")]
+    elif https_mode == "offload":  # the load balancer decrypts; no plain HTTP is offered
+        pairs = [("https", endpoints.proxy_public_https_port, "http")]
+    else:
+        pairs = [("http", endpoints.proxy_public_port, "http")]
+    return [{"name": name, "port": port, "targetPort": target, "protocol": "TCP"} for name, port, target in pairs]
+
 
 def proxy_public_spec(
-    hub_name: str, service: ProxyServiceConfig, endpoints: Endpoints, load_balancer_ip: pulumi.Input[str] | None
+    hub_name: str, config: ProxyConfig, endpoints: Endpoints, load_balancer_ip: pulumi.Input[str] | None
 ) -> dict[str, Any]:
     """The spec of the proxy-public Service, the users' entry point."""
-    port: dict[str, Any] = {
-        "name": "http",
-        "port": endpoints.proxy_public_port,
-        "targetPort": "http",
-        "protocol": "TCP",
-    }
+    service = config.service
+    ports = _public_service_ports(config.https.mode, endpoints)
     if service.node_port is not None:
-        port["nodePort"] = service.node_port
-    spec: dict[str, Any] = {"type": service.type, "selector": selector(hub_name, PROXY), "ports": [port]}
+        ports[0]["nodePort"] = service.node_port
+    spec: dict[str, Any] = {"type": service.type, "selector": selector(hub_name, PROXY), "ports": ports}
     if service.load_balancer_source_ranges:
         spec["loadBalancerSourceRanges"] = list(service.load_balancer_source_ranges)
     if load_balancer_ip is not None:
@@ -64,6 +76,20 @@ class Proxy(pulumi.ComponentResource):
             automount_service_account_token=False,
             opts=child,
         )
+        https = config.proxy.https
+        tls_secret = None
+        if https.mode == "manual" and https.certificate is not None and https.key is not None:
+            self.tls_secret = k8s.core.v1.Secret(
+                f"{hub_name}-proxy-tls",
+                metadata={**meta, "name": "proxy-tls"},
+                type="kubernetes.io/tls",
+                string_data={
+                    "tls.crt": pulumi.Output.secret(https.certificate.get_secret_value()),
+                    "tls.key": pulumi.Output.secret(https.key.get_secret_value()),
+                },
+                opts=child,
+            )
+            tls_secret = self.tls_secret.metadata.name
         self.deployment = k8s.apps.v1.Deployment(
             f"{hub_name}-proxy",
             metadata={**meta, "name": "proxy"},
@@ -79,6 +105,7 @@ class Proxy(pulumi.ComponentResource):
                     token_secret,
                     token_key,
                     self.service_account.metadata.name,
+                    tls_secret,
                 ),
             },
             opts=child,
@@ -92,20 +119,23 @@ class Proxy(pulumi.ComponentResource):
             child,
         )
         public = config.proxy.service
+        annotations = {**(cloud_annotations if public.type == "LoadBalancer" else {})}
+        if https.mode == "offload":
+            annotations.update({**OFFLOAD_ANNOTATIONS, CERTIFICATE_ANNOTATION: https.certificate_arn or ""})
         self.public_service = k8s.core.v1.Service(
             f"{hub_name}-proxy-public",
             metadata={
                 **meta,
                 "name": endpoints.proxy_public_service,
-                "annotations": {**(cloud_annotations if public.type == "LoadBalancer" else {}), **public.annotations},
+                "annotations": {**annotations, **public.annotations},
             },
-            spec=proxy_public_spec(hub_name, public, endpoints, load_balancer_ip),
+            spec=proxy_public_spec(hub_name, config.proxy, endpoints, load_balancer_ip),
             opts=child,
         )
         self.network_policy = k8s.networking.v1.NetworkPolicy(
             f"{hub_name}-proxy",
             metadata={**meta, "name": "proxy"},
-            spec=proxy_network_policy_spec(hub_name, endpoints),
+            spec=proxy_network_policy_spec(hub_name, endpoints, https.mode),
             opts=child,
         )
         self.register_outputs({"public_service": self.public_service.metadata.name})

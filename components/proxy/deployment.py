@@ -10,15 +10,34 @@ from ..security import container_security_context, pod_security_context
 
 NOBODY = 65534
 """The configurable-http-proxy image runs as nobody."""
+TLS_DIR = "/etc/chp/tls"
+"""Where the proxy finds the `manual` certificate (the TLS Secret's tls.crt and tls.key)."""
 
 
-def proxy_command(endpoints: Endpoints, base_url: str) -> list[str]:
-    """How the proxy container starts: users on the http port, the hub's API on the api port."""
+def public_ports(endpoints: Endpoints, https_mode: str) -> dict[str, int]:
+    """The proxy's container ports for users, by name: HTTPS and the redirect from HTTP (`manual`), or
+    plain HTTP (`off`, and `offload` where the load balancer has already decrypted)."""
+    if https_mode == "manual":
+        return {"https": endpoints.proxy_https_port, "http": endpoints.proxy_http_port}
+    return {"http": endpoints.proxy_http_port}
+
+
+def proxy_command(endpoints: Endpoints, base_url: str, https_mode: str = "off") -> list[str]:
+    """How the proxy container starts: users on the public port(s), the hub's API on the api port."""
+    listen = [f"--port={endpoints.proxy_http_port}"]
+    if https_mode == "manual":
+        listen = [
+            f"--port={endpoints.proxy_https_port}",
+            f"--ssl-key={TLS_DIR}/tls.key",
+            f"--ssl-cert={TLS_DIR}/tls.crt",
+            f"--redirect-port={endpoints.proxy_http_port}",  # plain HTTP answers with a redirect to HTTPS
+            f"--redirect-to={endpoints.proxy_public_https_port}",
+        ]
     return [
         "configurable-http-proxy",
         "--ip=",
         "--api-ip=",
-        f"--port={endpoints.proxy_http_port}",
+        *listen,
         f"--api-port={endpoints.proxy_api_port}",
         f"--default-target={endpoints.hub_url}",
         f"--error-target={endpoints.hub_url}{base_url}hub/error",
@@ -33,12 +52,19 @@ def proxy_pod_template(
     token_secret: Any,
     token_key: str,
     service_account: Any,
+    tls_secret: Any | None = None,
 ) -> dict[str, Any]:
-    """The proxy Deployment's pod template; the API token comes from the hub Secret."""
-    container = {
+    """The proxy Deployment's pod template; the API token comes from the hub Secret, the certificate
+    (mode `manual`) from `tls_secret`."""
+    https_mode = config.proxy.https.mode
+    ports = public_ports(endpoints, https_mode)
+    health = {"path": "/_chp_healthz", "port": next(iter(ports))}
+    if "https" in ports:
+        health["scheme"] = "HTTPS"
+    container: dict[str, Any] = {
         "name": "chp",
         "image": config.proxy.image,
-        "command": proxy_command(endpoints, config.hub.base_url),
+        "command": proxy_command(endpoints, config.hub.base_url, https_mode),
         "env": [
             {
                 "name": "CONFIGPROXY_AUTH_TOKEN",
@@ -46,14 +72,14 @@ def proxy_pod_template(
             }
         ],
         "ports": [
-            {"name": "http", "containerPort": endpoints.proxy_http_port},
+            *({"name": name, "containerPort": port} for name, port in ports.items()),
             {"name": "api", "containerPort": endpoints.proxy_api_port},
         ],
         "resources": config.proxy.resources.as_kubernetes(),
         "securityContext": container_security_context(read_only_root=True),
-        "readinessProbe": {"httpGet": {"path": "/_chp_healthz", "port": "http"}, "periodSeconds": 5},
+        "readinessProbe": {"httpGet": health, "periodSeconds": 5},
         "livenessProbe": {
-            "httpGet": {"path": "/_chp_healthz", "port": "http"},
+            "httpGet": health,
             "initialDelaySeconds": 10,
             "periodSeconds": 10,
             "failureThreshold": 30,
@@ -63,9 +89,12 @@ def proxy_pod_template(
     spec: dict[str, Any] = {
         "serviceAccountName": service_account,
         "automountServiceAccountToken": False,  # the proxy never talks to the Kubernetes API
-        "securityContext": pod_security_context(NOBODY, NOBODY),
+        "securityContext": pod_security_context(NOBODY, NOBODY, fs_group=NOBODY),  # reads the TLS Secret
         "containers": [container],
     }
+    if tls_secret is not None:
+        container["volumeMounts"] = [{"name": "tls", "mountPath": TLS_DIR, "readOnly": True}]
+        spec["volumes"] = [{"name": "tls", "secret": {"secretName": tls_secret, "defaultMode": 0o440}}]
     affinity = node_affinity(CORE, node_purpose)
     if affinity is not None:
         spec["affinity"] = affinity

@@ -5,15 +5,16 @@ from typing import Any
 from ..endpoints import Endpoints
 from ..labels import HUB, PROXY, SINGLEUSER, selector
 from ..network_policy import dns_egress, pods, tcp
+from .deployment import public_ports
 
 
-def proxy_network_policy_spec(hub_name: str, endpoints: Endpoints) -> dict[str, Any]:
-    """Ingress: anyone to http, the hub to api. Egress: the hub, user servers and DNS."""
+def proxy_network_policy_spec(hub_name: str, endpoints: Endpoints, https_mode: str = "off") -> dict[str, Any]:
+    """Ingress: anyone to the public port(s), the hub to api. Egress: the hub, user servers and DNS."""
     return {
         "podSelector": {"matchLabels": selector(hub_name, PROXY)},
         "policyTypes": ["Ingress", "Egress"],
         "ingress": [
-            {"ports": [tcp(endpoints.proxy_http_port)]},
+            {"ports": [tcp(port) for port in public_ports(endpoints, https_mode).values()]},
             {"from": [pods(hub_name, HUB)], "ports": [tcp(endpoints.proxy_api_port)]},
         ],
         "egress": [
