@@ -39,6 +39,8 @@ class HubUnderTest:
     secret_dir: Path
     hub_log: Path
     proxy_log: Path
+    redirect_url: str | None = None
+    """With HTTPS: the proxy's plain-HTTP address, which redirects to HTTPS."""
 
     def secret(self, key: str) -> str:
         """A value of the hub Secret as the hub sees it."""
@@ -69,11 +71,26 @@ def _localize_url(url: str, addresses: dict[str, str]) -> str:
     return url if address is None else urlunsplit(parts._replace(netloc=address))
 
 
-def localize_proxy_command(command: list[str], addresses: dict[str, str], public: str, api: str) -> list[str]:
-    """The proxy's command with its listening addresses and the Service URLs it names mapped locally."""
+def localize_proxy_command(
+    command: list[str],
+    addresses: dict[str, str],
+    public: str,
+    api: str,
+    redirect_port: int | None = None,
+    mounts: dict[str, Path] | None = None,
+) -> list[str]:
+    """The proxy's command with its listening addresses, the Service URLs it names and the files it
+    reads mapped locally (an HTTP-to-HTTPS redirect listens on `redirect_port`)."""
     public_host, public_port = addresses[public].split(":")
     api_host, api_port = addresses[api].split(":")
-    listening = {"--ip": public_host, "--port": public_port, "--api-ip": api_host, "--api-port": api_port}
+    listening = {
+        "--ip": public_host,
+        "--port": public_port,
+        "--api-ip": api_host,
+        "--api-port": api_port,
+        "--redirect-port": str(redirect_port),
+        "--redirect-to": public_port,
+    }
     localized = [str(CHP)]
     for argument in command[1:]:
         flag, _, value = argument.partition("=")
@@ -81,9 +98,56 @@ def localize_proxy_command(command: list[str], addresses: dict[str, str], public
             localized.append(f"{flag}={listening[flag]}")
         elif value.startswith("http"):
             localized.append(f"{flag}={_localize_url(value, addresses)}")
+        elif value.startswith("/"):
+            localized.append(f"{flag}={_remap(value, mounts or {})}")
         else:
             localized.append(argument)
     return localized
+
+
+def self_signed_certificate(directory: Path, host: str = LOOPBACK) -> None:
+    """A certificate and key for `host`, as tls.crt and tls.key (what a kubernetes.io/tls Secret holds)."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(host))]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "tls.crt").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    (directory / "tls.key").write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+
+
+def _proxy_mounts(objects: list[dict[str, Any]], namespace: str, directory: Path) -> dict[str, Path]:
+    """The proxy's mounted Secrets laid out locally; a TLS Secret gets a self-signed certificate."""
+    pod = find(objects, "Deployment", "proxy", namespace)["spec"]["template"]["spec"]
+    volumes = {v["name"]: v for v in pod.get("volumes", [])}
+    mounts = {}
+    for mount in pod["containers"][0].get("volumeMounts", []):
+        local = directory / "proxy" / mount["name"]
+        secret = find(objects, "Secret", volumes[mount["name"]]["secret"]["secretName"], namespace)
+        if secret.get("type") == "kubernetes.io/tls":
+            self_signed_certificate(local)
+        mounts[mount["mountPath"]] = local
+    return mounts
 
 
 def _remap(text: str, mounts: dict[str, Path]) -> str:
@@ -120,7 +184,17 @@ def hub_from_plan(
     proxy = _container(objects, namespace, "proxy")
     token_ref = next(e for e in proxy["env"] if e["name"] == "CONFIGPROXY_AUTH_TOKEN")["valueFrom"]["secretKeyRef"]
     token = (secret_dir / token_ref["key"]).read_text()
-    proxy_command = localize_proxy_command(proxy["command"], addresses, "proxy-public", "proxy-api")
+    redirect_port = free_port()
+    proxy_command = localize_proxy_command(
+        proxy["command"],
+        addresses,
+        "proxy-public",
+        "proxy-api",
+        redirect_port,
+        _proxy_mounts(objects, namespace, directory),
+    )
+    https = any(argument.startswith("--ssl-cert=") for argument in proxy["command"])
+    scheme = "https" if https else "http"
 
     hub = _container(objects, namespace, "hub")
     local_dirs = {"config": config_dir, "secret": secret_dir}
@@ -134,11 +208,11 @@ def hub_from_plan(
     env["HUB_SERVICE_ADDRESSES"] = json.dumps({name: addresses[name] for name in ("hub", "proxy-api")})
     env["KUBECONFIG"] = str(kubeconfig or dummy_kubeconfig(directory / "kubeconfig"))
     settings = json.loads((config_dir / "settings.json").read_text())
-    public_url = f"http://{addresses['proxy-public']}{settings['baseUrl']}"
+    public_url = f"{scheme}://{addresses['proxy-public']}{settings['baseUrl']}"
 
     proxy_log, hub_log = directory / "proxy.log", directory / "hub.log"
     with running(proxy_command, proxy_log, env={"CONFIGPROXY_AUTH_TOKEN": token}) as proxy_process:
-        wait_for_http(f"http://{addresses['proxy-public']}/_chp_healthz", proxy_process, proxy_log)
+        wait_for_http(f"{scheme}://{addresses['proxy-public']}/_chp_healthz", proxy_process, proxy_log)
         with running(hub_command, hub_log, env=env, cwd=Path(_remap(hub["workingDir"], mounts))) as hub_process:
             try:
                 wait_for_http(f"{public_url}hub/health", hub_process, hub_log)
@@ -150,6 +224,7 @@ def hub_from_plan(
                     secret_dir=secret_dir,
                     hub_log=hub_log,
                     proxy_log=proxy_log,
+                    redirect_url=f"http://{LOOPBACK}:{redirect_port}{settings['baseUrl']}" if https else None,
                 )
             finally:
                 stop(hub_process)

@@ -1,0 +1,45 @@
+"""HTTPS for real: the workshop stack's proxy (mode `manual`) run by configurable-http-proxy with a
+certificate in the TLS Secret's place: it serves HTTPS, redirects plain HTTP, and the hub adds HSTS."""
+
+import warnings
+
+import pytest
+import requests
+from urllib3.exceptions import InsecureRequestWarning
+
+from tools.plan import make_plan
+
+from .hub_harness import hub_from_plan
+
+
+@pytest.fixture(scope="module")
+def workshop_hub(tmp_path_factory):
+    with hub_from_plan(
+        make_plan("workshop").kubernetes_objects(), "summer-workshop", tmp_path_factory.mktemp("https-hub")
+    ) as hub:
+        yield hub
+
+
+@pytest.fixture(autouse=True)
+def _self_signed_is_expected():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InsecureRequestWarning)
+        yield
+
+
+def test_the_proxy_serves_https_and_the_hub_sends_hsts(workshop_hub):
+    assert workshop_hub.public_url.startswith("https://127.0.0.1:")
+    answer = requests.get(f"{workshop_hub.public_url}hub/login", timeout=10, verify=False)  # noqa: S501
+    assert answer.status_code == 200 and "Sign in with GitHub" in answer.text
+    assert answer.headers["Strict-Transport-Security"] == "max-age=31536000"
+
+
+def test_plain_http_is_redirected_to_https(workshop_hub):
+    answer = requests.get(f"{workshop_hub.redirect_url}hub/login", timeout=10, allow_redirects=False)
+    assert answer.status_code == 301
+    assert answer.headers["Location"] == f"{workshop_hub.public_url}hub/login"
+
+
+def test_the_proxy_does_not_speak_plain_http_on_its_https_port(workshop_hub):
+    with pytest.raises(requests.ConnectionError):
+        requests.get(workshop_hub.public_url.replace("https://", "http://") + "hub/login", timeout=5)
