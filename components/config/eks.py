@@ -8,7 +8,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from .base import Model, NestedValueError
 from .node_pools import CORE, USER, NodePoolFacts, pool_labels, pool_taints
-from .types import Cidr, DnsLabel, DnsSubdomain
+from .types import Cidr, DnsLabel, DnsSubdomain, matching
 
 AWS_REGIONS = frozenset(
     {
@@ -54,21 +54,12 @@ def _region(value: str) -> str:
     return value
 
 
-def _instance_type(value: str) -> str:
-    if not re.fullmatch(r"[a-z][a-z0-9-]*\.[a-z0-9]+", value):
-        raise ValueError(f"{value!r} is not an EC2 instance type such as m6i.xlarge")
-    return value
-
-
-def _role_arn(value: str) -> str:
-    if not re.fullmatch(r"arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/[\w+=,.@/-]+", value):
-        raise ValueError(f"{value!r} is not an IAM role or user ARN such as arn:aws:iam::123456789012:role/admins")
-    return value
-
-
 AwsRegion = Annotated[str, AfterValidator(_region)]
-InstanceType = Annotated[str, AfterValidator(_instance_type)]
-PrincipalArn = Annotated[str, AfterValidator(_role_arn)]
+InstanceType = matching(r"[a-z][a-z0-9-]*\.[a-z0-9]+", "an EC2 instance type such as m6i.xlarge")
+PrincipalArn = matching(
+    r"arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/[\w+=,.@/-]+",
+    "an IAM role or user ARN such as arn:aws:iam::123456789012:role/admins",
+)
 
 
 class EksGpu(Model):
@@ -181,7 +172,7 @@ class EksClusterConfig(Model):
 
     kind: Literal["eks"]
     """`eks`: create an Amazon EKS cluster."""
-    region: Annotated[str, AfterValidator(_region)]
+    region: AwsRegion
     """The AWS region."""
     availability_zones: list[str] = Field(min_length=2, max_length=3)
     """Two or three zones of the region (e.g. `us-east-1a`); subnets and node groups span them."""

@@ -8,7 +8,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from .base import Model, NestedValueError
 from .node_pools import CORE, USER, NodePoolFacts, pool_labels, pool_taints
-from .types import Cidr, DnsLabel, DnsSubdomain
+from .types import Cidr, DnsLabel, DnsSubdomain, matching
 
 GCP_REGIONS = frozenset(
     {
@@ -66,21 +66,11 @@ def _location(value: str) -> str:
     raise ValueError(f"{value!r} is not a Google Cloud region (e.g. us-central1) or zone (e.g. us-central1-a)")
 
 
-def _project(value: str) -> str:
-    if not re.fullmatch(r"[a-z][a-z0-9-]{4,28}[a-z0-9]", value):
-        raise ValueError(f"{value!r} is not a Google Cloud project id: 6-30 lowercase letters, digits or '-'")
-    return value
-
-
-def _machine_type(value: str) -> str:
-    if not re.fullmatch(r"[a-z][a-z0-9]*-[a-z0-9-]+", value):
-        raise ValueError(f"{value!r} is not a machine type such as e2-standard-4")
-    return value
-
-
 GcpLocation = Annotated[str, AfterValidator(_location)]
-GcpProject = Annotated[str, AfterValidator(_project)]
-MachineType = Annotated[str, AfterValidator(_machine_type)]
+GcpProject = matching(
+    r"[a-z][a-z0-9-]{4,28}[a-z0-9]", "a Google Cloud project id: 6-30 lowercase letters, digits or '-'"
+)
+MachineType = matching(r"[a-z][a-z0-9]*-[a-z0-9-]+", "a machine type such as e2-standard-4")
 
 
 class Gpu(Model):

@@ -263,3 +263,16 @@ Username = Annotated[str, AfterValidator(_username)]
 
 Port = Annotated[int, Field(ge=1, le=65535)]
 """A TCP port."""
+
+
+def matching(pattern: str, what: str) -> object:
+    """A string type that must match `pattern` in full; `what` names it in the error ("an EC2 instance
+    type such as m6i.xlarge")."""
+    compiled = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if not compiled.fullmatch(value):
+            raise ValueError(f"{value!r} is not {what}")
+        return value
+
+    return Annotated[str, AfterValidator(check)]
