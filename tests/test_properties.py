@@ -42,8 +42,8 @@ def ranges(draw: st.DrawFn, values: list[Any], complete: bool = False) -> dict[s
 
 
 @st.composite
-def hubs(draw: st.DrawFn, development: bool) -> dict[str, Any]:
-    """One valid hub."""
+def hubs(draw: st.DrawFn, development: bool, name: str) -> dict[str, Any]:
+    """One valid hub named `name` (hubs may not share a host: each gets its own)."""
     if development and draw(st.booleans()):
         authenticator: dict[str, Any] = {"type": "dummy"}
     else:
@@ -73,7 +73,7 @@ def hubs(draw: st.DrawFn, development: bool) -> dict[str, Any]:
         service["loadBalancerSourceRanges"] = ["198.51.100.0/24"]
     timeout = draw(st.sampled_from([120, "30m", "1h", "2h"]))
     if not development or draw(st.booleans()):  # production hubs are always served over HTTPS
-        host = f"{draw(hub_names)}.hub.example.edu"
+        host = f"{name}.hub.example.edu"
         https = {"mode": "manual", "certificate": {"secure": "v1:Y2VydA=="}, "key": {"secure": "v1:a2V5"}}
         return {
             "host": host,
@@ -121,7 +121,7 @@ def stacks(draw: st.DrawFn) -> dict[str, Any]:
                 "kind": "existing",
                 "nodePurpose": draw(st.sampled_from(["require", "prefer", "ignore"])),
             },
-            "jupyterhub:hubs": {name: draw(hubs(development)) for name in names},
+            "jupyterhub:hubs": {name: draw(hubs(development, name)) for name in names},
         }
     }
 
