@@ -1,15 +1,15 @@
 """HTTPS for real: the workshop stack's proxy (mode `manual`) run by configurable-http-proxy with a
 certificate in the TLS Secret's place: it serves HTTPS, redirects plain HTTP, and the hub adds HSTS."""
 
-import warnings
-
 import pytest
 import requests
-from urllib3.exceptions import InsecureRequestWarning
 
 from tools.plan import make_plan
 
 from .hub_harness import hub_from_plan
+
+# The test certificate is self-signed: requests are made with verify=False on purpose.
+pytestmark = pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
 
 
 @pytest.fixture(scope="module")
@@ -18,13 +18,6 @@ def workshop_hub(tmp_path_factory):
         make_plan("workshop").kubernetes_objects(), "summer-workshop", tmp_path_factory.mktemp("https-hub")
     ) as hub:
         yield hub
-
-
-@pytest.fixture(autouse=True)
-def _self_signed_is_expected():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", InsecureRequestWarning)
-        yield
 
 
 def test_the_proxy_serves_https_and_the_hub_sends_hsts(workshop_hub):
