@@ -7,7 +7,7 @@ from typing import Annotated, Literal, Self
 from pydantic import AfterValidator, Field, model_validator
 
 from .base import Model, NestedValueError
-from .node_pools import CORE, USER, NodePoolFacts, pool_labels, pool_taints
+from .node_pools import CORE, USER, NodePoolFacts, pool_facts
 from .types import Cidr, DnsLabel, DnsSubdomain, matching
 
 AWS_REGIONS = frozenset(
@@ -213,21 +213,7 @@ class EksClusterConfig(Model):
         groups = [("core", CORE, self.core_group)] + [(name, USER, g) for name, g in self.user_groups.items()]
         facts = []
         for name, purpose, group in groups:
-            labels = {
-                **pool_labels(name, purpose),
-                "eks.amazonaws.com/nodegroup": name,
-                "eks.amazonaws.com/capacityType": group.capacity_type,
-            }
+            labels = {"eks.amazonaws.com/nodegroup": name, "eks.amazonaws.com/capacityType": group.capacity_type}
             gpus = group.gpu.count if group.gpu else 0
-            facts.append(
-                NodePoolFacts(
-                    name=name,
-                    purpose=purpose,
-                    labels=labels,
-                    taints=pool_taints(purpose, gpus),
-                    min_nodes=group.min_nodes,
-                    max_nodes=group.max_nodes,
-                    gpus=gpus,
-                )
-            )
+            facts.append(pool_facts(name, purpose, labels, group.min_nodes, group.max_nodes, gpus))
         return facts

@@ -7,7 +7,7 @@ from typing import Annotated, Literal, Self
 from pydantic import AfterValidator, Field, model_validator
 
 from .base import Model, NestedValueError
-from .node_pools import CORE, USER, NodePoolFacts, pool_labels, pool_taints
+from .node_pools import CORE, USER, NodePoolFacts, pool_facts
 from .types import Cidr, DnsLabel, DnsSubdomain, matching
 
 GCP_REGIONS = frozenset(
@@ -240,21 +240,11 @@ class GkeClusterConfig(Model):
         pools = [("core", CORE, self.core_pool)] + [(name, USER, pool) for name, pool in self.user_pools.items()]
         facts = []
         for name, purpose, pool in pools:
-            labels = {**pool_labels(name, purpose), "cloud.google.com/gke-nodepool": name}
+            labels = {"cloud.google.com/gke-nodepool": name}
             if pool.spot:
                 labels["cloud.google.com/gke-spot"] = "true"
             if pool.gpu is not None:
                 labels["cloud.google.com/gke-accelerator"] = pool.gpu.type
             gpus = pool.gpu.count if pool.gpu else 0
-            facts.append(
-                NodePoolFacts(
-                    name=name,
-                    purpose=purpose,
-                    labels=labels,
-                    taints=pool_taints(purpose, gpus),
-                    min_nodes=pool.min_nodes,
-                    max_nodes=pool.max_nodes,
-                    gpus=gpus,
-                )
-            )
+            facts.append(pool_facts(name, purpose, labels, pool.min_nodes, pool.max_nodes, gpus))
         return facts

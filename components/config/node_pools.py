@@ -44,4 +44,29 @@ def pool_taints(purpose: str, gpus: int) -> list[dict[str, str]]:
     return taints
 
 
-__all__ = ["CORE", "GPU_RESOURCE", "GPU_TAINT", "POOL_LABEL", "USER", "NodePoolFacts", "pool_labels", "pool_taints"]
+def pool_facts(
+    name: str, purpose: str, cloud_labels: dict[str, str], min_nodes: int, max_nodes: int, gpus: int
+) -> NodePoolFacts:
+    """A pool as pods see it: the stack's labels and taints plus the labels the cloud adds itself."""
+    return NodePoolFacts(
+        name=name,
+        purpose=purpose,
+        labels={**pool_labels(name, purpose), **cloud_labels},
+        taints=pool_taints(purpose, gpus),
+        min_nodes=min_nodes,
+        max_nodes=max_nodes,
+        gpus=gpus,
+    )
+
+
+__all__ = [
+    "CORE",
+    "GPU_RESOURCE",
+    "GPU_TAINT",
+    "POOL_LABEL",
+    "USER",
+    "NodePoolFacts",
+    "pool_facts",
+    "pool_labels",
+    "pool_taints",
+]
