@@ -173,8 +173,9 @@ def load_stack_config(
             if full_key.startswith(prefix):
                 _mark_secret(data, (full_key.removeprefix(prefix), *secure_path[1:]))
 
+    merged = apply_defaults(data)
     try:
-        return StackConfig.model_validate(apply_defaults(data))
+        return StackConfig.model_validate(merged)
     except ValidationError as validation:
         problems = []
         for error in validation.errors():
@@ -182,7 +183,7 @@ def load_stack_config(
             nested = error.get("ctx", {}).get("error")
             if isinstance(nested, NestedValueError):
                 loc.extend(nested.path)
-            path, bad_key = _clean_location(loc, apply_defaults(data))
+            path, bad_key = _clean_location(loc, merged)
             path = origin(data, path)
             node = _value_at(data, path)
             if error["type"] in _TAG_ERRORS and isinstance(node, Mapping):
