@@ -22,6 +22,12 @@ class Endpoints:
     proxy_https_port: int = 8443
     """The port configurable-http-proxy serves HTTPS on with a `manual` certificate."""
     proxy_public_https_port: int = 443
+    proxy_http_service: str = "proxy-http"
+    """With `letsencrypt`: the Service the HTTPS front forwards decrypted requests to (the proxy's http port)."""
+    autohttps_http_port: int = 8080
+    """With `letsencrypt`: the HTTPS front's port for plain HTTP (ACME challenges, redirects); Service port 80."""
+    autohttps_https_port: int = 8443
+    """With `letsencrypt`: the HTTPS front's port for HTTPS; Service port 443."""
     singleuser_port: int = 8888
     """The port KubeSpawner's user servers listen on."""
 

@@ -3,6 +3,7 @@
 import pulumi
 import pulumi_kubernetes as k8s
 
+from .autohttps import AutoHttps
 from .cluster import ClusterFacts
 from .config.stack import JupyterHubConfig
 from .endpoints import ENDPOINTS
@@ -16,7 +17,7 @@ from .stack_settings import StackSettings
 
 
 class JupyterHub(pulumi.ComponentResource):
-    """Namespace, Hub, Proxy and the user servers' NetworkPolicy of one hub."""
+    """Namespace, Hub, Proxy (and its HTTPS front with letsencrypt) and the user servers' NetworkPolicy of one hub."""
 
     def __init__(
         self,
@@ -58,6 +59,8 @@ class JupyterHub(pulumi.ComponentResource):
             cloud_annotations=cluster.load_balancer_annotations,
             opts=child,
         )
+        if config.proxy.https.mode == "letsencrypt":
+            self.autohttps = AutoHttps(hub_name, self.namespace, config, ENDPOINTS, cluster.node_purpose, opts=child)
         self.singleuser_network_policy = k8s.networking.v1.NetworkPolicy(
             f"{hub_name}-singleuser",
             metadata={"name": "singleuser", "namespace": self.namespace.ref, "labels": labels(hub_name, SINGLEUSER)},

@@ -7,6 +7,8 @@ APP_NAME = "jupyterhub"
 
 HUB = "hub"
 PROXY = "proxy"
+AUTOHTTPS = "autohttps"
+"""The HTTPS front of `https.mode: letsencrypt` (z2jh's name for the same part)."""
 SINGLEUSER = "singleuser-server"
 """KubeSpawner's `component_label` for user pods."""
 

@@ -12,7 +12,7 @@ from tools.plan import make_plan
 
 from .helpers import ROOT
 from .schemas import KUBERNETES_VERSIONS, schema_problems
-from .wiring import check_hub_proxy_wiring, check_references, check_service_selectors
+from .wiring import check_https_front_wiring, check_hub_proxy_wiring, check_references, check_service_selectors
 
 STACK_FILES = sorted([ROOT / "Pulumi.dev.yaml", *(ROOT / "stacks").glob("*.yaml")])
 
@@ -61,6 +61,7 @@ def test_every_stack_plans_with_strictly_valid_wired_objects(path: Path):
         assert [p for obj in objects for p in schema_problems(obj, version)] == []
     assert check_service_selectors(objects) == [] and check_references(objects) == []
     assert check_hub_proxy_wiring(objects) == []
+    assert check_https_front_wiring(objects) == []
 
 
 @pytest.mark.parametrize("path", STACK_FILES, ids=[p.name for p in STACK_FILES])

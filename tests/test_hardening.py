@@ -20,6 +20,13 @@ def plans():
     return {stack: make_plan(stack) for stack in STACKS}
 
 
+API_CLIENTS = {
+    "hub": {"hub"},  # KubeSpawner
+    "autohttps": {"restore-certificates", "store-certificates"},  # the certificate Secret (not Caddy)
+}
+"""Which containers of which workloads talk to the Kubernetes API (and so mount a short-lived token)."""
+
+
 def _workloads(objects):
     return [o for o in objects if o["kind"] in ("Deployment", "StatefulSet", "DaemonSet")]
 
@@ -46,9 +53,17 @@ def test_api_tokens_are_mounted_only_where_the_pod_talks_to_the_api(plans, stack
         spec = workload["spec"]["template"]["spec"]
         assert spec["automountServiceAccountToken"] is False
         projected = [v for v in spec.get("volumes", []) if "projected" in v]
-        if workload["metadata"]["name"] == "hub":  # KubeSpawner needs the API: a short-lived token
+        mounting = {
+            container["name"]
+            for container in spec["containers"] + spec.get("initContainers", [])
+            for mount in container.get("volumeMounts", [])
+            if mount["name"] in {v["name"] for v in projected}
+        }
+        name = workload["metadata"]["name"]
+        if name in API_CLIENTS:
             token = projected[0]["projected"]["sources"][0]["serviceAccountToken"]
             assert token["expirationSeconds"] <= 3607
+            assert mounting == API_CLIENTS[name]
         else:
             assert projected == []
 

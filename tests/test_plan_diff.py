@@ -68,7 +68,7 @@ def test_resizing_a_pool(tmp_path):
         "  ~ gcp:container/nodePool:NodePool cluster-pool-students",
         "      autoscaling.maxNodeCount: 4 → 8",
         "",
-        "Resources: + 0 to create, ~ 1 to update, - 0 to delete, 44 unchanged",
+        "Resources: + 0 to create, ~ 1 to update, - 0 to delete, 52 unchanged",
     ]
 
 
@@ -81,7 +81,7 @@ def test_changing_a_secret_shows_it_changed_but_not_its_value(tmp_path):
         "  ~ kubernetes:core/v1:Secret phys101-hub",
         "      stringData.oauth-client-secret: [secret] changed (value hidden)",
         "",
-        "Resources: + 0 to create, ~ 1 to update, - 0 to delete, 44 unchanged",
+        "Resources: + 0 to create, ~ 1 to update, - 0 to delete, 52 unchanged",
     ]
     assert "NEWCIPHERTEXT" not in text and "offline-plan-secret" not in text
 
@@ -108,7 +108,7 @@ def test_markdown_for_a_pull_request_comment(tmp_path):
     assert markdown.splitlines()[:3] == [
         "### Plan diff: `stack`",
         "",
-        "**Resources: + 0 to create, ~ 1 to update, - 0 to delete, 44 unchanged** (base `base`, offline plan)",
+        "**Resources: + 0 to create, ~ 1 to update, - 0 to delete, 52 unchanged** (base `base`, offline plan)",
     ]
     assert (
         "```diff\n~ gcp:container/nodePool:NodePool cluster-pool-students\n!     autoscaling.maxNodeCount: 4 → 8\n```"

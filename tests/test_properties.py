@@ -12,7 +12,7 @@ from tools.plan import PlanError, make_plan
 
 from .helpers import write_stack
 from .schemas import schema_problems
-from .wiring import check_hub_proxy_wiring, check_references, check_service_selectors
+from .wiring import check_https_front_wiring, check_hub_proxy_wiring, check_references, check_service_selectors
 
 # 500 examples in all, in every `make test`: a valid one runs a whole plan (about 0.5 s), an invalid one
 # stops at validation (about 20 ms).
@@ -140,6 +140,7 @@ def test_generated_valid_stacks_plan_strictly_valid_wired_objects(content):
     assert check_service_selectors(objects) == []
     assert check_references(objects) == []
     assert check_hub_proxy_wiring(objects) == []
+    assert check_https_front_wiring(objects) == []
 
 
 def _hub(content: dict[str, Any]) -> tuple[str, dict[str, Any]]:

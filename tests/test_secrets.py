@@ -46,7 +46,7 @@ def test_secret_outputs_are_marked_secret(stack):
 
 def test_every_value_of_the_hub_secret_is_a_secret():
     plan = make_plan("physics-gke")
-    secret = next(r for r in plan.resources if r.type == "kubernetes:core/v1:Secret")
+    secret = next(r for r in plan.resources if r.type == "kubernetes:core/v1:Secret" and r.name == "phys101-hub")
     assert set(secret.inputs["stringData"].values()) == {"[secret]"}
     assert set(secret.secret_digests) == {f"stringData.{key}" for key in secret.inputs["stringData"]}
 

@@ -9,7 +9,13 @@ from .helpers import find, hub_settings, plan_config
 from .hub_config import lay_out_hub_files, load_hub_config, trait_problems
 from .schemas import KUBERNETES_VERSIONS, schema_problems
 from .variations import VARIATIONS
-from .wiring import check_hub_proxy_wiring, check_placement, check_references, check_service_selectors
+from .wiring import (
+    check_https_front_wiring,
+    check_hub_proxy_wiring,
+    check_placement,
+    check_references,
+    check_service_selectors,
+)
 
 
 @pytest.fixture(scope="module")
@@ -35,6 +41,7 @@ def test_variation_wiring_holds(plans, name, kind_nodes):
     assert check_service_selectors(objects) == []
     assert check_references(objects) == []
     assert check_hub_proxy_wiring(objects) == []
+    assert check_https_front_wiring(objects) == []
     assert check_placement(objects, kind_nodes) == []
 
 

@@ -10,7 +10,13 @@ from components.network_policy import METADATA_SERVER
 
 from .helpers import find, hub_settings
 from .netpol import External, Pod, allowed
-from .wiring import check_hub_proxy_wiring, check_placement, check_references, check_service_selectors
+from .wiring import (
+    check_https_front_wiring,
+    check_hub_proxy_wiring,
+    check_placement,
+    check_references,
+    check_service_selectors,
+)
 
 
 @pytest.fixture
@@ -22,6 +28,7 @@ def test_dev_wiring_holds(objects, kind_nodes):
     assert check_service_selectors(objects) == []
     assert check_references(objects) == []
     assert check_hub_proxy_wiring(objects) == []
+    assert check_https_front_wiring(objects) == []
     assert check_placement(objects, kind_nodes) == []
 
 

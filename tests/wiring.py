@@ -180,7 +180,12 @@ def check_hub_proxy_wiring(objects: Objects) -> list[str]:
             problems.append("with HTTPS, the proxy's http port must redirect to HTTPS")
         public = _named(objects, "Service", namespace).get("proxy-public")
         targets = {port["targetPort"] for port in public["spec"]["ports"]} if public else set()
-        if user_port not in targets:
+        fronted = "autohttps" in _named(objects, "Deployment", namespace)  # checked by check_https_front_wiring
+        first_port = public["spec"]["ports"][0]["port"] if public else 0
+        if not fronted and (
+            user_port not in targets
+            or _service_reaches(objects, namespace, f"http://proxy-public:{first_port}", "proxy")
+        ):
             problems.append(f"proxy-public does not reach the proxy's {user_port} port")
         token = next((e for e in proxy.get("env", []) if e["name"] == "CONFIGPROXY_AUTH_TOKEN"), None)
         hub_secret = next(
@@ -288,3 +293,63 @@ def check_placement(
             if not any(node in fits for node in user_nodes):
                 problems.append(f"user servers ({slug}) of {_ns(config_map)} cannot run on user nodes")
     return problems
+
+
+def _env(container: dict[str, Any]) -> dict[str, str]:
+    return {e["name"]: e["value"] for e in container.get("env", []) if "value" in e}
+
+
+def check_https_front_wiring(objects: Objects) -> list[str]:
+    """With `letsencrypt`: users reach Caddy through proxy-public, Caddy forwards to the port the proxy
+    listens on, Caddy listens where its Service and ports say, and the certificate store may read and
+    patch exactly the Secret it names, which exists."""
+    problems = []
+    for front in (o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"] == "autohttps"):
+        namespace = _ns(front)
+        pod = front["spec"]["template"]["spec"]
+        containers = {c["name"]: c for c in pod["containers"] + pod.get("initContainers", [])}
+        caddy = _env(containers["caddy"])
+        ports = {p["name"]: p["containerPort"] for p in containers["caddy"]["ports"]}
+        if (int(caddy.get("HTTP_PORT", -1)), int(caddy.get("HTTPS_PORT", -1))) != (
+            ports.get("http"),
+            ports.get("https"),
+        ):
+            problems.append(f"{namespace}: Caddy's HTTP_PORT/HTTPS_PORT differ from its http/https container ports")
+        for service_port in (80, 443):
+            reason = _service_reaches(objects, namespace, f"http://proxy-public:{service_port}", "autohttps")
+            if reason:
+                problems.append(reason)
+        public = _named(objects, "Service", namespace).get("proxy-public")
+        if public and {p["targetPort"] for p in public["spec"]["ports"]} != {"http", "https"}:
+            problems.append(f"{namespace}: proxy-public does not target Caddy's http and https ports")
+        upstream = f"http://{caddy.get('PROXY_UPSTREAM', '')}"
+        reason = _service_reaches(objects, namespace, upstream, "proxy")
+        if reason:
+            problems.append(reason)
+        else:
+            service = _named(objects, "Service", namespace)[urlsplit(upstream).hostname]
+            target = next(p["targetPort"] for p in service["spec"]["ports"] if p["port"] == urlsplit(upstream).port)
+            proxy = _container(objects, namespace, "proxy")
+            proxy_ports = {p["name"]: p["containerPort"] for p in proxy["ports"]}
+            if proxy_ports.get(target) != int(_flags(proxy["command"]).get("port", "-1")):
+                problems.append(f"{upstream} does not reach the port configurable-http-proxy listens on")
+        for name in ("restore-certificates", "store-certificates"):
+            secret = _flags(containers[name]["command"]).get("secret")
+            if secret not in _named(objects, "Secret", namespace):
+                problems.append(f"{namespace}: {name} stores certificates in a Secret {secret!r} that is not declared")
+            if not _may(objects, namespace, pod["serviceAccountName"], "secrets", secret, {"get", "patch"}):
+                problems.append(f"{namespace}: {pod['serviceAccountName']} may not get and patch Secret {secret!r}")
+    return problems
+
+
+def _may(objects: Objects, namespace: str, account: str, resource: str, name: str | None, verbs: set[str]) -> bool:
+    """Whether a ServiceAccount's Roles (through RoleBindings in its namespace) grant `verbs` on an object."""
+    roles = _named(objects, "Role", namespace)
+    granted: set[str] = set()
+    for binding in _named(objects, "RoleBinding", namespace).values():
+        if not any(s["kind"] == "ServiceAccount" and s["name"] == account for s in binding["subjects"]):
+            continue
+        for rule in roles.get(binding["roleRef"]["name"], {}).get("rules", []):
+            if resource in rule["resources"] and ("resourceNames" not in rule or name in rule["resourceNames"]):
+                granted |= set(rule["verbs"])
+    return verbs <= granted

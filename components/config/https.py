@@ -1,20 +1,52 @@
-"""How users' connections are encrypted: by the proxy (`manual` certificate) or by the cloud's load
-balancer (`offload`); `off` only for development."""
+"""How users' connections are encrypted: certificates from an ACME server kept by an in-cluster HTTPS
+front (`letsencrypt`), by the proxy (`manual` certificate) or by the cloud's load balancer
+(`offload`); `off` only for development."""
 
 from typing import Literal, Self
 
 from pydantic import Field, model_validator
 
 from .base import Model, NestedValueError
+from .resources import ContainerResources, ResourceList
 from .secrets import Secret
-from .types import Duration
+from .types import Duration, HttpUrl, ImageRef, matching
+
+CADDY_IMAGE = "docker.io/library/caddy:2.11.9-alpine"
+"""The official Caddy image. The tests run Debian's Caddy 2.6.2 with the same Caddyfile, which uses
+only options both versions have."""
+LETS_ENCRYPT = "https://acme-v02.api.letsencrypt.org/directory"
+
+PemCertificate = matching(r"-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----\s*", "a PEM certificate")
+EmailAddress = matching(r"[^@\s]+@[^@\s]+\.[^@\s]+", "an email address such as it-support@example.edu")
+
+
+class LetsEncryptConfig(Model):
+    """Certificates obtained and renewed automatically from Let's Encrypt (or another ACME server)."""
+
+    contact_email: EmailAddress  # type: ignore[valid-type]
+    """Who the ACME server writes to about the certificate (expiry warnings, policy changes)."""
+    acme_server: HttpUrl = LETS_ENCRYPT
+    """The ACME directory URL. Let's Encrypt's by default; its staging directory
+    (https://acme-staging-v02.api.letsencrypt.org/directory) for trials, or your institution's ACME server."""
+    ca_certificate: PemCertificate | None = None  # type: ignore[valid-type]
+    """The CA certificate (PEM) that signs the ACME server's own HTTPS certificate, when that is not a
+    public CA (an internal ACME server). Not secret."""
+    image: ImageRef = CADDY_IMAGE
+    """The Caddy image of the HTTPS front."""
+    resources: ContainerResources = ContainerResources(
+        requests=ResourceList(cpu="50m", memory="64Mi"), limits=ResourceList(cpu="1", memory="256Mi")
+    )
+    """CPU and memory of the Caddy container."""
 
 
 class HttpsConfig(Model):
     """HTTPS for a hub's public address (its `host`)."""
 
-    mode: Literal["off", "manual", "offload"] = "off"
-    """`manual`: the proxy serves HTTPS with `certificate` and `key`, and redirects HTTP to HTTPS.
+    mode: Literal["off", "letsencrypt", "manual", "offload"] = "off"
+    """`letsencrypt`: an HTTPS front (Caddy) in the hub's namespace obtains and renews a certificate for
+    `host` over ACME (HTTP-01 on port 80, so the Service must be reachable from the ACME server), keeps it
+    in the `https-certificates` Secret and redirects HTTP to HTTPS.
+    `manual`: the proxy serves HTTPS with `certificate` and `key`, and redirects HTTP to HTTPS.
     `offload`: the cloud load balancer terminates TLS with `certificateArn` (EKS, AWS Certificate
     Manager); plain HTTP is not offered. `off`: plain HTTP, refused outside `environment: development`."""
     certificate: Secret | None = None
@@ -25,6 +57,8 @@ class HttpsConfig(Model):
         default=None, pattern=r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[0-9a-f-]+$"
     )
     """With `offload` on EKS: the ARN of an ACM certificate for the hub's host."""
+    letsencrypt: LetsEncryptConfig | None = None
+    """With `letsencrypt`: the contact address and ACME server."""
     hsts_max_age: Duration = 31536000
     """How long browsers remember to use HTTPS only (Strict-Transport-Security); 0 turns the header off."""
 
@@ -36,6 +70,10 @@ class HttpsConfig(Model):
                     raise NestedValueError((name,), "required with mode: manual")
         elif self.certificate is not None or self.key is not None:
             raise NestedValueError(("certificate" if self.certificate else "key",), "only with mode: manual")
+        if self.mode == "letsencrypt" and self.letsencrypt is None:
+            raise NestedValueError(("letsencrypt",), "required with mode: letsencrypt (at least contactEmail)")
+        if self.mode != "letsencrypt" and self.letsencrypt is not None:
+            raise NestedValueError(("letsencrypt",), "only with mode: letsencrypt")
         if self.mode == "offload" and self.certificate_arn is None:
             raise NestedValueError(("certificateArn",), "required with mode: offload")
         if self.mode != "offload" and self.certificate_arn is not None:

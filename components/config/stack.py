@@ -98,12 +98,19 @@ class StackConfig(Model):
                     raise NestedValueError(
                         (*path, "mode"),
                         "hubs outside development are served over HTTPS: "
-                        "set mode: manual (a certificate) or offload (the load balancer's)",
+                        "set mode: letsencrypt (automatic certificates), manual (your certificate) "
+                        "or offload (the load balancer's)",
                     )
                 continue
             if hub.host is None:
                 raise NestedValueError(
                     ("hubs", name, "host"), f"HTTPS ({https.mode}) needs the host name the certificate is for"
+                )
+            if https.mode == "letsencrypt" and hub.proxy.service.type == "ClusterIP":
+                raise NestedValueError(
+                    (*path, "mode"),
+                    "letsencrypt needs proxy.service.type LoadBalancer or NodePort: the ACME server "
+                    "checks the host over HTTP from the internet",
                 )
             if https.mode == "offload":
                 if not isinstance(self.cluster, EksClusterConfig):

@@ -1,4 +1,4 @@
-"""The Proxy of one JupyterHub: Deployment, the proxy-api and proxy-public Services, NetworkPolicy."""
+"""The Proxy of one JupyterHub: Deployment, the proxy-api, proxy-public (and proxy-http) Services, NetworkPolicy."""
 
 from typing import Any
 
@@ -8,7 +8,7 @@ import pulumi_kubernetes as k8s
 from ..config.proxy import ProxyConfig
 from ..config.stack import JupyterHubConfig
 from ..endpoints import Endpoints
-from ..labels import PROXY, labels, selector
+from ..labels import AUTOHTTPS, PROXY, labels, selector
 from ..namespace import HubNamespace
 from ..scheduling import Strictness
 from ..service import cluster_ip_service
@@ -23,7 +23,7 @@ CERTIFICATE_ANNOTATION = "service.beta.kubernetes.io/aws-load-balancer-ssl-cert"
 
 
 def _public_service_ports(https_mode: str, endpoints: Endpoints) -> list[dict[str, Any]]:
-    if https_mode == "manual":  # the proxy decrypts; port 80 redirects to HTTPS
+    if https_mode in ("manual", "letsencrypt"):  # the proxy or the HTTPS front decrypts; 80 redirects
         pairs = [("https", endpoints.proxy_public_https_port, "https"), ("http", endpoints.proxy_public_port, "http")]
     elif https_mode == "offload":  # the load balancer decrypts; no plain HTTP is offered
         pairs = [("https", endpoints.proxy_public_https_port, "http")]
@@ -40,7 +40,9 @@ def proxy_public_spec(
     ports = _public_service_ports(config.https.mode, endpoints)
     if service.node_port is not None:
         ports[0]["nodePort"] = service.node_port
-    spec: dict[str, Any] = {"type": service.type, "selector": selector(hub_name, PROXY), "ports": ports}
+    # With letsencrypt, users reach the HTTPS front, which forwards to the proxy-http Service.
+    front = AUTOHTTPS if config.https.mode == "letsencrypt" else PROXY
+    spec: dict[str, Any] = {"type": service.type, "selector": selector(hub_name, front), "ports": ports}
     if service.load_balancer_source_ranges:
         spec["loadBalancerSourceRanges"] = list(service.load_balancer_source_ranges)
     if load_balancer_ip is not None:
@@ -118,6 +120,15 @@ class Proxy(pulumi.ComponentResource):
             endpoints.proxy_api_port,
             child,
         )
+        if https.mode == "letsencrypt":
+            self.http_service = cluster_ip_service(
+                f"{hub_name}-proxy-http",
+                {**meta, "name": endpoints.proxy_http_service},
+                selector(hub_name, PROXY),
+                "http",
+                endpoints.proxy_http_port,
+                child,
+            )
         public = config.proxy.service
         annotations = {**(cloud_annotations if public.type == "LoadBalancer" else {})}
         if https.mode == "offload":

@@ -3,18 +3,22 @@
 from typing import Any
 
 from ..endpoints import Endpoints
-from ..labels import HUB, PROXY, SINGLEUSER, selector
+from ..labels import AUTOHTTPS, HUB, PROXY, SINGLEUSER, selector
 from ..network_policy import dns_egress, pods, tcp
 from .deployment import public_ports
 
 
 def proxy_network_policy_spec(hub_name: str, endpoints: Endpoints, https_mode: str = "off") -> dict[str, Any]:
-    """Ingress: anyone to the public port(s), the hub to api. Egress: the hub, user servers and DNS."""
+    """Ingress: anyone to the public port(s) (only the HTTPS front with letsencrypt), the hub to api.
+    Egress: the hub, user servers and DNS."""
+    users: dict[str, Any] = {"ports": [tcp(port) for port in public_ports(endpoints, https_mode).values()]}
+    if https_mode == "letsencrypt":
+        users["from"] = [pods(hub_name, AUTOHTTPS)]
     return {
         "podSelector": {"matchLabels": selector(hub_name, PROXY)},
         "policyTypes": ["Ingress", "Egress"],
         "ingress": [
-            {"ports": [tcp(port) for port in public_ports(endpoints, https_mode).values()]},
+            users,
             {"from": [pods(hub_name, HUB)], "ports": [tcp(endpoints.proxy_api_port)]},
         ],
         "egress": [
