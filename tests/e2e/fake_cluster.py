@@ -23,7 +23,9 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -227,3 +229,22 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+@contextlib.contextmanager
+def running_fake_cluster(directory: Path, addresses: dict[str, str] | None = None) -> Iterator[str]:
+    """This program in a subprocess for the duration of the block; yields the API server's URL."""
+    from ..helpers import ROOT
+    from .processes import LOOPBACK, free_port, running
+
+    port, state = free_port(), directory / "cluster"
+    command = [sys.executable, "-m", "tests.e2e.fake_cluster", "--port", str(port), "--state-dir", str(state)]
+    command += ["--service-addresses", json.dumps(addresses or {})]
+    directory.mkdir(parents=True, exist_ok=True)
+    with running(command, directory / "cluster.log", cwd=ROOT) as process:
+        deadline = time.monotonic() + 30
+        while not (state / "ready").exists():
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the fake cluster did not start:\n{(directory / 'cluster.log').read_text()}")
+            time.sleep(0.1)
+        yield f"http://{LOOPBACK}:{port}"

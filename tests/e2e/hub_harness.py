@@ -185,10 +185,12 @@ def hub_from_plan(
     token_ref = next(e for e in proxy["env"] if e["name"] == "CONFIGPROXY_AUTH_TOKEN")["valueFrom"]["secretKeyRef"]
     token = (secret_dir / token_ref["key"]).read_text()
     redirect_port = free_port()
+    # With letsencrypt, Caddy holds proxy-public and the proxy serves users behind proxy-http.
+    users_service = "proxy-http" if "proxy-http" in addresses else "proxy-public"
     proxy_command = localize_proxy_command(
         proxy["command"],
         addresses,
-        "proxy-public",
+        users_service,
         "proxy-api",
         redirect_port,
         _proxy_mounts(objects, namespace, directory),
@@ -208,11 +210,11 @@ def hub_from_plan(
     env["HUB_SERVICE_ADDRESSES"] = json.dumps({name: addresses[name] for name in ("hub", "proxy-api")})
     env["KUBECONFIG"] = str(kubeconfig or dummy_kubeconfig(directory / "kubeconfig"))
     settings = json.loads((config_dir / "settings.json").read_text())
-    public_url = f"{scheme}://{addresses['proxy-public']}{settings['baseUrl']}"
+    public_url = f"{scheme}://{addresses[users_service]}{settings['baseUrl']}"
 
     proxy_log, hub_log = directory / "proxy.log", directory / "hub.log"
     with running(proxy_command, proxy_log, env={"CONFIGPROXY_AUTH_TOKEN": token}) as proxy_process:
-        wait_for_http(f"{scheme}://{addresses['proxy-public']}/_chp_healthz", proxy_process, proxy_log)
+        wait_for_http(f"{scheme}://{addresses[users_service]}/_chp_healthz", proxy_process, proxy_log)
         with running(hub_command, hub_log, env=env, cwd=Path(_remap(hub["workingDir"], mounts))) as hub_process:
             try:
                 wait_for_http(f"{public_url}hub/health", hub_process, hub_log)

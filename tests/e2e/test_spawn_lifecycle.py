@@ -6,17 +6,17 @@ claim stays), and the idle culler stops it once idle."""
 import contextlib
 import json
 import socket
-import sys
 import time
 
 import pytest
 import requests
 
-from ..helpers import ROOT, dev_hub, plan_config, stack_config
+from ..helpers import dev_hub, plan_config, stack_config
 from ..schemas import schema_problems
+from .fake_cluster import running_fake_cluster
 from .hub_client import HubClient
 from .hub_harness import dummy_kubeconfig, hub_from_plan, local_service_addresses
-from .processes import LOOPBACK, free_port, running
+from .processes import LOOPBACK
 
 NAMESPACE = "lifecycle"
 SERVER_PORT = 8888
@@ -57,25 +57,10 @@ def lifecycle(tmp_path_factory):
     directory = tmp_path_factory.mktemp("lifecycle")
     objects = plan_config(directory, QUICK_CULLER_STACK, stack="lifecycle").kubernetes_objects()
     addresses = local_service_addresses(objects, NAMESPACE)
-    api_port, state = free_port(), directory / "cluster"
-    command = [
-        sys.executable,
-        "-m",
-        "tests.e2e.fake_cluster",
-        "--port",
-        str(api_port),
-        "--state-dir",
-        str(state),
-        "--service-addresses",
-        json.dumps(addresses),
-    ]
-    with running(command, directory / "cluster.log", cwd=ROOT):
-        deadline = time.monotonic() + 30
-        while not (state / "ready").exists() and time.monotonic() < deadline:
-            time.sleep(0.1)
-        kubeconfig = dummy_kubeconfig(directory / "kubeconfig", server=f"http://{LOOPBACK}:{api_port}")
+    with running_fake_cluster(directory, addresses) as api_url:
+        kubeconfig = dummy_kubeconfig(directory / "kubeconfig", server=api_url)
         with hub_from_plan(objects, NAMESPACE, directory / "hub", kubeconfig=kubeconfig, addresses=addresses) as hub:
-            yield hub, Cluster(f"http://{LOOPBACK}:{api_port}"), state, objects
+            yield hub, Cluster(api_url), directory / "cluster", objects
 
 
 def _wait(condition, timeout: float, what: str, log=None):
