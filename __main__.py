@@ -19,9 +19,21 @@ hub_urls: dict[str, pulumi.Input[str]] = {}
 for name in config.hubs:
     hub_config = config.hub_for_deploy(name)
     service = hub_config.proxy.service
-    address = cluster.reserve_address(name) if service.static_ip == "reserve" else service.static_ip
+    # With offload on GKE, a GKE Ingress (a global HTTPS load balancer) is the hub's entry point.
+    behind_ingress = hub_config.proxy.https.mode == "offload" and cluster.facts.https_offload == "ingress"
+    reserved = cluster.reserve_address(name, global_address=behind_ingress) if service.static_ip == "reserve" else None
+    address = reserved.ip if reserved is not None else service.static_ip
     hub = hubs[name] = JupyterHub(
-        name, config.namespace_of(name), hub_config, cluster.facts, stack, load_balancer_ip=address
+        name,
+        config.namespace_of(name),
+        hub_config,
+        cluster.facts,
+        stack,
+        load_balancer_ip=None if behind_ingress else address,
+        ingress_address_name=reserved.name if behind_ingress and reserved is not None else None,
+        client_allow_list=cluster.client_allow_list(name, list(service.load_balancer_source_ranges))
+        if behind_ingress and service.load_balancer_source_ranges
+        else None,
     )
     public = address if address is not None else hub.proxy.public_endpoint if service.type == "LoadBalancer" else None
     if hub_config.host is not None and public is not None:

@@ -27,6 +27,8 @@ class JupyterHub(pulumi.ComponentResource):
         cluster: ClusterFacts,
         stack: StackSettings,
         load_balancer_ip: pulumi.Input[str] | None = None,
+        ingress_address_name: pulumi.Input[str] | None = None,
+        client_allow_list: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__(
@@ -57,6 +59,9 @@ class JupyterHub(pulumi.ComponentResource):
             token_key=PROXY_TOKEN_KEY,
             load_balancer_ip=load_balancer_ip,
             cloud_annotations=cluster.load_balancer_annotations,
+            https_offload=cluster.https_offload,
+            ingress_address_name=ingress_address_name,
+            client_allow_list=client_allow_list,
             opts=child,
         )
         if config.proxy.https.mode == "letsencrypt":

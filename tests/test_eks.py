@@ -332,6 +332,13 @@ BAD_EKS = [
         "hubs.stats.proxy.service.staticIp",
         "EKS load balancers have DNS names",
     ),
+    (
+        "offload-without-acm-certificate",
+        EKS_HEAD + HUBS + "      host: stats.example.edu\n      proxy:\n        https: {mode: offload}\n",
+        13,  # a missing key is reported at its parent's line
+        "hubs.stats.proxy.https.certificateArn",
+        "required with mode: offload on EKS",
+    ),
 ]
 
 

@@ -91,7 +91,7 @@ PRODUCTION = DEPARTMENT.replace("  jupyterhub:environment: development\n", "").r
             ),
             16,
             "hubs.algebra.proxy.https.mode",
-            "offload uses an ACM certificate on the EKS",
+            "offload needs a cloud load balancer (EKS or GKE)",
         ),
         (
             PRODUCTION.replace(
@@ -114,7 +114,7 @@ PRODUCTION = DEPARTMENT.replace("  jupyterhub:environment: development\n", "").r
             "must start with https://",
         ),
     ],
-    ids=["off-in-production", "manual-without-key", "offload-off-eks", "https-without-host", "http-callback"],
+    ids=["off-in-production", "manual-without-key", "offload-on-an-existing-cluster", "https-without-host", "http-callback"],
 )
 def test_bad_https_settings_are_refused(tmp_path, content, line, path, fragment):
     assert_refused(tmp_path, content, line, path, fragment)

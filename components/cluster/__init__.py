@@ -9,7 +9,7 @@ import pulumi
 
 from ..config.cluster import ClusterConfig, ExistingClusterConfig
 from ..config.gke import GkeClusterConfig
-from .facts import ClusterFacts
+from .facts import ClusterFacts, ReservedAddress
 
 
 class Cluster(Protocol):
@@ -17,8 +17,12 @@ class Cluster(Protocol):
 
     facts: ClusterFacts
 
-    def reserve_address(self, hub_name: str) -> pulumi.Output[str]:
-        """A static public address for a hub's load balancer."""
+    def reserve_address(self, hub_name: str, global_address: bool = False) -> ReservedAddress:
+        """A static public address for a hub's load balancer (global: for a GKE Ingress)."""
+        ...
+
+    def client_allow_list(self, hub_name: str, cidrs: list[str]) -> pulumi.Output[str]:
+        """A cloud firewall policy admitting only `cidrs` to a hub's HTTPS load balancer; its name."""
         ...
 
     def publish_host(self, hub_name: str, host: str, address: pulumi.Input[str]) -> None:
@@ -45,4 +49,4 @@ def make_cluster(config: ClusterConfig, protect: bool) -> Cluster:
     return EksCluster("cluster", config, protect)
 
 
-__all__ = ["Cluster", "ClusterFacts", "make_cluster"]
+__all__ = ["Cluster", "ClusterFacts", "ReservedAddress", "make_cluster"]

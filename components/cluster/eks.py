@@ -12,7 +12,7 @@ import pulumi_kubernetes as k8s
 from ..config.eks import EksClusterConfig, EksNodeGroup
 from ..config.node_pools import NodePoolFacts
 from ..scheduling import CORE, NODE_PURPOSE_LABEL
-from .facts import ClusterFacts
+from .facts import ClusterFacts, ReservedAddress
 from .kubeconfig import exec_kubeconfig
 
 MANAGED = "arn:aws:iam::aws:policy/"
@@ -417,9 +417,13 @@ class EksCluster(pulumi.ComponentResource):
             ),
         )
 
-    def reserve_address(self, hub_name: str) -> pulumi.Output[str]:
+    def reserve_address(self, hub_name: str, global_address: bool = False) -> ReservedAddress:
         """Not offered: validation refuses `staticIp: reserve` on EKS (load balancers get DNS names)."""
         raise NotImplementedError(f"{hub_name}: EKS load balancers have DNS names, not reserved addresses")
+
+    def client_allow_list(self, hub_name: str, cidrs: list[str]) -> pulumi.Output[str]:
+        """Not used: EKS offload keeps loadBalancerSourceRanges on the Service."""
+        raise NotImplementedError(f"{hub_name}: EKS offload keeps loadBalancerSourceRanges on the Service")
 
     def publish_host(self, hub_name: str, host: str, address: pulumi.Input[str]) -> None:
         """A CNAME for a hub's host name to its load balancer, in the configured Route 53 zone."""

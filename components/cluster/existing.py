@@ -5,7 +5,7 @@ import pulumi_kubernetes as k8s
 
 from ..config.cluster import ExistingClusterConfig
 from ..storage.storage_class import declare_storage_class
-from .facts import ClusterFacts
+from .facts import ClusterFacts, ReservedAddress
 
 
 class ExistingCluster(pulumi.ComponentResource):
@@ -31,9 +31,13 @@ class ExistingCluster(pulumi.ComponentResource):
         self.config = config
         self.register_outputs({"context": config.context or ""})
 
-    def reserve_address(self, hub_name: str) -> pulumi.Output[str]:
+    def reserve_address(self, hub_name: str, global_address: bool = False) -> ReservedAddress:
         """Not possible: validation refuses `staticIp: reserve` on an existing cluster."""
         raise NotImplementedError(f"{hub_name}: an existing cluster cannot reserve addresses")
+
+    def client_allow_list(self, hub_name: str, cidrs: list[str]) -> pulumi.Output[str]:
+        """Not used: an existing cluster has no cloud load balancer policy."""
+        raise NotImplementedError(f"{hub_name}: an existing cluster has no cloud load balancer policy")
 
     def publish_host(self, hub_name: str, host: str, address: pulumi.Input[str]) -> None:
         """Nothing: DNS for an existing cluster is managed outside the stack."""

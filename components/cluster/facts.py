@@ -1,6 +1,7 @@
 """What the hubs need to know about the cluster they run on."""
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -21,3 +22,15 @@ class ClusterFacts:
     """What must exist before any hub object is created (the StorageClass the stack creates, node pools)."""
     load_balancer_annotations: dict[str, str] = field(default_factory=dict)
     """Annotations the cloud wants on LoadBalancer Services (a hub's own annotations win)."""
+    https_offload: Literal["service", "ingress"] | None = None
+    """How `https.mode: offload` is built here: annotations on the LoadBalancer Service (EKS: the NLB
+    decrypts with an ACM certificate) or a GKE Ingress (a global HTTPS load balancer with a
+    Google-managed certificate); None where the cluster offers no offload."""
+
+
+@dataclass(frozen=True)
+class ReservedAddress:
+    """A public address the stack reserved for a hub: its cloud name and its IP."""
+
+    name: pulumi.Input[str]
+    ip: pulumi.Input[str]

@@ -7,7 +7,7 @@ import pulumi_kubernetes as k8s
 
 from ..config.gke import GkeClusterConfig, GkeNodePool
 from ..config.node_pools import NodePoolFacts
-from .facts import ClusterFacts
+from .facts import ClusterFacts, ReservedAddress
 from .kubeconfig import exec_kubeconfig
 
 NODE_ROLES = (
@@ -169,6 +169,7 @@ class GkeCluster(pulumi.ComponentResource):
             node_purpose="require",
             storage_class=config.storage.class_name,
             ready=[storage, self.node_pools["core"]],
+            https_offload="ingress",
         )
         self.register_outputs({"name": self.cluster.name, "location": config.location})
 
@@ -207,17 +208,55 @@ class GkeCluster(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions.merge(self._on_gcp, pulumi.ResourceOptions(ignore_changes=["nodeCount"])),
         )
 
-    def reserve_address(self, hub_name: str) -> pulumi.Output[str]:
-        """A regional external address for a hub's proxy-public load balancer, kept across re-creations."""
-        address = gcp.compute.Address(
-            f"{hub_name}-proxy-public-ip",
-            name=f"{self.config.name}-{hub_name}-proxy",
-            region=self.config.region,
-            address_type="EXTERNAL",
-            network_tier="PREMIUM",
-            opts=pulumi.ResourceOptions.merge(self._on_gcp, pulumi.ResourceOptions(protect=self.protect)),
+    def reserve_address(self, hub_name: str, global_address: bool = False) -> ReservedAddress:
+        """An external address for a hub, kept across re-creations of what uses it: regional for the
+        proxy-public load balancer, global for the HTTPS load balancer of `offload` (a GKE Ingress)."""
+        protected = pulumi.ResourceOptions.merge(self._on_gcp, pulumi.ResourceOptions(protect=self.protect))
+        name = f"{self.config.name}-{hub_name}-proxy"
+        if global_address:
+            address = gcp.compute.GlobalAddress(
+                f"{hub_name}-ingress-ip", name=name, address_type="EXTERNAL", ip_version="IPV4", opts=protected
+            )
+        else:
+            address = gcp.compute.Address(
+                f"{hub_name}-proxy-public-ip",
+                name=name,
+                region=self.config.region,
+                address_type="EXTERNAL",
+                network_tier="PREMIUM",
+                opts=protected,
+            )
+        return ReservedAddress(name=address.name, ip=address.address)
+
+    def client_allow_list(self, hub_name: str, cidrs: list[str]) -> pulumi.Output[str]:
+        """A Cloud Armor policy that admits only `cidrs` (others get 403), for a hub behind the HTTPS load
+        balancer of `offload`, where Service source ranges do not apply. Returns its name."""
+        per_rule = 10  # Cloud Armor's limit of source ranges in one basic rule
+        rules = [
+            {
+                "action": "allow",
+                "priority": 1000 + index,
+                "description": "allowed client networks",
+                "match": {"versioned_expr": "SRC_IPS_V1", "config": {"src_ip_ranges": cidrs[start : start + per_rule]}},
+            }
+            for index, start in enumerate(range(0, len(cidrs), per_rule))
+        ]
+        rules.append(
+            {
+                "action": "deny(403)",
+                "priority": 2147483647,
+                "description": "everyone else",
+                "match": {"versioned_expr": "SRC_IPS_V1", "config": {"src_ip_ranges": ["*"]}},
+            }
         )
-        return address.address
+        policy = gcp.compute.SecurityPolicy(
+            f"{hub_name}-clients",
+            name=f"{self.config.name}-{hub_name}-clients",
+            description=f"Client networks allowed to reach hub {hub_name}",
+            rules=rules,
+            opts=self._on_gcp,
+        )
+        return policy.name
 
     def publish_host(self, hub_name: str, host: str, address: pulumi.Input[str]) -> None:
         """An A record for a hub's host name in the configured Cloud DNS zone."""

@@ -1,6 +1,6 @@
 """How users' connections are encrypted: certificates from an ACME server kept by an in-cluster HTTPS
 front (`letsencrypt`), by the proxy (`manual` certificate) or by the cloud's load balancer
-(`offload`); `off` only for development."""
+(`offload`: ACM on EKS, Google-managed on GKE); `off` only for development."""
 
 from typing import Literal, Self
 
@@ -47,8 +47,10 @@ class HttpsConfig(Model):
     `host` over ACME (HTTP-01 on port 80, so the Service must be reachable from the ACME server), keeps it
     in the `https-certificates` Secret and redirects HTTP to HTTPS.
     `manual`: the proxy serves HTTPS with `certificate` and `key`, and redirects HTTP to HTTPS.
-    `offload`: the cloud load balancer terminates TLS with `certificateArn` (EKS, AWS Certificate
-    Manager); plain HTTP is not offered. `off`: plain HTTP, refused outside `environment: development`."""
+    `offload`: the cloud's load balancer decrypts. On EKS the NLB, with `certificateArn` (AWS Certificate
+    Manager), and plain HTTP is not offered; on GKE a global HTTPS load balancer (a GKE Ingress) with a
+    Google-managed certificate for `host` (issued once DNS points at it), redirecting HTTP to HTTPS.
+    `off`: plain HTTP, refused outside `environment: development`."""
     certificate: Secret | None = None
     """With `manual`: the certificate chain (PEM) for the hub's host, set with `pulumi config set --secret`."""
     key: Secret | None = None
@@ -56,7 +58,7 @@ class HttpsConfig(Model):
     certificate_arn: str | None = Field(
         default=None, pattern=r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[0-9a-f-]+$"
     )
-    """With `offload` on EKS: the ARN of an ACM certificate for the hub's host."""
+    """With `offload` on EKS (required there): the ARN of an ACM certificate for the hub's host."""
     letsencrypt: LetsEncryptConfig | None = None
     """With `letsencrypt`: the contact address and ACME server."""
     hsts_max_age: Duration = 31536000
@@ -74,8 +76,6 @@ class HttpsConfig(Model):
             raise NestedValueError(("letsencrypt",), "required with mode: letsencrypt (at least contactEmail)")
         if self.mode != "letsencrypt" and self.letsencrypt is not None:
             raise NestedValueError(("letsencrypt",), "only with mode: letsencrypt")
-        if self.mode == "offload" and self.certificate_arn is None:
-            raise NestedValueError(("certificateArn",), "required with mode: offload")
         if self.mode != "offload" and self.certificate_arn is not None:
             raise NestedValueError(("certificateArn",), "only with mode: offload")
         return self

@@ -20,7 +20,8 @@ class ProxyServiceConfig(Model):
     """`LoadBalancer` (a cloud load balancer), `NodePort` (a port on every node) or `ClusterIP`
     (only inside the cluster, e.g. behind your own ingress)."""
     load_balancer_source_ranges: list[Cidr] = []
-    """Client networks allowed through the load balancer, e.g. the campus range. Empty: everyone."""
+    """Client networks allowed through the load balancer, e.g. the campus range. Empty: everyone. With
+    `https.mode: offload` on GKE, a Cloud Armor policy on the HTTPS load balancer enforces them."""
     annotations: dict[QualifiedName, str] = {}
     """Annotations on the Service, e.g. for the cloud's load balancer settings."""
     static_ip: IPv4 | Literal["reserve"] | None = None

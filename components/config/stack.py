@@ -113,13 +113,7 @@ class StackConfig(Model):
                     "checks the host over HTTP from the internet",
                 )
             if https.mode == "offload":
-                if not isinstance(self.cluster, EksClusterConfig):
-                    raise NestedValueError(
-                        (*path, "mode"),
-                        "offload uses an ACM certificate on the EKS load balancer; elsewhere use mode: manual",
-                    )
-                if hub.proxy.service.type != "LoadBalancer":
-                    raise NestedValueError((*path, "mode"), "offload needs proxy.service.type: LoadBalancer")
+                self._check_offload(name, hub)
             callback = getattr(hub.hub.authenticator, "callback_url", None)
             if callback is not None and not callback.startswith("https://"):
                 raise NestedValueError(
@@ -127,6 +121,39 @@ class StackConfig(Model):
                     "the hub is served over HTTPS: the callback URL must start with https://",
                 )
         return self
+
+    def _check_offload(self, name: str, hub: JupyterHubConfig) -> None:
+        https, service = hub.proxy.https, hub.proxy.service
+        path = ("hubs", name, "proxy", "https")
+        if isinstance(self.cluster, ExistingClusterConfig):
+            raise NestedValueError(
+                (*path, "mode"),
+                "offload needs a cloud load balancer (EKS or GKE); on an existing cluster use letsencrypt or manual",
+            )
+        if service.type != "LoadBalancer":
+            raise NestedValueError((*path, "mode"), "offload needs proxy.service.type: LoadBalancer")
+        if isinstance(self.cluster, EksClusterConfig):
+            if https.certificate_arn is None:
+                raise NestedValueError(
+                    (*path, "certificateArn"), "required with mode: offload on EKS (an ACM certificate)"
+                )
+            return
+        # GKE: a global HTTPS load balancer in front of the proxy-public Service.
+        if https.certificate_arn is not None:
+            raise NestedValueError(
+                (*path, "certificateArn"),
+                "an ACM certificate is for EKS; GKE gets a Google-managed certificate for host",
+            )
+        service_path = ("hubs", name, "proxy", "service")
+        if service.static_ip not in (None, "reserve"):
+            raise NestedValueError(
+                (*service_path, "staticIp"),
+                "offload on GKE uses a global address: staticIp: reserve (or none for an ephemeral one)",
+            )
+        if service.node_port is not None:
+            raise NestedValueError(
+                (*service_path, "nodePort"), "offload on GKE reaches the proxy through an Ingress, not a node port"
+            )
 
     @model_validator(mode="after")
     def _hub_pools_fit_the_cluster(self) -> Self:

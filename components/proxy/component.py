@@ -13,6 +13,7 @@ from ..namespace import HubNamespace
 from ..scheduling import Strictness
 from ..service import cluster_ip_service
 from .deployment import proxy_pod_template
+from .gke_ingress import declare_backend_config, declare_gke_ingress, neg_service_annotations
 from .network_policy import proxy_network_policy_spec
 
 OFFLOAD_ANNOTATIONS = {
@@ -22,10 +23,12 @@ OFFLOAD_ANNOTATIONS = {
 CERTIFICATE_ANNOTATION = "service.beta.kubernetes.io/aws-load-balancer-ssl-cert"
 
 
-def _public_service_ports(https_mode: str, endpoints: Endpoints) -> list[dict[str, Any]]:
+def _public_service_ports(https_mode: str, endpoints: Endpoints, behind_ingress: bool) -> list[dict[str, Any]]:
     if https_mode in ("manual", "letsencrypt"):  # the proxy or the HTTPS front decrypts; 80 redirects
         pairs = [("https", endpoints.proxy_public_https_port, "https"), ("http", endpoints.proxy_public_port, "http")]
-    elif https_mode == "offload":  # the load balancer decrypts; no plain HTTP is offered
+    elif https_mode == "offload" and behind_ingress:  # GKE: the Ingress decrypts and sends plain HTTP
+        pairs = [("http", endpoints.proxy_public_port, "http")]
+    elif https_mode == "offload":  # the NLB decrypts; no plain HTTP is offered
         pairs = [("https", endpoints.proxy_public_https_port, "http")]
     else:
         pairs = [("http", endpoints.proxy_public_port, "http")]
@@ -33,11 +36,18 @@ def _public_service_ports(https_mode: str, endpoints: Endpoints) -> list[dict[st
 
 
 def proxy_public_spec(
-    hub_name: str, config: ProxyConfig, endpoints: Endpoints, load_balancer_ip: pulumi.Input[str] | None
+    hub_name: str,
+    config: ProxyConfig,
+    endpoints: Endpoints,
+    load_balancer_ip: pulumi.Input[str] | None,
+    behind_ingress: bool = False,
 ) -> dict[str, Any]:
-    """The spec of the proxy-public Service, the users' entry point."""
+    """The spec of the proxy-public Service, the users' entry point (or, `behind_ingress`, the backend of
+    the GKE Ingress that is)."""
     service = config.service
-    ports = _public_service_ports(config.https.mode, endpoints)
+    ports = _public_service_ports(config.https.mode, endpoints, behind_ingress)
+    if behind_ingress:  # container-native: the load balancer reaches the pod, no node port or LB of its own
+        return {"type": "ClusterIP", "selector": selector(hub_name, PROXY), "ports": ports}
     if service.node_port is not None:
         ports[0]["nodePort"] = service.node_port
     # With letsencrypt, users reach the HTTPS front, which forwards to the proxy-http Service.
@@ -66,8 +76,14 @@ class Proxy(pulumi.ComponentResource):
         token_key: str,
         load_balancer_ip: pulumi.Input[str] | None = None,
         cloud_annotations: dict[str, str] | None = None,
+        https_offload: str | None = None,
+        ingress_address_name: pulumi.Input[str] | None = None,
+        client_allow_list: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        """`https_offload` is how the cluster offloads HTTPS (ClusterFacts); with `ingress` (GKE), the
+        Ingress uses the reserved global address `ingress_address_name` and the Cloud Armor policy
+        `client_allow_list`, if given."""
         super().__init__("jupyterhub:proxy:Proxy", hub_name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         meta = {"namespace": namespace.ref, "labels": labels(hub_name, PROXY)}
@@ -130,8 +146,14 @@ class Proxy(pulumi.ComponentResource):
                 child,
             )
         public = config.proxy.service
-        annotations = {**(cloud_annotations if public.type == "LoadBalancer" else {})}
-        if https.mode == "offload":
+        behind_ingress = https.mode == "offload" and https_offload == "ingress"
+        annotations = {**(cloud_annotations if public.type == "LoadBalancer" and not behind_ingress else {})}
+        if behind_ingress:
+            backend = declare_backend_config(
+                hub_name, {**meta, "name": endpoints.proxy_public_service}, endpoints, client_allow_list, child
+            )
+            annotations.update(neg_service_annotations(endpoints.proxy_public_service))
+        elif https.mode == "offload":
             annotations.update({**OFFLOAD_ANNOTATIONS, CERTIFICATE_ANNOTATION: https.certificate_arn or ""})
         self.public_service = k8s.core.v1.Service(
             f"{hub_name}-proxy-public",
@@ -140,23 +162,38 @@ class Proxy(pulumi.ComponentResource):
                 "name": endpoints.proxy_public_service,
                 "annotations": {**annotations, **public.annotations},
             },
-            spec=proxy_public_spec(hub_name, config.proxy, endpoints, load_balancer_ip),
-            opts=child,
+            spec=proxy_public_spec(hub_name, config.proxy, endpoints, load_balancer_ip, behind_ingress),
+            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[backend]))
+            if behind_ingress
+            else child,
         )
+        self.ingress: k8s.networking.v1.Ingress | None = None
+        if behind_ingress:
+            assert config.host is not None  # noqa: S101 - validated: HTTPS needs the host
+            self.ingress = declare_gke_ingress(
+                hub_name,
+                {**meta, "name": endpoints.proxy_public_service},
+                config.host,
+                self.public_service.metadata.name,
+                ingress_address_name,
+                child,
+            )
         self.network_policy = k8s.networking.v1.NetworkPolicy(
             f"{hub_name}-proxy",
             metadata={**meta, "name": "proxy"},
-            spec=proxy_network_policy_spec(hub_name, endpoints, https.mode),
+            spec=proxy_network_policy_spec(hub_name, endpoints, https.mode, behind_ingress),
             opts=child,
         )
         self.register_outputs({"public_service": self.public_service.metadata.name})
 
     @property
     def public_endpoint(self) -> pulumi.Output[str]:
-        """The load balancer's address or DNS name, once the cloud has made it ("" until then)."""
+        """The load balancer's address or DNS name, once the cloud has made it ("" until then): the
+        Ingress's with offload on GKE, else the proxy-public Service's."""
 
         def first_ingress(status: dict | None) -> str:
             ingress = ((status or {}).get("load_balancer") or {}).get("ingress") or [{}]
             return ingress[0].get("ip") or ingress[0].get("hostname") or ""
 
-        return self.public_service.status.apply(first_ingress)
+        exposed = self.ingress if self.ingress is not None else self.public_service
+        return exposed.status.apply(first_ingress)

@@ -6,14 +6,19 @@ from ..endpoints import Endpoints
 from ..labels import AUTOHTTPS, HUB, PROXY, SINGLEUSER, selector
 from ..network_policy import dns_egress, pods, tcp
 from .deployment import public_ports
+from .gke_ingress import GOOGLE_FRONT_ENDS
 
 
-def proxy_network_policy_spec(hub_name: str, endpoints: Endpoints, https_mode: str = "off") -> dict[str, Any]:
-    """Ingress: anyone to the public port(s) (only the HTTPS front with letsencrypt), the hub to api.
-    Egress: the hub, user servers and DNS."""
+def proxy_network_policy_spec(
+    hub_name: str, endpoints: Endpoints, https_mode: str = "off", behind_ingress: bool = False
+) -> dict[str, Any]:
+    """Ingress: anyone to the public port(s) (only the HTTPS front with letsencrypt; only Google's load
+    balancers behind a GKE Ingress), the hub to api. Egress: the hub, user servers and DNS."""
     users: dict[str, Any] = {"ports": [tcp(port) for port in public_ports(endpoints, https_mode).values()]}
     if https_mode == "letsencrypt":
         users["from"] = [pods(hub_name, AUTOHTTPS)]
+    elif behind_ingress:
+        users["from"] = [{"ipBlock": {"cidr": cidr}} for cidr in GOOGLE_FRONT_ENDS]
     return {
         "podSelector": {"matchLabels": selector(hub_name, PROXY)},
         "policyTypes": ["Ingress", "Egress"],
