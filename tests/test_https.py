@@ -114,7 +114,13 @@ PRODUCTION = DEPARTMENT.replace("  jupyterhub:environment: development\n", "").r
             "must start with https://",
         ),
     ],
-    ids=["off-in-production", "manual-without-key", "offload-on-an-existing-cluster", "https-without-host", "http-callback"],
+    ids=[
+        "off-in-production",
+        "manual-without-key",
+        "offload-on-an-existing-cluster",
+        "https-without-host",
+        "http-callback",
+    ],
 )
 def test_bad_https_settings_are_refused(tmp_path, content, line, path, fragment):
     assert_refused(tmp_path, content, line, path, fragment)
