@@ -74,7 +74,13 @@ def hubs(draw: st.DrawFn, development: bool, name: str) -> dict[str, Any]:
     timeout = draw(st.sampled_from([120, "30m", "1h", "2h"]))
     if not development or draw(st.booleans()):  # production hubs are always served over HTTPS
         host = f"{name}.hub.example.edu"
-        https = {"mode": "manual", "certificate": {"secure": "v1:Y2VydA=="}, "key": {"secure": "v1:a2V5"}}
+        https: dict[str, Any] = {
+            "mode": "manual",
+            "certificate": {"secure": "v1:Y2VydA=="},
+            "key": {"secure": "v1:a2V5"},
+        }
+        if service_type != "ClusterIP" and draw(st.booleans()):  # the ACME server must reach the host
+            https = {"mode": "letsencrypt", "letsencrypt": {"contactEmail": f"it-{name}@example.edu"}}
         return {
             "host": host,
             **_hub_body(draw, authenticator, database, service, profiles, timeout),
