@@ -33,6 +33,12 @@ def node_affinity(purpose: str, strictness: Strictness) -> dict[str, Any] | None
     return {"nodeAffinity": rule}
 
 
+def on_core_nodes(spec: dict[str, Any], strictness: Strictness) -> dict[str, Any]:
+    """A pod spec of the hub's own components (hub, proxy, HTTPS front), placed on core nodes."""
+    affinity = node_affinity(CORE, strictness)
+    return spec if affinity is None else {**spec, "affinity": affinity}
+
+
 def user_toleration() -> dict[str, str]:
     """The toleration user servers need to run on user nodes."""
     return {**USER_TAINT, "operator": "Equal"}

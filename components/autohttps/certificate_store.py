@@ -95,8 +95,14 @@ class SecretClient:
             return json.loads(answer.read() or b"{}")
 
     def read(self) -> dict[str, str]:
-        """The Secret's data (empty if the Secret has none)."""
-        return self._request("GET").get("data") or {}
+        """The Secret's data (empty if the Secret has none, or is gone: the next sync fails loudly)."""
+        try:
+            return self._request("GET").get("data") or {}
+        except urllib.error.HTTPError as error:
+            if error.code != 404:
+                raise
+            log(f"the Secret {self.url.rsplit('/', 1)[-1]} does not exist")
+            return {}
 
     def replace_data(self, new: dict[str, str], old: dict[str, str]) -> None:
         """Make the Secret's data `new`, removing the keys of `old` that `new` lacks."""

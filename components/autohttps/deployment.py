@@ -7,7 +7,7 @@ from ..config.stack import JupyterHubConfig
 from ..endpoints import Endpoints
 from ..hub.deployment import HUB_UID, KUBE_API_ACCESS_VOLUME, SERVICE_ACCOUNT_DIR
 from ..labels import AUTOHTTPS, labels
-from ..scheduling import CORE, Strictness, node_affinity
+from ..scheduling import Strictness, on_core_nodes
 from ..security import container_security_context, pod_security_context
 from .caddyfile import CA_CERTIFICATE_FILE, CONFIG_DIR, DATA_DIR, STORAGE_DIR
 
@@ -126,9 +126,7 @@ def autohttps_pod_template(
             KUBE_API_ACCESS_VOLUME,
         ],
     }
-    affinity = node_affinity(CORE, node_purpose)
-    if affinity is not None:
-        spec["affinity"] = affinity
+    spec = on_core_nodes(spec, node_purpose)
     return {
         "metadata": {"labels": labels(hub_name, AUTOHTTPS), "annotations": {"checksum/config": config_checksum}},
         "spec": spec,

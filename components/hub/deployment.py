@@ -5,7 +5,7 @@ from typing import Any
 from ..config.stack import JupyterHubConfig
 from ..endpoints import Endpoints
 from ..labels import HUB, labels
-from ..scheduling import CORE, Strictness, node_affinity
+from ..scheduling import Strictness, on_core_nodes
 from ..security import container_security_context, pod_security_context
 from .settings import DATA_DIR
 
@@ -103,9 +103,7 @@ def hub_pod_template(
             KUBE_API_ACCESS_VOLUME,
         ],
     }
-    affinity = node_affinity(CORE, node_purpose)
-    if affinity is not None:
-        spec["affinity"] = affinity
+    spec = on_core_nodes(spec, node_purpose)
     return {
         "metadata": {
             "labels": labels(hub_name, HUB),

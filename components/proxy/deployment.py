@@ -5,7 +5,7 @@ from typing import Any
 from ..config.stack import JupyterHubConfig
 from ..endpoints import Endpoints
 from ..labels import PROXY, labels
-from ..scheduling import CORE, Strictness, node_affinity
+from ..scheduling import Strictness, on_core_nodes
 from ..security import container_security_context, pod_security_context
 
 NOBODY = 65534
@@ -95,7 +95,5 @@ def proxy_pod_template(
     if tls_secret is not None:
         container["volumeMounts"] = [{"name": "tls", "mountPath": TLS_DIR, "readOnly": True}]
         spec["volumes"] = [{"name": "tls", "secret": {"secretName": tls_secret, "defaultMode": 0o440}}]
-    affinity = node_affinity(CORE, node_purpose)
-    if affinity is not None:
-        spec["affinity"] = affinity
+    spec = on_core_nodes(spec, node_purpose)
     return {"metadata": {"labels": labels(hub_name, PROXY)}, "spec": spec}
