@@ -20,7 +20,7 @@ for name in config.hubs:
     hub_config = config.hub_for_deploy(name)
     service = hub_config.proxy.service
     # With offload on GKE, a GKE Ingress (a global HTTPS load balancer) is the hub's entry point.
-    behind_ingress = hub_config.proxy.https.mode == "offload" and cluster.facts.https_offload == "ingress"
+    behind_ingress = cluster.facts.serves_through_ingress(hub_config.proxy.https.mode)
     reserved = cluster.reserve_address(name, global_address=behind_ingress) if service.static_ip == "reserve" else None
     address = reserved.ip if reserved is not None else service.static_ip
     hub = hubs[name] = JupyterHub(

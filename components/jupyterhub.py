@@ -59,7 +59,7 @@ class JupyterHub(pulumi.ComponentResource):
             token_key=PROXY_TOKEN_KEY,
             load_balancer_ip=load_balancer_ip,
             cloud_annotations=cluster.load_balancer_annotations,
-            https_offload=cluster.https_offload,
+            behind_ingress=cluster.serves_through_ingress(config.proxy.https.mode),
             ingress_address_name=ingress_address_name,
             client_allow_list=client_allow_list,
             opts=child,

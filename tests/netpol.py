@@ -141,3 +141,24 @@ def allowed(
         isinstance(destination, Pod)
         and not _direction_allows(policies, destination, "ingress", source, destination, port, protocol, namespaces)
     )
+
+
+def workload_pod(objects: list[dict[str, Any]], deployment: str, namespace: str, ip: str) -> Pod:
+    """The pod a rendered Deployment makes: its template's labels and named container ports, at `ip`."""
+    template = next(
+        o["spec"]["template"]
+        for o in objects
+        if o["kind"] == "Deployment" and o["metadata"]["name"] == deployment and o["metadata"]["namespace"] == namespace
+    )
+    ports = {
+        port["name"]: port["containerPort"]
+        for container in template["spec"]["containers"]
+        for port in container.get("ports", [])
+        if "name" in port
+    }
+    return Pod(namespace, template["metadata"]["labels"], ip, ports)
+
+
+def policies_of(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The NetworkPolicies among rendered objects."""
+    return [o for o in objects if o["kind"] == "NetworkPolicy"]

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from .helpers import ROOT, assert_refused, find, of_type, only, plan_config
-from .netpol import External, Pod, allowed
+from .netpol import External, allowed, policies_of, workload_pod
 from .schemas import KUBERNETES_VERSIONS, schema_problems
 from .test_security_scan import CHECKOV, _scan
 from .wiring import check_hub_proxy_wiring, check_references, check_service_selectors
@@ -103,12 +103,9 @@ def test_the_global_address_is_protected_and_published(plan):
 
 
 def _pods(objects):
-    def labels(name):
-        return find(objects, "Deployment", name, "phys101")["spec"]["template"]["metadata"]["labels"]
-
     return {
-        "proxy": Pod("phys101", labels("proxy"), "10.8.0.6", {"http": 8000, "api": 8001}),
-        "hub": Pod("phys101", labels("hub"), "10.8.0.7", {"http": 8081}),
+        "proxy": workload_pod(objects, "proxy", "phys101", "10.8.0.6"),
+        "hub": workload_pod(objects, "hub", "phys101", "10.8.0.7"),
         "google-front-end": External("35.191.20.4"),
         "health-check": External("130.211.1.9"),
         "internet": External("203.0.113.9"),
@@ -130,8 +127,7 @@ FLOWS = [
 )
 def test_only_googles_load_balancers_reach_the_proxy(objects, source, destination, port, expected):
     pods = _pods(objects)
-    policies = [o for o in objects if o["kind"] == "NetworkPolicy"]
-    assert allowed(policies, pods[source], pods[destination], port) is expected
+    assert allowed(policies_of(objects), pods[source], pods[destination], port) is expected
 
 
 @pytest.mark.skipif(not CHECKOV.exists(), reason="checkov is not installed (make test installs it)")

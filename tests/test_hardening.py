@@ -8,7 +8,7 @@ import pytest
 from tools.plan import make_plan
 
 from .helpers import find, hub_settings, plan_config
-from .netpol import External, Pod, allowed
+from .netpol import External, Pod, allowed, policies_of, workload_pod
 from .pod_security import baseline_violations, restricted_violations
 from .test_department import DEPARTMENT
 
@@ -103,12 +103,9 @@ def _hub_pods(objects, hub: str, subnet: int) -> dict[str, Pod]:
         "app.kubernetes.io/component": settings["spawner"]["component_label"],
     }
 
-    def labels(name):
-        return find(objects, "Deployment", name, hub)["spec"]["template"]["metadata"]["labels"]
-
     return {
-        "hub": Pod(hub, labels("hub"), f"10.244.{subnet}.10", {"http": 8081}),
-        "proxy": Pod(hub, labels("proxy"), f"10.244.{subnet}.11", {"http": 8000, "api": 8001}),
+        "hub": workload_pod(objects, "hub", hub, f"10.244.{subnet}.10"),
+        "proxy": workload_pod(objects, "proxy", hub, f"10.244.{subnet}.11"),
         "user": Pod(hub, user_labels, f"10.244.{subnet}.20"),
     }
 
@@ -132,12 +129,12 @@ CROSS_HUB_FLOWS = [
 )
 def test_one_hubs_pods_cannot_reach_another_hubs(department, source, destination, port, expected):
     pods = {"algebra": _hub_pods(department, "algebra", 1), "biology": _hub_pods(department, "biology", 2)}
-    policies = [o for o in department if o["kind"] == "NetworkPolicy"]
+    policies = policies_of(department)
     assert allowed(policies, pods[source[0]][source[1]], pods[destination[0]][destination[1]], port) is expected
 
 
 def test_internet_reaches_each_hubs_proxy_and_nothing_else(department):
-    policies = [o for o in department if o["kind"] == "NetworkPolicy"]
+    policies = policies_of(department)
     internet = External("198.51.100.7")
     for hub, subnet in (("algebra", 1), ("biology", 2)):
         pods = _hub_pods(department, hub, subnet)

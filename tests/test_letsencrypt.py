@@ -8,7 +8,7 @@ import pytest
 from tools.plan import make_plan
 
 from .helpers import ROOT, assert_refused, find, hub_settings, plan_config
-from .netpol import External, Pod, allowed
+from .netpol import External, allowed, policies_of, workload_pod
 from .wiring import check_https_front_wiring
 
 WORKSHOP = (ROOT / "stacks" / "workshop.yaml").read_text()
@@ -132,13 +132,10 @@ def test_broken_front_wiring_is_caught(physics, break_it):
 
 
 def _pods(objects):
-    def labels(name):
-        return find(objects, "Deployment", name, "phys101")["spec"]["template"]["metadata"]["labels"]
-
     return {
-        "caddy": Pod("phys101", labels("autohttps"), "10.8.0.5", {"http": 8080, "https": 8443}),
-        "proxy": Pod("phys101", labels("proxy"), "10.8.0.6", {"http": 8000, "api": 8001}),
-        "hub": Pod("phys101", labels("hub"), "10.8.0.7", {"http": 8081}),
+        "caddy": workload_pod(objects, "autohttps", "phys101", "10.8.0.5"),
+        "proxy": workload_pod(objects, "proxy", "phys101", "10.8.0.6"),
+        "hub": workload_pod(objects, "hub", "phys101", "10.8.0.7"),
         "internet": External("203.0.113.9"),
         "acme-server": External("172.65.32.248"),
         "api-server": External("172.16.0.2"),
@@ -166,8 +163,7 @@ FLOWS = [
 )
 def test_network_flows_with_the_https_front(physics, source, destination, port, expected):
     pods = _pods(physics)
-    policies = [o for o in physics if o["kind"] == "NetworkPolicy"]
-    assert allowed(policies, pods[source], pods[destination], port) is expected
+    assert allowed(policies_of(physics), pods[source], pods[destination], port) is expected
 
 
 PRODUCTION_LINES = WORKSHOP.replace(MANUAL, "          mode: letsencrypt\n")

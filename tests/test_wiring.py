@@ -9,7 +9,7 @@ import pytest
 from components.network_policy import METADATA_SERVER
 
 from .helpers import find, hub_settings
-from .netpol import External, Pod, allowed
+from .netpol import External, Pod, allowed, policies_of, workload_pod
 from .wiring import (
     check_https_front_wiring,
     check_hub_proxy_wiring,
@@ -91,12 +91,9 @@ def _pods(objects):
         "app.kubernetes.io/component": settings["spawner"]["component_label"],
     }
 
-    def template_labels(name):
-        return find(objects, "Deployment", name, namespace)["spec"]["template"]["metadata"]["labels"]
-
     return {
-        "hub": Pod(namespace, template_labels("hub"), "10.244.1.10", {"http": 8081}),
-        "proxy": Pod(namespace, template_labels("proxy"), "10.244.1.11", {"http": 8000, "api": 8001}),
+        "hub": workload_pod(objects, "hub", namespace, "10.244.1.10"),
+        "proxy": workload_pod(objects, "proxy", namespace, "10.244.1.11"),
         "user": Pod(namespace, user_labels, "10.244.2.20"),
         "other-user": Pod(namespace, user_labels, "10.244.2.21"),
         "dns": Pod("kube-system", {"k8s-app": "kube-dns"}, "10.244.0.2"),
@@ -151,8 +148,7 @@ def test_network_policies_allow_exactly_the_needed_flows(objects, source, destin
         "metadata": METADATA,
         "campus-database": CAMPUS_DATABASE,
     }
-    policies = [o for o in objects if o["kind"] == "NetworkPolicy"]
-    assert allowed(policies, endpoints[source], endpoints[destination], port, protocol) is expected
+    assert allowed(policies_of(objects), endpoints[source], endpoints[destination], port, protocol) is expected
 
 
 def test_the_evaluator_allows_everything_without_policies(objects):

@@ -1,17 +1,17 @@
 """The HTTPS front of `https.mode: letsencrypt`: Caddy obtains and renews the host's certificate over
 ACME, decrypts users' connections and forwards them to the proxy; its certificates live in a Secret."""
 
-import hashlib
-import json
 from importlib import resources
 
 import pulumi
 import pulumi_kubernetes as k8s
 
+from ..checksum import files_checksum
 from ..config.stack import JupyterHubConfig
 from ..endpoints import Endpoints
 from ..labels import AUTOHTTPS, labels, selector
 from ..namespace import HubNamespace
+from ..rbac import grant
 from ..scheduling import Strictness
 from .caddyfile import CA_CERTIFICATE_FILE, caddyfile
 from .deployment import CERTIFICATE_SECRET, STORE_PROGRAM, autohttps_pod_template
@@ -67,10 +67,10 @@ class AutoHttps(pulumi.ComponentResource):
             automount_service_account_token=False,
             opts=child,
         )
-        role = k8s.rbac.v1.Role(
+        grant(
             f"{hub_name}-autohttps",
-            metadata={**meta, "name": AUTOHTTPS},
-            rules=[
+            {**meta, "name": AUTOHTTPS},
+            [
                 {
                     "apiGroups": [""],
                     "resources": ["secrets"],
@@ -78,18 +78,10 @@ class AutoHttps(pulumi.ComponentResource):
                     "verbs": ["get", "patch"],
                 }
             ],
-            opts=child,
+            self.service_account,
+            child,
         )
-        k8s.rbac.v1.RoleBinding(
-            f"{hub_name}-autohttps",
-            metadata={**meta, "name": AUTOHTTPS},
-            role_ref={"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": role.metadata.name},
-            subjects=[
-                {"kind": "ServiceAccount", "name": self.service_account.metadata.name, "namespace": namespace.ref}
-            ],
-            opts=child,
-        )
-        checksum = hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()
+        checksum = files_checksum(files)
         self.deployment = k8s.apps.v1.Deployment(
             f"{hub_name}-autohttps",
             metadata={**meta, "name": AUTOHTTPS},
@@ -104,6 +96,7 @@ class AutoHttps(pulumi.ComponentResource):
                     node_purpose,
                     self.service_account.metadata.name,
                     self.config_map.metadata.name,
+                    [name for name in files if name != STORE_PROGRAM],
                     checksum,
                 ),
             },

@@ -3,13 +3,14 @@ Secret (certificate_store.py, run with the hub image's Python)."""
 
 from typing import Any
 
+from ..checksum import CHECKSUM_ANNOTATION
 from ..config.stack import JupyterHubConfig
 from ..endpoints import Endpoints
 from ..hub.deployment import HUB_UID, KUBE_API_ACCESS_VOLUME, SERVICE_ACCOUNT_DIR
 from ..labels import AUTOHTTPS, labels
 from ..scheduling import Strictness, on_core_nodes
 from ..security import container_security_context, pod_security_context
-from .caddyfile import CA_CERTIFICATE_FILE, CONFIG_DIR, DATA_DIR, STORAGE_DIR
+from .caddyfile import CONFIG_DIR, DATA_DIR, STORAGE_DIR
 
 STORE_DIR = "/usr/local/etc/certificate-store"
 STORE_PROGRAM = "certificate_store.py"
@@ -74,9 +75,11 @@ def autohttps_pod_template(
     node_purpose: Strictness,
     service_account: Any,
     config_map: Any,
+    caddy_files: list[str],
     config_checksum: str,
 ) -> dict[str, Any]:
-    """The HTTPS front's pod template. Only the certificate store's containers mount an API token."""
+    """The HTTPS front's pod template; `caddy_files` are the ConfigMap's keys Caddy reads (the Caddyfile,
+    and the ACME server's CA when given). Only the certificate store's containers mount an API token."""
     letsencrypt = config.proxy.https.letsencrypt
     assert letsencrypt is not None  # noqa: S101 - the config requires it with mode letsencrypt
     https_probe = {"tcpSocket": {"port": "https"}}
@@ -116,7 +119,10 @@ def autohttps_pod_template(
         # Let the sidecar store what Caddy wrote last before the pod goes.
         "terminationGracePeriodSeconds": 30,
         "volumes": [
-            {"name": "caddyfile", "configMap": {"name": config_map, "items": _caddy_files(config)}},
+            {
+                "name": "caddyfile",
+                "configMap": {"name": config_map, "items": [{"key": name, "path": name} for name in caddy_files]},
+            },
             {
                 "name": "store",
                 "configMap": {"name": config_map, "items": [{"key": STORE_PROGRAM, "path": STORE_PROGRAM}]},
@@ -128,14 +134,6 @@ def autohttps_pod_template(
     }
     spec = on_core_nodes(spec, node_purpose)
     return {
-        "metadata": {"labels": labels(hub_name, AUTOHTTPS), "annotations": {"checksum/config": config_checksum}},
+        "metadata": {"labels": labels(hub_name, AUTOHTTPS), "annotations": {CHECKSUM_ANNOTATION: config_checksum}},
         "spec": spec,
     }
-
-
-def _caddy_files(config: JupyterHubConfig) -> list[dict[str, str]]:
-    files = [{"key": "Caddyfile", "path": "Caddyfile"}]
-    letsencrypt = config.proxy.https.letsencrypt
-    if letsencrypt is not None and letsencrypt.ca_certificate is not None:
-        files.append({"key": CA_CERTIFICATE_FILE, "path": CA_CERTIFICATE_FILE})
-    return files

@@ -1,12 +1,12 @@
 """The Hub of one JupyterHub: identity, settings, secrets, database volume, Deployment, Service, policy."""
 
-import hashlib
 import json
 from importlib import resources
 
 import pulumi
 import pulumi_kubernetes as k8s
 
+from ..checksum import files_checksum
 from ..config.hub import SqlitePvcDatabase
 from ..config.stack import JupyterHubConfig
 from ..endpoints import Endpoints
@@ -59,7 +59,7 @@ class Hub(pulumi.ComponentResource):
         self.config_map = k8s.core.v1.ConfigMap(
             f"{hub_name}-hub", metadata={**meta, "name": "hub"}, data=files, opts=child
         )
-        checksum = hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()
+        checksum = files_checksum(files)
 
         database_claim = None
         if isinstance(config.hub.database, SqlitePvcDatabase):

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from ..checksum import CHECKSUM_ANNOTATION
 from ..config.stack import JupyterHubConfig
 from ..endpoints import Endpoints
 from ..labels import HUB, labels
@@ -108,7 +109,7 @@ def hub_pod_template(
         "metadata": {
             "labels": labels(hub_name, HUB),
             # A new checksum rolls the hub when its settings or jupyterhub_config.py change.
-            "annotations": {"checksum/config": config_checksum},
+            "annotations": {CHECKSUM_ANNOTATION: config_checksum},
         },
         "spec": spec,
     }

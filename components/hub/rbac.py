@@ -4,6 +4,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from ..labels import HUB, labels
+from ..rbac import grant
 
 SERVICE_ACCOUNT = "hub"
 
@@ -26,12 +27,5 @@ def declare_hub_rbac(
     """The hub's ServiceAccount, Role and RoleBinding; returns the ServiceAccount."""
     metadata = {"name": SERVICE_ACCOUNT, "namespace": namespace, "labels": labels(hub_name, HUB)}
     account = k8s.core.v1.ServiceAccount(f"{hub_name}-hub", metadata=metadata, opts=opts)
-    role = k8s.rbac.v1.Role(f"{hub_name}-hub", metadata=metadata, rules=HUB_ROLE_RULES, opts=opts)
-    k8s.rbac.v1.RoleBinding(
-        f"{hub_name}-hub",
-        metadata=metadata,
-        role_ref={"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": role.metadata.name},
-        subjects=[{"kind": "ServiceAccount", "name": account.metadata.name, "namespace": namespace}],
-        opts=opts,
-    )
+    grant(f"{hub_name}-hub", metadata, HUB_ROLE_RULES, account, opts)
     return account

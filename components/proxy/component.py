@@ -26,7 +26,7 @@ CERTIFICATE_ANNOTATION = "service.beta.kubernetes.io/aws-load-balancer-ssl-cert"
 def _public_service_ports(https_mode: str, endpoints: Endpoints, behind_ingress: bool) -> list[dict[str, Any]]:
     if https_mode in ("manual", "letsencrypt"):  # the proxy or the HTTPS front decrypts; 80 redirects
         pairs = [("https", endpoints.proxy_public_https_port, "https"), ("http", endpoints.proxy_public_port, "http")]
-    elif https_mode == "offload" and behind_ingress:  # GKE: the Ingress decrypts and sends plain HTTP
+    elif behind_ingress:  # offload on GKE: the Ingress decrypts and sends plain HTTP
         pairs = [("http", endpoints.proxy_public_port, "http")]
     elif https_mode == "offload":  # the NLB decrypts; no plain HTTP is offered
         pairs = [("https", endpoints.proxy_public_https_port, "http")]
@@ -76,14 +76,13 @@ class Proxy(pulumi.ComponentResource):
         token_key: str,
         load_balancer_ip: pulumi.Input[str] | None = None,
         cloud_annotations: dict[str, str] | None = None,
-        https_offload: str | None = None,
+        behind_ingress: bool = False,
         ingress_address_name: pulumi.Input[str] | None = None,
         client_allow_list: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        """`https_offload` is how the cluster offloads HTTPS (ClusterFacts); with `ingress` (GKE), the
-        Ingress uses the reserved global address `ingress_address_name` and the Cloud Armor policy
-        `client_allow_list`, if given."""
+        """`behind_ingress`: users arrive through a GKE Ingress (offload on GKE), which uses the reserved
+        global address `ingress_address_name` and the Cloud Armor policy `client_allow_list`, if given."""
         super().__init__("jupyterhub:proxy:Proxy", hub_name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         meta = {"namespace": namespace.ref, "labels": labels(hub_name, PROXY)}
@@ -146,13 +145,14 @@ class Proxy(pulumi.ComponentResource):
                 child,
             )
         public = config.proxy.service
-        behind_ingress = https.mode == "offload" and https_offload == "ingress"
         annotations = {**(cloud_annotations if public.type == "LoadBalancer" and not behind_ingress else {})}
+        service_opts = child
         if behind_ingress:
             backend = declare_backend_config(
                 hub_name, {**meta, "name": endpoints.proxy_public_service}, endpoints, client_allow_list, child
             )
             annotations.update(neg_service_annotations(endpoints.proxy_public_service))
+            service_opts = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[backend]))
         elif https.mode == "offload":
             annotations.update({**OFFLOAD_ANNOTATIONS, CERTIFICATE_ANNOTATION: https.certificate_arn or ""})
         self.public_service = k8s.core.v1.Service(
@@ -163,9 +163,7 @@ class Proxy(pulumi.ComponentResource):
                 "annotations": {**annotations, **public.annotations},
             },
             spec=proxy_public_spec(hub_name, config.proxy, endpoints, load_balancer_ip, behind_ingress),
-            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[backend]))
-            if behind_ingress
-            else child,
+            opts=service_opts,
         )
         self.ingress: k8s.networking.v1.Ingress | None = None
         if behind_ingress:

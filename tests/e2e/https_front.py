@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..helpers import find
+from .hub_harness import remap_path
 from .processes import LOOPBACK, running
 
 CADDY = shutil.which("caddy") or "/usr/bin/caddy"
@@ -28,15 +29,6 @@ class FrontUnderTest:
     caddy_log: Path
     store_log: Path
     data_dir: Path
-
-
-def _remap(argument: str, mounts: dict[str, Path]) -> str:
-    """A path (or --flag=path) inside the pod as the local folder of its mount."""
-    flag, equals, value = argument.partition("=") if argument.startswith("--") else ("", "", argument)
-    for mount_path, local in sorted(mounts.items(), key=lambda item: -len(item[0])):
-        if value == mount_path or value.startswith(mount_path + "/"):
-            return f"{flag}{equals}{local}{value[len(mount_path) :]}"
-    return argument
 
 
 def _lay_out_volumes(pod: dict[str, Any], objects: list[dict[str, Any]], namespace: str, root: Path) -> dict[str, Path]:
@@ -81,7 +73,7 @@ def front_from_plan(
         mounts = _mounts(container, folders)
         return [
             sys.executable,
-            *(_remap(argument, mounts) for argument in container["command"][1:]),
+            *(remap_path(argument, mounts) for argument in container["command"][1:]),
             f"--api-server={api_server}",
             f"--service-account-dir={account}",
             "--interval=1",
@@ -96,11 +88,11 @@ def front_from_plan(
     caddy = containers["caddy"]
     caddy_mounts = _mounts(caddy, folders)
     local = {"HTTP_PORT": str(http_port), "HTTPS_PORT": str(https_port), "PROXY_UPSTREAM": upstream}
-    env = {e["name"]: local.get(e["name"], _remap(e["value"], caddy_mounts)) for e in caddy["env"]}
+    env = {e["name"]: local.get(e["name"], remap_path(e["value"], caddy_mounts)) for e in caddy["env"]}
     env["BIND_ADDRESSES"] = LOOPBACK
-    command = [CADDY, *(_remap(argument, caddy_mounts) for argument in caddy["command"][1:])]
+    command = [CADDY, *(remap_path(argument, caddy_mounts) for argument in caddy["command"][1:])]
     with (
         running(store_command("store-certificates"), store_log),
-        running(command, caddy_log, env=env, cwd=Path(_remap(caddy["workingDir"], caddy_mounts))),
+        running(command, caddy_log, env=env, cwd=Path(remap_path(caddy["workingDir"], caddy_mounts))),
     ):
         yield FrontUnderTest(http_port, https_port, caddy_log, store_log, folders["data"])

@@ -12,11 +12,14 @@ into the proxy's flags the same way.
 import contextlib
 import json
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
+
+import requests
 
 from ..helpers import ROOT, find
 from ..hub_config import lay_out_hub_files
@@ -99,7 +102,7 @@ def localize_proxy_command(
         elif value.startswith("http"):
             localized.append(f"{flag}={_localize_url(value, addresses)}")
         elif value.startswith("/"):
-            localized.append(f"{flag}={_remap(value, mounts or {})}")
+            localized.append(f"{flag}={remap_path(value, mounts or {})}")
         else:
             localized.append(argument)
     return localized
@@ -150,15 +153,29 @@ def _proxy_mounts(objects: list[dict[str, Any]], namespace: str, directory: Path
     return mounts
 
 
-def _remap(text: str, mounts: dict[str, Path]) -> str:
+def remap_path(argument: str, mounts: dict[str, Path]) -> str:
+    """A path inside the pod (alone or as --flag=path) as the local folder of its mount."""
+    flag, equals, value = argument.partition("=") if argument.startswith("--") else ("", "", argument)
     for mount_path, local in sorted(mounts.items(), key=lambda item: -len(item[0])):
-        if text == mount_path or text.startswith(mount_path + "/"):
-            return str(local) + text[len(mount_path) :]
-    return text
+        if value == mount_path or value.startswith(mount_path + "/"):
+            return f"{flag}{equals}{local}{value[len(mount_path) :]}"
+    return argument
 
 
 def _container(objects: list[dict[str, Any]], namespace: str, deployment: str) -> dict[str, Any]:
     return find(objects, "Deployment", deployment, namespace)["spec"]["template"]["spec"]["containers"][0]
+
+
+def _wait_for_hub_route(proxy_api_url: str, token: str, hub_process: Any, hub_log: Path) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        routes = requests.get(f"{proxy_api_url}/api/routes", timeout=5, headers={"Authorization": f"token {token}"})
+        if any(route.get("hub") for route in routes.json().values()):
+            return
+        if hub_process.poll() is not None:
+            break
+        time.sleep(0.2)
+    raise TimeoutError(f"the hub added no route to the proxy:\n{hub_log.read_text()[-4000:]}")
 
 
 def local_service_addresses(objects: list[dict[str, Any]], namespace: str) -> dict[str, str]:
@@ -205,8 +222,8 @@ def hub_from_plan(
         local = local_dirs.get(mount["name"], directory / mount["name"])
         local.mkdir(exist_ok=True)
         mounts[mount["mountPath"]] = local
-    hub_command = [str(JUPYTERHUB), *(_remap(arg, mounts) for arg in hub["args"][1:])]
-    env = {e["name"]: _remap(e["value"], mounts) for e in hub.get("env", []) if "value" in e}
+    hub_command = [str(JUPYTERHUB), *(remap_path(arg, mounts) for arg in hub["args"][1:])]
+    env = {e["name"]: remap_path(e["value"], mounts) for e in hub.get("env", []) if "value" in e}
     env["HUB_SERVICE_ADDRESSES"] = json.dumps({name: addresses[name] for name in ("hub", "proxy-api")})
     env["KUBECONFIG"] = str(kubeconfig or dummy_kubeconfig(directory / "kubeconfig"))
     settings = json.loads((config_dir / "settings.json").read_text())
@@ -215,9 +232,11 @@ def hub_from_plan(
     proxy_log, hub_log = directory / "proxy.log", directory / "hub.log"
     with running(proxy_command, proxy_log, env={"CONFIGPROXY_AUTH_TOKEN": token}) as proxy_process:
         wait_for_http(f"{scheme}://{addresses[users_service]}/_chp_healthz", proxy_process, proxy_log)
-        with running(hub_command, hub_log, env=env, cwd=Path(_remap(hub["workingDir"], mounts))) as hub_process:
+        with running(hub_command, hub_log, env=env, cwd=Path(remap_path(hub["workingDir"], mounts))) as hub_process:
             try:
                 wait_for_http(f"{public_url}hub/health", hub_process, hub_log)
+                # The proxy's default target answers before the hub has added its own route: wait for that.
+                _wait_for_hub_route(f"http://{addresses['proxy-api']}", token, hub_process, hub_log)
                 yield HubUnderTest(
                     public_url=public_url,
                     hub_url=f"http://{addresses['hub']}",
