@@ -7,7 +7,7 @@ STACK ?= dev
 # The stack's config file: Pulumi.<stack>.yaml at the root, else stacks/<stack>.yaml.
 CONFIG_FILE = $(if $(wildcard Pulumi.$(STACK).yaml),,--config-file stacks/$(STACK).yaml)
 
-.PHONY: plan validate plan-diff test lint format docs bench screenshots preview up clean
+.PHONY: plan validate plan-diff test test-cluster cluster cluster-build lint format docs bench screenshots preview up clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,10 +45,23 @@ BASE ?= origin/main
 plan-diff: $(VENV)/.program
 	$(BIN)/python -m tools.plan_diff $(STACK) --base $(BASE) $(if $(FORMAT),--format $(FORMAT),)
 
-## test: lint, then every test (browser tests need Debian's chromium, which .ci/run installs)
+## test: lint, then every test of the fast tier (browser tests need Debian's chromium, which .ci/run installs)
 test: $(VENV)/.dev node_modules/.installed .venv-checkov/.installed
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --ignore=tests/cluster
+
+## cluster-build: build the real control plane (etcd, Kubernetes 1.35, KWOK) from Go modules, once, into
+## ~/.cache/jupyterhub-pulumi/testcluster (about 9 minutes cold on 2 cores; seconds when cached)
+cluster-build:
+	testcluster/build.sh
+
+## cluster: a real control plane on 127.0.0.1 with the dev stack's nodes, until Ctrl-C (prints KUBECONFIG)
+cluster: cluster-build $(VENV)/.dev
+	$(BIN)/python -m tests.cluster.control_plane
+
+## test-cluster: the cluster tier: every stack applied to a real API server, user servers spawned through it
+test-cluster: cluster-build $(VENV)/.dev node_modules/.installed
+	$(BIN)/python -m pytest tests/cluster
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

@@ -3,9 +3,10 @@
 from pathlib import Path
 
 import pytest
-from ruamel.yaml import YAML
 
 from tools.plan import Plan, make_plan
+
+from .helpers import kind_cluster_nodes
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -19,15 +20,4 @@ def dev_plan() -> Plan:
 @pytest.fixture(scope="session")
 def kind_nodes() -> list[dict]:
     """The nodes of kind/cluster.yaml with their labels and taints (kind taints its control plane)."""
-    config = YAML(typ="safe").load((ROOT / "kind" / "cluster.yaml").read_text())
-    nodes = []
-    for node in config["nodes"]:
-        taints = (
-            [{"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}]
-            if node["role"] == "control-plane"
-            else []
-        )
-        for patch in node.get("kubeadmConfigPatches", []):
-            taints += YAML(typ="safe").load(patch).get("nodeRegistration", {}).get("taints", [])
-        nodes.append({"role": node["role"], "labels": dict(node.get("labels", {})), "taints": taints})
-    return nodes
+    return kind_cluster_nodes()

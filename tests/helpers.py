@@ -116,3 +116,20 @@ def plan_imports(stack: str, prefix: str) -> list[str]:
     )
     result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
     return result.stdout.split()
+
+
+def kind_cluster_nodes() -> list[dict[str, Any]]:
+    """The nodes of kind/cluster.yaml (the dev stack's cluster): role, labels and taints, as kind registers
+    them (kind taints its control-plane node)."""
+    config = YAML(typ="safe").load((ROOT / "kind" / "cluster.yaml").read_text())
+    nodes = []
+    for node in config["nodes"]:
+        taints = (
+            [{"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}]
+            if node["role"] == "control-plane"
+            else []
+        )
+        for patch in node.get("kubeadmConfigPatches", []):
+            taints += YAML(typ="safe").load(patch).get("nodeRegistration", {}).get("taints", [])
+        nodes.append({"role": node["role"], "labels": dict(node.get("labels", {})), "taints": taints})
+    return nodes

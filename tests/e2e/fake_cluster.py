@@ -4,22 +4,18 @@ Run as a program: `python -m tests.e2e.fake_cluster --port P --state-dir D [--se
 The API server keeps objects in memory and serves list, watch, get, create, patch and delete (no
 scheduler, admission or validation). The kubelet looks at the API server's pods and, for each new one:
 - records it under D/pods/<namespace>.<name>.json (so tests see exactly what KubeSpawner created);
-- starts the pod's server: the image's command (`jupyterhub-singleuser`) with the pod's own env and args,
-  listening on 127.0.0.1 at the container port, its home folder D/volumes/<claim> standing in for the
-  claim mounted at the home mount path; Service host names in the env are mapped as the hub's are
-  (HUB_SERVICE_ADDRESSES), and `--allow-root` stands in for the image's non-root user;
-- reports it Running and ready at 127.0.0.1 once the server answers;
+- starts the pod's server as tests/e2e/user_server.py describes, on a loopback address of its own, its
+  home folder D/volumes/<claim> standing in for the claim mounted at the home mount path;
+- reports it Running and ready, with that address as the pod's IP, once the server answers;
 and stops the server when the pod is deleted. It runs until SIGTERM.
 """
 
 import argparse
 import asyncio
 import contextlib
-import ctypes
 import datetime
 import itertools
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -28,23 +24,22 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
 import aiohttp.web
 import kmock
 
+from .processes import LOOPBACK
+from .user_server import (
+    free_loopback_address,
+    home_claim,
+    running_status,
+    server_port,
+    start_user_server,
+    stop_user_server,
+)
+
 RESOURCES = ("v1/pods", "v1/persistentvolumeclaims", "v1/events", "v1/services", "v1/secrets", "v1/namespaces")
-SINGLEUSER = str(Path(sys.executable).parent / "jupyterhub-singleuser")
-
-
-def _localize(value: str, addresses: dict[str, str]) -> str:
-    parts = urlsplit(value)
-    if parts.scheme in ("http", "https") and parts.hostname in addresses:
-        return urlunsplit(parts._replace(netloc=addresses[parts.hostname]))
-    if parts.scheme in ("http", "https") and parts.hostname == "0.0.0.0":  # noqa: S104 - the pod's bind address
-        return urlunsplit(parts._replace(netloc=f"127.0.0.1:{parts.port}"))
-    return value
 
 
 _RESOURCE_VERSIONS = itertools.count(1)
@@ -78,11 +73,6 @@ class Emulator(kmock.KubernetesEmulator):
         return await super().__call__(raw_request)
 
 
-def _die_with_parent() -> None:
-    """A server must not outlive the kubelet, even if the kubelet is killed (Linux: PR_SET_PDEATHSIG)."""
-    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
-
-
 class Kubelet:
     """Runs the servers of the pods the API server holds."""
 
@@ -96,46 +86,12 @@ class Kubelet:
         self.servers: dict[str, subprocess.Popen] = {}
         """Running servers by pod uid (a pod deleted and created again under its name is a new pod)."""
 
-    def _server_command(self, pod: dict[str, Any]) -> tuple[list[str], dict[str, str], Path]:
-        container = pod["spec"]["containers"][0]
-        env = {e["name"]: _localize(e.get("value", ""), self.addresses) for e in container.get("env", [])}
-        port = container["ports"][0]["containerPort"]
-        claims = {
-            v["name"]: v["persistentVolumeClaim"]["claimName"]
-            for v in pod["spec"].get("volumes", [])
-            if "persistentVolumeClaim" in v
-        }
-        home = self.state_dir / "volumes" / "ephemeral-home"
-        for mount in container.get("volumeMounts", []):
-            if mount["name"] in claims:
-                home = self.state_dir / "volumes" / claims[mount["name"]]
-        home.mkdir(parents=True, exist_ok=True)
-        env.update({"HOME": str(home), "JUPYTERHUB_SERVICE_URL": f"http://127.0.0.1:{port}/"})
-        command = [SINGLEUSER, *container.get("args", []), "--allow-root", f"--ServerApp.root_dir={home}"]
-        return command, env, home
-
-    async def _mark_running(self, session: aiohttp.ClientSession, namespace: str, pod: dict[str, Any]) -> None:
-        name = pod["metadata"]["name"]
-        status = {
-            "status": {
-                "phase": "Running",
-                "podIP": "127.0.0.1",
-                "hostIP": "127.0.0.1",
-                "conditions": [{"type": "Ready", "status": "True"}],
-                "containerStatuses": [
-                    {
-                        "name": c["name"],
-                        "ready": True,
-                        "restartCount": 0,
-                        "image": c["image"],
-                        "imageID": "",
-                        "state": {"running": {}},
-                    }
-                    for c in pod["spec"]["containers"]
-                ],
-            }
-        }
-        url = f"{self.api}/api/v1/namespaces/{namespace}/pods/{name}"
+    async def _mark_running(
+        self, session: aiohttp.ClientSession, namespace: str, pod: dict[str, Any], address: str
+    ) -> None:
+        now = datetime.datetime.now(tz=datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        url = f"{self.api}/api/v1/namespaces/{namespace}/pods/{pod['metadata']['name']}"
+        status = {"status": running_status(pod, address, LOOPBACK, now)}
         async with session.patch(url, json=status, headers={"Content-Type": "application/merge-patch+json"}) as answer:
             answer.raise_for_status()
 
@@ -148,26 +104,21 @@ class Kubelet:
         ]
         present = {pod["metadata"]["uid"] for _, pod in pods}
         for uid in set(self.servers) - present:
-            self._stop(self.servers.pop(uid))
+            stop_user_server(self.servers.pop(uid))
         for namespace, pod in pods:
             uid, name = pod["metadata"]["uid"], pod["metadata"]["name"]
             if uid in self.servers or pod.get("status", {}).get("phase") == "Running":
                 continue
             (self.state_dir / "pods" / f"{namespace}.{name}.json").write_text(json.dumps(pod, indent=1))
-            command, env, home = self._server_command(pod)
-            log = (self.state_dir / "logs" / f"{name}.log").open("ab")
-            self.servers[uid] = subprocess.Popen(
-                command,
-                env={**os.environ, **env},
-                cwd=home,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                preexec_fn=_die_with_parent,
-            )
-            await self._wait_until_serving(session, env["JUPYTERHUB_SERVICE_URL"], self.servers[uid])
-            await self._mark_running(session, namespace, pod)
+            home = self.state_dir / "volumes" / (home_claim(pod) or "ephemeral-home")
+            address = free_loopback_address(server_port(pod))
+            log = self.state_dir / "logs" / f"{name}.log"
+            self.servers[uid], url = start_user_server(pod, home, address, self.addresses, log)
+            await self._wait_until_serving(session, url, self.servers[uid])
+            await self._mark_running(session, namespace, pod, address)
 
-    async def _wait_until_serving(self, session: aiohttp.ClientSession, url: str, process: subprocess.Popen) -> None:
+    @staticmethod
+    async def _wait_until_serving(session: aiohttp.ClientSession, url: str, process: subprocess.Popen) -> None:
         for _ in range(300):
             if process.poll() is not None:
                 return  # it failed: KubeSpawner times out and the test reads the log
@@ -177,20 +128,10 @@ class Kubelet:
                         return
             await asyncio.sleep(0.1)
 
-    @staticmethod
-    def _stop(process: subprocess.Popen) -> None:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
-
     def stop_all(self) -> None:
         """Stop every server (at shutdown)."""
         for process in self.servers.values():
-            self._stop(process)
+            stop_user_server(process)
 
 
 async def serve(port: int, state_dir: Path, addresses: dict[str, str]) -> None:
@@ -235,7 +176,7 @@ if __name__ == "__main__":
 def running_fake_cluster(directory: Path, addresses: dict[str, str] | None = None) -> Iterator[str]:
     """This program in a subprocess for the duration of the block; yields the API server's URL."""
     from ..helpers import ROOT
-    from .processes import LOOPBACK, free_port, running
+    from .processes import free_port, running
 
     port, state = free_port(), directory / "cluster"
     command = [sys.executable, "-m", "tests.e2e.fake_cluster", "--port", str(port), "--state-dir", str(state)]

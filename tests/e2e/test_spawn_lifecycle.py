@@ -5,7 +5,6 @@ claim stays), and the idle culler stops it once idle."""
 
 import contextlib
 import json
-import socket
 import time
 
 import pytest
@@ -16,26 +15,13 @@ from ..schemas import schema_problems
 from .fake_cluster import running_fake_cluster
 from .hub_client import HubClient
 from .hub_harness import dummy_kubeconfig, hub_from_plan, local_service_addresses
-from .processes import LOOPBACK
 
 NAMESPACE = "lifecycle"
-SERVER_PORT = 8888
-"""The user server port KubeSpawner connects to (the pod's IP is 127.0.0.1 here)."""
 
 QUICK_CULLER_STACK = stack_config(
     {NAMESPACE: dev_hub(hub={"allowedUsers": ["student1", "student2"]}, culler={"timeout": "1m", "every": "2s"})},
     cluster={"kind": "existing", "context": "kind-jupyterhub", "nodePurpose": "require"},
 )
-
-
-def _port_free(port: int) -> bool:
-    with socket.socket() as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as servers bind: TIME_WAIT is no conflict
-        try:
-            probe.bind((LOOPBACK, port))
-        except OSError:
-            return False
-    return True
 
 
 class Cluster:
@@ -52,8 +38,6 @@ class Cluster:
 
 @pytest.fixture(scope="module")
 def lifecycle(tmp_path_factory):
-    if not _port_free(SERVER_PORT):
-        pytest.fail(f"127.0.0.1:{SERVER_PORT} is in use; the stand-in kubelet needs it for the user server")
     directory = tmp_path_factory.mktemp("lifecycle")
     objects = plan_config(directory, QUICK_CULLER_STACK, stack="lifecycle").kubernetes_objects()
     addresses = local_service_addresses(objects, NAMESPACE)

@@ -1,0 +1,68 @@
+"""Apply a plan's Kubernetes objects to a real API server in the order the Pulumi engine could use.
+
+The engine registers a resource once every resource it depends on (explicitly, or through an input
+that is another's output) is done, and runs whatever is ready in parallel. So the objects are applied in
+waves: a wave holds every object whose dependencies are all applied. Within a wave the engine may pick
+any order; here the kinds other objects need (Namespaces, CRDs, StorageClasses, PriorityClasses,
+ServiceAccounts) go last, so that an object that needs one but does not depend on it fails here as it
+could under `pulumi up`.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from tools.mock_engine import RecordedResource
+from tools.plan import is_kubernetes_object, manifest_of
+
+from .api import Api, ApiError
+
+NEEDED_BY_OTHERS = ("Namespace", "CustomResourceDefinition", "StorageClass", "PriorityClass", "ServiceAccount")
+
+
+@dataclass
+class Applied:
+    """One object's outcome."""
+
+    manifest: dict[str, Any]
+    wave: int
+    error: ApiError | None
+
+    @property
+    def label(self) -> str:
+        """kind namespace/name, for messages."""
+        metadata = self.manifest["metadata"]
+        return f"{self.manifest['kind']} {metadata.get('namespace', '')}/{metadata['name']}"
+
+
+def waves(resources: list[RecordedResource]) -> list[list[RecordedResource]]:
+    """The Kubernetes objects of a plan in waves of objects whose dependencies are all in earlier waves
+    (resources that are not Kubernetes objects, such as cloud resources and providers, count as done)."""
+    pending = {r.urn: r for r in resources if is_kubernetes_object(r)}
+    done: set[str] = {r.urn for r in resources if r.urn not in pending}
+    result = []
+    while pending:
+        ready = [r for r in pending.values() if all(d in done for d in r.dependencies)]
+        if not ready:
+            cycle = ", ".join(sorted(pending))
+            raise ValueError(f"the plan's dependencies form a cycle among: {cycle}")
+        ready.sort(key=lambda r: (r.inputs["kind"] in NEEDED_BY_OTHERS, r.urn))
+        result.append(ready)
+        for resource in ready:
+            done.add(resource.urn)
+            del pending[resource.urn]
+    return result
+
+
+def apply_plan(api: Api, resources: list[RecordedResource]) -> list[Applied]:
+    """Server-side apply every Kubernetes object of a plan, wave by wave (Secrets keep the plan's redacted
+    values: nothing in the test cluster reads them)."""
+    outcomes = []
+    for number, wave in enumerate(waves(resources)):
+        for resource in wave:
+            manifest = manifest_of(resource)
+            try:
+                api.apply(manifest)
+                outcomes.append(Applied(manifest, number, None))
+            except ApiError as error:
+                outcomes.append(Applied(manifest, number, error))
+    return outcomes

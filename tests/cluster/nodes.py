@@ -1,0 +1,72 @@
+"""Nodes for the test cluster, shaped like the nodes each stack runs on.
+
+- Existing clusters: the nodes of kind/cluster.yaml (the dev stack's cluster), with the labels and taints
+  kind gives them: a tainted control-plane node, a core node and a user node.
+- GKE and EKS: one node per pool the plan declares, with the labels and taints the pool declares (and
+  those the cloud adds itself: the pool's name label; on GKE the accelerator label and the GPU taint).
+
+Each node offers the same room (8 CPUs, 32 GiB), so placement is decided by labels, taints and
+extended resources, not by size.
+"""
+
+from typing import Any
+
+from ..helpers import kind_cluster_nodes
+from .control_plane import fake_node
+
+ROOM = {"cpu": "8", "memory": "32Gi", "pods": "110"}
+GPU = "nvidia.com/gpu"
+_EFFECTS = {"NO_SCHEDULE": "NoSchedule", "PREFER_NO_SCHEDULE": "PreferNoSchedule", "NO_EXECUTE": "NoExecute"}
+"""Taint effects as the cloud APIs spell them, and as Kubernetes does."""
+
+
+def _kind_cluster_nodes() -> list[dict[str, Any]]:
+    nodes = []
+    for index, node in enumerate(kind_cluster_nodes()):
+        labels = dict(node["labels"])
+        if node["role"] == "control-plane":
+            labels["node-role.kubernetes.io/control-plane"] = ""
+        nodes.append(fake_node(f"kind-{node['role']}-{index}", labels, node["taints"], ROOM))
+    return nodes
+
+
+KIND_NODES = _kind_cluster_nodes()
+
+
+def _gke_node(pool: dict[str, Any]) -> dict[str, Any]:
+    config = pool["inputs"]["nodeConfig"]
+    name = pool["inputs"]["name"]
+    labels = {**config.get("labels", {}), "cloud.google.com/gke-nodepool": name}
+    taints = [{**taint, "effect": _EFFECTS[taint["effect"]]} for taint in config.get("taints", [])]
+    room = dict(ROOM)
+    for accelerator in config.get("guestAccelerators", []):
+        # GKE labels GPU nodes with their accelerator, taints them and runs the NVIDIA device plugin itself.
+        labels["cloud.google.com/gke-accelerator"] = accelerator["type"]
+        room[GPU] = str(accelerator["count"])
+        gpu_taint = {"key": GPU, "value": "present", "effect": "NoSchedule"}
+        if gpu_taint not in taints:
+            taints.append(gpu_taint)
+    return fake_node(f"gke-{name}-0", labels, taints, room)
+
+
+def _eks_node(group: dict[str, Any]) -> dict[str, Any]:
+    inputs = group["inputs"]
+    name = inputs["nodeGroupName"]
+    labels = {**inputs.get("labels", {}), "eks.amazonaws.com/nodegroup": name}
+    taints = [{**taint, "effect": _EFFECTS[taint["effect"]]} for taint in inputs.get("taints", [])]
+    room = dict(ROOM)
+    gpus = inputs.get("tags", {}).get(f"k8s.io/cluster-autoscaler/node-template/resources/{GPU}")
+    if gpus:
+        room[GPU] = gpus
+    return fake_node(f"eks-{name}-0", labels, taints, room)
+
+
+def nodes_for(plan_resources: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The nodes a stack runs on, from its plan (plan.json's resources)."""
+    gke = [r for r in plan_resources if r["type"] == "gcp:container/nodePool:NodePool"]
+    eks = [r for r in plan_resources if r["type"] == "aws:eks/nodeGroup:NodeGroup"]
+    if gke:
+        return [_gke_node(pool) for pool in gke]
+    if eks:
+        return [_eks_node(group) for group in eks]
+    return KIND_NODES

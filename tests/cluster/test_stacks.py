@@ -1,0 +1,287 @@
+"""Every stack's Kubernetes objects on a real API server (the cluster test tier, `make test-cluster`).
+
+For the dev stack and each stack in stacks/ (the Kubernetes part; cloud resources stay offline), a
+control plane of its own with nodes shaped like the stack's pools; every object of the plan applied with
+server-side apply in the engine's dependency order. Then the API server's validation and admission, its
+controllers (Deployment -> ReplicaSet -> Pod, claims bound) and its scheduler must agree with the plan:
+- every object is accepted;
+- every Deployment becomes Available, its pods on core nodes, its claims bound;
+- every hub namespace enforces Pod Security, and the pods of every profile KubeSpawner renders from the
+  shipped hub config are admitted and scheduled onto user nodes (GPU profiles onto GPU nodes);
+- objects broken on purpose are refused, or stay unscheduled, for the right reason.
+"""
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from components.scheduling import NODE_PURPOSE_LABEL, USER_TAINT
+from tools.plan import Plan, make_plan
+
+from ..e2e.user_pods import render_user_objects
+from .api import Api, ApiError, wait_for
+from .apply import Applied, apply_plan
+from .control_plane import running_control_plane
+from .nodes import GPU, nodes_for
+
+STACKS = ["dev", "workshop", "physics-gke", "stats-dept-eks"]
+EXISTING_CLUSTER_DEFAULT_CLASS = {
+    "apiVersion": "storage.k8s.io/v1",
+    "kind": "StorageClass",
+    "metadata": {"name": "standard", "annotations": {"storageclass.kubernetes.io/is-default-class": "true"}},
+    "provisioner": "rancher.io/local-path",
+    "volumeBindingMode": "WaitForFirstConsumer",
+    "reclaimPolicy": "Delete",
+}
+"""The default StorageClass of a kind cluster (the dev stack's), which an existing cluster brings along."""
+
+
+class StackOnCluster:
+    """One stack applied to its own control plane."""
+
+    def __init__(self, name: str, plan: Plan, control_plane: Any, outcomes: list[Applied], directory: Path) -> None:
+        self.name = name
+        self.plan = plan
+        self.control_plane = control_plane
+        self.api: Api = control_plane.admin
+        self.outcomes = outcomes
+        self.directory = directory
+        self.objects = plan.kubernetes_objects()
+
+    def of_kind(self, kind: str) -> list[dict[str, Any]]:
+        """The plan's objects of one kind."""
+        return [obj for obj in self.objects if obj["kind"] == kind]
+
+    @property
+    def hub_namespaces(self) -> list[str]:
+        """The namespaces that hold a hub."""
+        return sorted(
+            {d["metadata"]["namespace"] for d in self.of_kind("Deployment") if d["metadata"]["name"] == "hub"}
+        )
+
+    def node_labels(self, name: str) -> dict[str, str]:
+        """A node's labels as the API server has them."""
+        return self.api.get("v1", "Node", name)["metadata"]["labels"]
+
+
+def _cluster_storage_classes(plan: Plan, user_claims: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The StorageClasses the stack expects the cluster to have already: kind's default, and any class a
+    claim names that the plan does not declare (an existing cluster's own, e.g. `longhorn`)."""
+    declared = {o["metadata"]["name"] for o in plan.kubernetes_objects() if o["kind"] == "StorageClass"}
+    claims = [o for o in plan.kubernetes_objects() if o["kind"] == "PersistentVolumeClaim"] + user_claims
+    named = {c["spec"].get("storageClassName") for c in claims} - {None, "standard"} - declared
+    classes = [] if declared else [EXISTING_CLUSTER_DEFAULT_CLASS]
+    for name in sorted(named):
+        classes.append({**EXISTING_CLUSTER_DEFAULT_CLASS, "metadata": {"name": name}})
+    return classes
+
+
+@pytest.fixture(scope="module", params=STACKS)
+def stack(request, tmp_path_factory):
+    name = request.param
+    directory = tmp_path_factory.mktemp(f"cluster-{name}")
+    plan = make_plan(name)
+    plan_resources = [r.as_json() for r in plan.resources]
+    with running_control_plane(directory / "control-plane", nodes_for(plan_resources)) as control_plane:
+        api = control_plane.admin
+        rendered = {
+            namespace: render_user_objects(plan.kubernetes_objects(), namespace, directory / f"render-{namespace}")
+            for namespace in sorted(
+                {d["metadata"]["namespace"] for d in plan.kubernetes_objects() if d["metadata"]["name"] == "hub"}
+            )
+        }
+        user_claims = [r["pvc"] for profiles in rendered.values() for r in profiles.values() if r["pvc"]]
+        for storage_class in _cluster_storage_classes(plan, user_claims):
+            api.create(storage_class)
+        outcomes = apply_plan(api, plan.resources)
+        on_cluster = StackOnCluster(name, plan, control_plane, outcomes, directory)
+        on_cluster.rendered = rendered  # type: ignore[attr-defined]
+        yield on_cluster
+
+
+def test_every_object_is_accepted(stack):
+    refused = [f"{o.label} (wave {o.wave}): {o.error}" for o in stack.outcomes if o.error]
+    assert refused == [], "\n".join(refused)
+    assert len(stack.outcomes) == len(stack.objects)
+
+
+def _available(api: Api, deployment: dict[str, Any]) -> dict[str, Any] | None:
+    metadata = deployment["metadata"]
+    live = api.get("apps/v1", "Deployment", metadata["name"], metadata["namespace"])
+    status = live.get("status", {})
+    conditions = {c["type"]: c for c in status.get("conditions", [])}
+    ready = (
+        status.get("observedGeneration") == live["metadata"]["generation"]
+        and conditions.get("Available", {}).get("status") == "True"
+        and status.get("updatedReplicas") == live["spec"]["replicas"]
+        and status.get("readyReplicas") == live["spec"]["replicas"]
+    )
+    return live if ready else None
+
+
+def _why_not_available(stack: StackOnCluster, namespace: str) -> str:
+    events = [
+        f"{e['involvedObject']['kind']} {e['involvedObject']['name']}: {e['reason']}: {e['message']}"
+        for e in stack.api.events(namespace)
+        if e["type"] == "Warning"
+    ]
+    return "\n".join(events[-15:])
+
+
+def test_every_deployment_becomes_available_on_core_nodes(stack):
+    deployments = stack.of_kind("Deployment")
+    assert deployments
+    for deployment in deployments:
+        namespace = deployment["metadata"]["namespace"]
+        live = wait_for(
+            lambda deployment=deployment: _available(stack.api, deployment),
+            120,
+            lambda deployment=deployment, namespace=namespace: (
+                f"{namespace}/{deployment['metadata']['name']} Available; warnings:\n"
+                + _why_not_available(stack, namespace)
+            ),
+        )
+        selector = ",".join(f"{k}={v}" for k, v in live["spec"]["selector"]["matchLabels"].items())
+        pods = stack.api.list_of("v1", "Pod", namespace, selector)
+        assert len(pods) == live["spec"]["replicas"]
+        for pod in pods:
+            purpose = stack.node_labels(pod["spec"]["nodeName"]).get(NODE_PURPOSE_LABEL)
+            assert purpose == "core", f"{pod['metadata']['name']} runs on {pod['spec']['nodeName']} ({purpose})"
+
+
+def test_every_claim_is_bound(stack):
+    claims = stack.of_kind("PersistentVolumeClaim")
+    for claim in claims:
+        metadata = claim["metadata"]
+        wait_for(
+            lambda m=metadata: (
+                stack.api.get("v1", "PersistentVolumeClaim", m["name"], m["namespace"])["status"].get("phase")
+                == "Bound"
+            ),
+            60,
+            f"claim {metadata['namespace']}/{metadata['name']} Bound",
+        )
+
+
+def test_every_hub_namespace_enforces_pod_security(stack):
+    for namespace in stack.hub_namespaces:
+        labels = stack.api.get("v1", "Namespace", namespace)["metadata"]["labels"]
+        assert labels.get("pod-security.kubernetes.io/enforce") in ("baseline", "restricted"), labels
+
+
+def _hub_pod_spec(stack: StackOnCluster, namespace: str) -> dict[str, Any]:
+    hub = next(
+        d
+        for d in stack.of_kind("Deployment")
+        if d["metadata"] == {**d["metadata"], "name": "hub", "namespace": namespace}
+    )
+    return copy.deepcopy(hub["spec"]["template"]["spec"])
+
+
+def test_a_privileged_container_is_refused_by_pod_security(stack):
+    for namespace in stack.hub_namespaces:
+        spec = _hub_pod_spec(stack, namespace)
+        spec["containers"][0]["securityContext"] = {"privileged": True}
+        pod = {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": "privileged", "namespace": namespace},
+            "spec": spec,
+        }
+        with pytest.raises(ApiError) as refused:
+            stack.api.apply(pod, dry_run=True)
+        assert refused.value.code == 403
+        assert "violates PodSecurity" in refused.value.message and "privileged" in refused.value.message
+
+
+def test_a_bad_quantity_is_refused_by_validation(stack):
+    claim = copy.deepcopy(stack.of_kind("PersistentVolumeClaim")[0])
+    claim["metadata"]["name"] = "bad-quantity"
+    claim["spec"]["resources"]["requests"]["storage"] = "10 GBx"
+    with pytest.raises(ApiError) as refused:
+        stack.api.apply(claim, dry_run=True)
+    # Server-side apply reports a quantity it cannot decode as a conversion failure (500), a create as 400.
+    assert refused.value.code in (400, 422, 500)
+    assert "quantities must match the regular expression" in refused.value.message
+    with pytest.raises(ApiError) as refused:
+        stack.api.create(claim)
+    assert refused.value.code == 400 and "quantities must match" in refused.value.message
+
+
+def _create_user_server(stack: StackOnCluster, namespace: str, slug: str, rendered: dict[str, Any]) -> dict[str, Any]:
+    pod = copy.deepcopy(rendered["pod"])
+    suffix = slug or "default"
+    pod["metadata"].update(name=f"{pod['metadata']['name']}-{suffix}", namespace=namespace)
+    if rendered["pvc"]:
+        claim = copy.deepcopy(rendered["pvc"])
+        claim["metadata"].update(name=f"{claim['metadata']['name']}-{suffix}", namespace=namespace)
+        stack.api.create(claim)
+        for volume in pod["spec"]["volumes"]:
+            if "persistentVolumeClaim" in volume:
+                volume["persistentVolumeClaim"]["claimName"] = claim["metadata"]["name"]
+    return stack.api.create(pod)
+
+
+def _scheduled_node(stack: StackOnCluster, namespace: str, name: str) -> str | None:
+    return stack.api.get("v1", "Pod", name, namespace)["spec"].get("nodeName")
+
+
+def test_every_profiles_user_server_is_admitted_and_placed_on_a_user_node(stack):
+    placed = {}
+    for namespace, profiles in stack.rendered.items():
+        for slug, rendered in profiles.items():
+            pod = _create_user_server(stack, namespace, slug, rendered)
+            name = pod["metadata"]["name"]
+            node = wait_for(
+                lambda name=name, namespace=namespace: _scheduled_node(stack, namespace, name),
+                60,
+                lambda name=name, namespace=namespace: (
+                    f"scheduling of {namespace}/{name}; warnings:\n" + _why_not_available(stack, namespace)
+                ),
+            )
+            labels = stack.node_labels(node)
+            assert labels.get(NODE_PURPOSE_LABEL) == "user", f"{name} on {node}"
+            limits = rendered["pod"]["spec"]["containers"][0]["resources"].get("limits", {})
+            node_offers_gpu = GPU in stack.api.get("v1", "Node", node)["status"]["allocatable"]
+            assert node_offers_gpu == (GPU in limits), f"{name} ({slug}) on {node}"
+            placed[f"{namespace}/{slug}"] = node
+    assert placed
+    (stack.directory / "placed.json").write_text(json.dumps(placed, indent=1))
+
+
+def test_a_user_server_without_the_user_toleration_stays_unscheduled(stack):
+    namespace = stack.hub_namespaces[0]
+    rendered = next(iter(stack.rendered[namespace].values()))
+    pod = copy.deepcopy(rendered["pod"])
+    pod["metadata"].update(name="no-toleration", namespace=namespace)
+    pod["spec"]["tolerations"] = []
+    pod["spec"].pop("affinity", None)
+    pod["spec"]["nodeSelector"] = {NODE_PURPOSE_LABEL: "user"}
+    pod["spec"]["volumes"] = [v for v in pod["spec"]["volumes"] if "persistentVolumeClaim" not in v]
+    pod["spec"]["containers"][0]["volumeMounts"] = [
+        m
+        for m in pod["spec"]["containers"][0].get("volumeMounts", [])
+        if m["name"] in {v["name"] for v in pod["spec"]["volumes"]}
+    ]
+    stack.api.create(pod)
+
+    def refused_for_the_taint() -> str | None:
+        for event in stack.api.events(namespace, "no-toleration"):
+            if event["reason"] == "FailedScheduling":
+                return event["message"]
+        return None
+
+    message = wait_for(refused_for_the_taint, 60, "a FailedScheduling event for the pod without toleration")
+    nodes = stack.api.list_of("v1", "Node")
+    assert f"0/{len(nodes)} nodes are available" in message and "had untolerated taint" in message, message
+    assert _scheduled_node(stack, namespace, "no-toleration") is None
+    # The same pod with the user nodes' toleration (and nothing else) is scheduled: the taint kept it off.
+    pod["metadata"]["name"] = "user-toleration"
+    pod["spec"]["tolerations"] = [
+        {"key": USER_TAINT["key"], "operator": "Equal", "value": USER_TAINT["value"], "effect": USER_TAINT["effect"]}
+    ]
+    stack.api.create(pod)
+    wait_for(lambda: _scheduled_node(stack, namespace, "user-toleration"), 60, "scheduling with the toleration")
