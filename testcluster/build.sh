@@ -12,7 +12,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 cache="${TESTCLUSTER_CACHE:-$HOME/.cache/jupyterhub-pulumi/testcluster}"
 bin="$cache/bin"
 mkdir -p "$bin"
-export CGO_ENABLED=0 GOFLAGS="-trimpath -mod=readonly" GOTOOLCHAIN=local
+export CGO_ENABLED=0 GOFLAGS="-trimpath -mod=readonly -buildvcs=false" GOTOOLCHAIN=local
 
 k8s_version=v1.35.4
 k8s_ldflags="-s -w -X k8s.io/component-base/version.gitVersion=$k8s_version \

@@ -50,12 +50,19 @@ class Api:
         self.session.headers["Authorization"] = f"Bearer {token}"
         self.ca_certificate = str(ca_certificate)
         self._types: dict[tuple[str, str], ResourceType] = {}
+        self.warnings: list[str] = []
+        """The warnings of the last request (e.g. Pod Security's "would violate" for a `warn` level)."""
 
     def request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         """One request; the decoded answer, or ApiError with the server's Status."""
         # `verify` per request: a session's is overridden by REQUESTS_CA_BUNDLE, which machines often set.
         answer = self.session.request(method, f"{self.url}{path}", timeout=30, verify=self.ca_certificate, **kwargs)
         body = answer.json() if answer.content else {}
+        self.warnings = [
+            # RFC 7234 warning values as the API server sends them: 299 - "text"
+            value.split(" ", 2)[2].strip('"')
+            for value in answer.raw.headers.getlist("Warning")
+        ]
         if answer.status_code >= 400:
             raise ApiError(answer.status_code, body)
         return body

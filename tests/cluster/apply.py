@@ -8,12 +8,16 @@ ServiceAccounts) go last, so that an object that needs one but does not depend o
 could under `pulumi up`.
 """
 
+import copy
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from tools.mock_engine import RecordedResource
 from tools.plan import is_kubernetes_object, manifest_of
 
+from ..e2e.hub_harness import self_signed_certificate
 from .api import Api, ApiError
 
 NEEDED_BY_OTHERS = ("Namespace", "CustomResourceDefinition", "StorageClass", "PriorityClass", "ServiceAccount")
@@ -26,6 +30,8 @@ class Applied:
     manifest: dict[str, Any]
     wave: int
     error: ApiError | None
+    warnings: list[str]
+    """What the API server warned of when it accepted the object."""
 
     @property
     def label(self) -> str:
@@ -53,16 +59,30 @@ def waves(resources: list[RecordedResource]) -> list[list[RecordedResource]]:
     return result
 
 
+def with_test_values(manifest: dict[str, Any]) -> dict[str, Any]:
+    """The object as applied here: a TLS Secret carries a self-signed certificate instead of the plan's
+    redacted values, since the API server checks that it holds PEM data. Other Secrets keep the redacted
+    values: nothing in the test cluster reads them."""
+    if manifest["kind"] != "Secret" or manifest.get("type") != "kubernetes.io/tls":
+        return manifest
+    with tempfile.TemporaryDirectory() as directory:
+        self_signed_certificate(Path(directory))
+        pair = {key: (Path(directory) / key).read_text() for key in ("tls.crt", "tls.key")}
+    manifest = copy.deepcopy(manifest)
+    manifest.pop("data", None)
+    manifest["stringData"] = pair
+    return manifest
+
+
 def apply_plan(api: Api, resources: list[RecordedResource]) -> list[Applied]:
-    """Server-side apply every Kubernetes object of a plan, wave by wave (Secrets keep the plan's redacted
-    values: nothing in the test cluster reads them)."""
+    """Server-side apply every Kubernetes object of a plan (with test values), wave by wave."""
     outcomes = []
     for number, wave in enumerate(waves(resources)):
         for resource in wave:
-            manifest = manifest_of(resource)
+            manifest = with_test_values(manifest_of(resource))
             try:
                 api.apply(manifest)
-                outcomes.append(Applied(manifest, number, None))
+                outcomes.append(Applied(manifest, number, None, api.warnings))
             except ApiError as error:
-                outcomes.append(Applied(manifest, number, error))
+                outcomes.append(Applied(manifest, number, error, []))
     return outcomes

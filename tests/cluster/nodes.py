@@ -11,6 +11,8 @@ extended resources, not by size.
 
 from typing import Any
 
+from components.scheduling import NODE_PURPOSE_LABEL, USER_TAINT
+
 from ..helpers import kind_cluster_nodes
 from .control_plane import fake_node
 
@@ -61,12 +63,21 @@ def _eks_node(group: dict[str, Any]) -> dict[str, Any]:
     return fake_node(f"eks-{name}-0", labels, taints, room)
 
 
-def nodes_for(plan_resources: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The nodes a stack runs on, from its plan (plan.json's resources)."""
+def gpu_node(name: str, labels: dict[str, str]) -> dict[str, Any]:
+    """A user node with one GPU, tainted for GPU pods as GKE and the NVIDIA operator do."""
+    taints = [USER_TAINT, {"key": GPU, "value": "present", "effect": "NoSchedule"}]
+    return fake_node(name, {NODE_PURPOSE_LABEL: "user", **labels}, taints, {**ROOM, GPU: "1"})
+
+
+def nodes_for(plan_resources: list[dict[str, Any]], gpu_selectors: list[dict[str, str]]) -> list[dict[str, Any]]:
+    """The nodes a stack runs on, from its plan (plan.json's resources). A stack on an existing cluster whose
+    profiles ask for GPUs (their node selectors in `gpu_selectors`) finds kind's nodes and one GPU node
+    with the labels each such profile selects: the GPU nodes an administrator added to that cluster."""
     gke = [r for r in plan_resources if r["type"] == "gcp:container/nodePool:NodePool"]
     eks = [r for r in plan_resources if r["type"] == "aws:eks/nodeGroup:NodeGroup"]
     if gke:
         return [_gke_node(pool) for pool in gke]
     if eks:
         return [_eks_node(group) for group in eks]
-    return KIND_NODES
+    gpu_nodes = [gpu_node(f"gpu-node-{index}", labels) for index, labels in enumerate(gpu_selectors)]
+    return [*KIND_NODES, *gpu_nodes]

@@ -1,6 +1,7 @@
 """Every stack's Kubernetes objects on a real API server (the cluster test tier, `make test-cluster`).
 
-For the dev stack and each stack in stacks/ (the Kubernetes part; cloud resources stay offline), a
+For the dev stack, each stack in stacks/ and each variation of tests/variations.py (the Kubernetes part;
+cloud resources stay offline), a
 control plane of its own with nodes shaped like the stack's pools; every object of the plan applied with
 server-side apply in the engine's dependency order. Then the API server's validation and admission, its
 controllers (Deployment -> ReplicaSet -> Pod, claims bound) and its scheduler must agree with the plan:
@@ -22,12 +23,15 @@ from components.scheduling import NODE_PURPOSE_LABEL, USER_TAINT
 from tools.plan import Plan, make_plan
 
 from ..e2e.user_pods import render_user_objects
+from ..helpers import plan_config
+from ..variations import VARIATIONS
 from .api import Api, ApiError, wait_for
 from .apply import Applied, apply_plan
 from .control_plane import running_control_plane
 from .nodes import GPU, nodes_for
 
-STACKS = ["dev", "workshop", "physics-gke", "stats-dept-eks"]
+STACKS = ["dev", "workshop", "physics-gke", "stats-dept-eks", *(f"variation-{name}" for name in VARIATIONS)]
+"""The dev stack, every stack in stacks/, and the variations the fast tier plans (every option family)."""
 EXISTING_CLUSTER_DEFAULT_CLASS = {
     "apiVersion": "storage.k8s.io/v1",
     "kind": "StorageClass",
@@ -83,16 +87,22 @@ def _cluster_storage_classes(plan: Plan, user_claims: list[dict[str, Any]]) -> l
 def stack(request, tmp_path_factory):
     name = request.param
     directory = tmp_path_factory.mktemp(f"cluster-{name}")
-    plan = make_plan(name)
-    plan_resources = [r.as_json() for r in plan.resources]
-    with running_control_plane(directory / "control-plane", nodes_for(plan_resources)) as control_plane:
+    variation = name.removeprefix("variation-")
+    plan = (
+        plan_config(directory, VARIATIONS[variation], stack=variation) if variation in VARIATIONS else make_plan(name)
+    )
+    objects = plan.kubernetes_objects()
+    hub_namespaces = sorted({d["metadata"]["namespace"] for d in objects if d["metadata"]["name"] == "hub"})
+    rendered = {ns: render_user_objects(objects, ns, directory / f"render-{ns}") for ns in hub_namespaces}
+    gpu_selectors = [
+        r["pod"]["spec"].get("nodeSelector", {})
+        for profiles in rendered.values()
+        for r in profiles.values()
+        if GPU in r["pod"]["spec"]["containers"][0]["resources"].get("limits", {})
+    ]
+    nodes = nodes_for([r.as_json() for r in plan.resources], gpu_selectors)
+    with running_control_plane(directory / "control-plane", nodes) as control_plane:
         api = control_plane.admin
-        rendered = {
-            namespace: render_user_objects(plan.kubernetes_objects(), namespace, directory / f"render-{namespace}")
-            for namespace in sorted(
-                {d["metadata"]["namespace"] for d in plan.kubernetes_objects() if d["metadata"]["name"] == "hub"}
-            )
-        }
         user_claims = [r["pvc"] for profiles in rendered.values() for r in profiles.values() if r["pvc"]]
         for storage_class in _cluster_storage_classes(plan, user_claims):
             api.create(storage_class)
@@ -102,10 +112,13 @@ def stack(request, tmp_path_factory):
         yield on_cluster
 
 
-def test_every_object_is_accepted(stack):
+def test_every_object_is_accepted_without_a_warning(stack):
     refused = [f"{o.label} (wave {o.wave}): {o.error}" for o in stack.outcomes if o.error]
     assert refused == [], "\n".join(refused)
     assert len(stack.outcomes) == len(stack.objects)
+    # Namespaces warn at "restricted": a workload whose pods would violate it is accepted with a warning.
+    warned = [f"{o.label}: {warning}" for o in stack.outcomes for warning in o.warnings]
+    assert warned == [], "\n".join(warned)
 
 
 def _available(api: Api, deployment: dict[str, Any]) -> dict[str, Any] | None:
@@ -197,10 +210,30 @@ def test_a_privileged_container_is_refused_by_pod_security(stack):
         assert "violates PodSecurity" in refused.value.message and "privileged" in refused.value.message
 
 
+def test_a_pod_below_restricted_is_admitted_with_a_warning(stack):
+    """The control for the warning checks above: baseline admits it, the `warn: restricted` level speaks."""
+    for namespace in stack.hub_namespaces:
+        spec = _hub_pod_spec(stack, namespace)
+        spec["containers"][0].setdefault("securityContext", {})["allowPrivilegeEscalation"] = True
+        pod = {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": "escalating", "namespace": namespace},
+            "spec": spec,
+        }
+        stack.api.apply(pod, dry_run=True)
+        assert any("would violate PodSecurity" in w and "allowPrivilegeEscalation" in w for w in stack.api.warnings), (
+            stack.api.warnings
+        )
+
+
 def test_a_bad_quantity_is_refused_by_validation(stack):
-    claim = copy.deepcopy(stack.of_kind("PersistentVolumeClaim")[0])
-    claim["metadata"]["name"] = "bad-quantity"
-    claim["spec"]["resources"]["requests"]["storage"] = "10 GBx"
+    claim = {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": {"name": "bad-quantity", "namespace": stack.hub_namespaces[0]},
+        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "10 GBx"}}},
+    }
     with pytest.raises(ApiError) as refused:
         stack.api.apply(claim, dry_run=True)
     # Server-side apply reports a quantity it cannot decode as a conversion failure (500), a create as 400.
@@ -222,7 +255,9 @@ def _create_user_server(stack: StackOnCluster, namespace: str, slug: str, render
         for volume in pod["spec"]["volumes"]:
             if "persistentVolumeClaim" in volume:
                 volume["persistentVolumeClaim"]["claimName"] = claim["metadata"]["name"]
-    return stack.api.create(pod)
+    created = stack.api.create(pod)
+    assert stack.api.warnings == [], f"{pod['metadata']['name']}: {stack.api.warnings}"
+    return created
 
 
 def _scheduled_node(stack: StackOnCluster, namespace: str, name: str) -> str | None:
