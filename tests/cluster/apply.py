@@ -9,6 +9,7 @@ could under `pulumi up`.
 """
 
 import copy
+import functools
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,18 +60,22 @@ def waves(resources: list[RecordedResource]) -> list[list[RecordedResource]]:
     return result
 
 
+@functools.cache
+def _test_certificate() -> dict[str, str]:
+    with tempfile.TemporaryDirectory() as directory:
+        self_signed_certificate(Path(directory))
+        return {key: (Path(directory) / key).read_text() for key in ("tls.crt", "tls.key")}
+
+
 def with_test_values(manifest: dict[str, Any]) -> dict[str, Any]:
     """The object as applied here: a TLS Secret carries a self-signed certificate instead of the plan's
     redacted values, since the API server checks that it holds PEM data. Other Secrets keep the redacted
     values: nothing in the test cluster reads them."""
     if manifest["kind"] != "Secret" or manifest.get("type") != "kubernetes.io/tls":
         return manifest
-    with tempfile.TemporaryDirectory() as directory:
-        self_signed_certificate(Path(directory))
-        pair = {key: (Path(directory) / key).read_text() for key in ("tls.crt", "tls.key")}
     manifest = copy.deepcopy(manifest)
     manifest.pop("data", None)
-    manifest["stringData"] = pair
+    manifest["stringData"] = _test_certificate()
     return manifest
 
 

@@ -1,12 +1,12 @@
 """Nodes for the test cluster, shaped like the nodes each stack runs on.
 
 - Existing clusters: the nodes of kind/cluster.yaml (the dev stack's cluster), with the labels and taints
-  kind gives them: a tainted control-plane node, a core node and a user node.
+  kind gives them: a tainted control-plane node, a core node and a user node; and a node of no purpose.
 - GKE and EKS: one node per pool the plan declares, with the labels and taints the pool declares (and
   those the cloud adds itself: the pool's name label; on GKE the accelerator label and the GPU taint).
 
-Each node offers the same room (8 CPUs, 32 GiB), so placement is decided by labels, taints and
-extended resources, not by size.
+Each pool's node offers the same room (8 CPUs, 32 GiB), so placement is decided by labels, taints,
+affinities and extended resources, not by size.
 """
 
 from typing import Any
@@ -33,6 +33,9 @@ def _kind_cluster_nodes() -> list[dict[str, Any]]:
 
 
 KIND_NODES = _kind_cluster_nodes()
+GENERAL_NODE = fake_node("general-0", {}, [], {"cpu": "32", "memory": "128Gi", "pods": "110"})
+"""A node of no purpose, untainted and roomier than the rest, as on-premises clusters have: a pod lands on
+a core or user node only because its affinity says so (without it, the scheduler would prefer this one)."""
 
 
 def _gke_node(pool: dict[str, Any]) -> dict[str, Any]:
@@ -80,4 +83,4 @@ def nodes_for(plan_resources: list[dict[str, Any]], gpu_selectors: list[dict[str
     if eks:
         return [_eks_node(group) for group in eks]
     gpu_nodes = [gpu_node(f"gpu-node-{index}", labels) for index, labels in enumerate(gpu_selectors)]
-    return [*KIND_NODES, *gpu_nodes]
+    return [*KIND_NODES, GENERAL_NODE, *gpu_nodes]

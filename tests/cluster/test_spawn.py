@@ -29,7 +29,7 @@ from .api import Api, wait_for
 from .apply import apply_plan
 from .control_plane import ControlPlane, running_control_plane
 from .kubelet import running_kubelet
-from .nodes import GPU, KIND_NODES, gpu_node
+from .nodes import GENERAL_NODE, GPU, KIND_NODES, gpu_node
 
 NAMESPACE = "spawn"
 HOMES_CLASS = "jupyterhub-homes"
@@ -80,7 +80,7 @@ def cluster(tmp_path_factory):
     directory = tmp_path_factory.mktemp("spawn")
     plan = plan_config(directory, STACK, stack="spawn")
     objects = plan.kubernetes_objects()
-    with running_control_plane(directory / "control-plane", [*KIND_NODES, GPU_NODE]) as control_plane:
+    with running_control_plane(directory / "control-plane", [*KIND_NODES, GENERAL_NODE, GPU_NODE]) as control_plane:
         refused = [f"{o.label}: {o.error}" for o in apply_plan(control_plane.admin, plan.resources) if o.error]
         assert refused == []
         hub_pod = find(objects, "Deployment", "hub", NAMESPACE)["spec"]["template"]["spec"]

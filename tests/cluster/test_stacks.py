@@ -165,6 +165,27 @@ def test_every_deployment_becomes_available_on_core_nodes(stack):
             assert purpose == "core", f"{pod['metadata']['name']} runs on {pod['spec']['nodeName']} ({purpose})"
 
 
+def _versions(stack: StackOnCluster) -> dict[str, str]:
+    versions = {}
+    for obj in stack.objects:
+        metadata = obj["metadata"]
+        live = stack.api.get(obj["apiVersion"], obj["kind"], metadata["name"], metadata.get("namespace"))
+        versions[f"{obj['kind']} {metadata.get('namespace', '')}/{metadata['name']}"] = live["metadata"][
+            "resourceVersion"
+        ]
+    return versions
+
+
+def test_applying_the_plan_again_changes_nothing(stack):
+    """A second `pulumi up` with nothing changed writes nothing: no field the program sets is one the server
+    or a controller rewrites (which would show as a change on every preview)."""
+    before = _versions(stack)
+    again = apply_plan(stack.api, stack.plan.resources)
+    assert [o.label for o in again if o.error] == []
+    after = _versions(stack)
+    assert {k: (before[k], after[k]) for k in before if before[k] != after[k]} == {}
+
+
 def test_every_claim_is_bound(stack):
     claims = stack.of_kind("PersistentVolumeClaim")
     for claim in claims:
