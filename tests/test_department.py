@@ -108,6 +108,15 @@ def test_hubs_cannot_share_a_namespace(tmp_path):
     assert_refused(tmp_path, content, 18, "hubs.biology.namespace", "already used by hub 'algebra'")
 
 
+def test_hubs_cannot_share_a_node_port(tmp_path):
+    """Node ports are allocated cluster-wide: the real API server refuses the second Service."""
+    service = "      proxy:\n        service: {type: NodePort, nodePort: 30123}\n"
+    content = DEPARTMENT.replace("    algebra:\n", "    algebra:\n" + service).replace(
+        "    biology:\n", "    biology:\n" + service
+    )
+    assert_refused(tmp_path, content, 21, "hubs.biology.proxy.service.nodePort", "already hub 'algebra'")
+
+
 GKE_HUB_POOL = (
     (ROOT / "stacks" / "physics-gke.yaml")
     .read_text()

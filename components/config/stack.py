@@ -75,6 +75,7 @@ class StackConfig(Model):
     def _hubs_do_not_collide(self) -> Self:
         namespaces: dict[str, str] = {}
         hosts: dict[str, str] = {}
+        node_ports: dict[int, str] = {}
         for name, hub in self.hubs.items():
             namespace = self.namespace_of(name)
             if namespace in namespaces:
@@ -87,6 +88,16 @@ class StackConfig(Model):
                 raise NestedValueError(("hubs", name, "host"), f"{hub.host} is already hub {hosts[hub.host]!r}'s host")
             if hub.host is not None:
                 hosts[hub.host] = name
+            node_port = hub.proxy.service.node_port
+            if node_port is not None and node_port in node_ports:
+                # The API server allocates node ports cluster-wide: the second Service would be refused.
+                raise NestedValueError(
+                    ("hubs", name, "proxy", "service", "nodePort"),
+                    f"node port {node_port} is already hub {node_ports[node_port]!r}'s: node ports are "
+                    "cluster-wide, give each hub its own",
+                )
+            if node_port is not None:
+                node_ports[node_port] = name
         return self
 
     @model_validator(mode="after")

@@ -165,12 +165,7 @@ def test_a_student_starts_the_default_profile_on_a_user_node(cluster):
 
     landing = client.get("user/student1/")
     assert landing.status_code == 200 and "JupyterLab" in landing.text
-    written = client.session.put(
-        client.url("user/student1/api/contents/notes.txt"),
-        timeout=30,
-        json={"type": "file", "format": "text", "content": "week 1"},
-        headers={"X-XSRFToken": client.xsrf("user/student1/")},
-    )
+    written = client.put_text_file("student1", "notes.txt", "week 1")
     assert written.status_code in (200, 201), written.text
 
 

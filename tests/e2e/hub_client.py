@@ -49,3 +49,12 @@ class HubClient:
         answer = self.api("POST", f"users/{username}/tokens", json={"note": "e2e", **body})
         answer.raise_for_status()
         return answer.json()["token"]
+
+    def put_text_file(self, username: str, path: str, content: str) -> requests.Response:
+        """Save a text file in a user's server through its contents API (as JupyterLab does)."""
+        return self.session.put(
+            self.url(f"user/{username}/api/contents/{path}"),
+            timeout=30,
+            json={"type": "file", "format": "text", "content": content},
+            headers={"X-XSRFToken": self.xsrf(f"user/{username}/")},
+        )

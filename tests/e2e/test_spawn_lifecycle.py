@@ -102,12 +102,7 @@ def test_the_user_reaches_their_server_through_the_proxy(lifecycle):
     assert "JupyterLab" in landing.text
     status = owner.get("user/student1/api/status")
     assert status.status_code == 200 and "started" in status.json()
-    written = owner.session.put(
-        owner.url("user/student1/api/contents/notes.txt"),
-        timeout=30,
-        json={"type": "file", "format": "text", "content": "week 1"},
-        headers={"X-XSRFToken": owner.xsrf("user/student1/")},
-    )
+    written = owner.put_text_file("student1", "notes.txt", "week 1")
     assert written.status_code in (200, 201), written.text
     other = HubClient(hub.public_url)
     other.login("student2")
