@@ -99,9 +99,10 @@ class Api:
         )
 
     def create(self, obj: dict[str, Any]) -> dict[str, Any]:
-        """Create one object."""
+        """Create one object (under the Pulumi provider's field manager)."""
         metadata = obj["metadata"]
-        return self.request("POST", self.path(obj["apiVersion"], obj["kind"], metadata.get("namespace")), json=obj)
+        path = self.path(obj["apiVersion"], obj["kind"], metadata.get("namespace"))
+        return self.request("POST", path, json=obj, params={"fieldManager": FIELD_MANAGER})
 
     def get(self, api_version: str, kind: str, name: str, namespace: str | None = None) -> dict[str, Any]:
         """One object."""

@@ -1,4 +1,8 @@
-"""Apply a plan's Kubernetes objects to a real API server in the order the Pulumi engine could use.
+"""Apply a plan's Kubernetes objects to a real API server as the Pulumi engine and its Kubernetes provider do.
+
+The provider (4.29 and later; the program pins 4.34) creates a new object with a plain create, so an
+object that already exists is an error (AlreadyExists) rather than silently adopted, and updates
+existing ones with server-side apply (and diffs them by a server-side dry-run apply).
 
 The engine registers a resource once every resource it depends on (explicitly, or through an input
 that is another's output) is done, and runs whatever is ready in parallel. So the objects are applied in
@@ -80,13 +84,14 @@ def with_test_values(manifest: dict[str, Any]) -> dict[str, Any]:
 
 
 def apply_plan(api: Api, resources: list[RecordedResource]) -> list[Applied]:
-    """Server-side apply every Kubernetes object of a plan (with test values), wave by wave."""
+    """Every Kubernetes object of a plan (with test values), wave by wave, created as `pulumi up` creates
+    new objects."""
     outcomes = []
     for number, wave in enumerate(waves(resources)):
         for resource in wave:
             manifest = with_test_values(manifest_of(resource))
             try:
-                api.apply(manifest)
+                api.create(manifest)
                 outcomes.append(Applied(manifest, number, None, api.warnings))
             except ApiError as error:
                 outcomes.append(Applied(manifest, number, error, []))
