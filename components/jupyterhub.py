@@ -11,13 +11,15 @@ from .hub import Hub
 from .hub.secret import PROXY_TOKEN_KEY
 from .labels import SINGLEUSER, labels
 from .namespace import declare_namespace
+from .network_policy import DEFAULT_DENY_SPEC
 from .proxy import Proxy
 from .singleuser.network_policy import singleuser_network_policy_spec
 from .stack_settings import StackSettings
 
 
 class JupyterHub(pulumi.ComponentResource):
-    """Namespace, Hub, Proxy (and its HTTPS front with letsencrypt) and the user servers' NetworkPolicy of one hub."""
+    """Namespace, Hub, Proxy (and its HTTPS front with letsencrypt), the user servers' NetworkPolicy and the
+    namespace's default-deny NetworkPolicy of one hub."""
 
     def __init__(
         self,
@@ -70,6 +72,12 @@ class JupyterHub(pulumi.ComponentResource):
             f"{hub_name}-singleuser",
             metadata={"name": "singleuser", "namespace": self.namespace.ref, "labels": labels(hub_name, SINGLEUSER)},
             spec=singleuser_network_policy_spec(hub_name, config.singleuser.network, ENDPOINTS),
+            opts=child,
+        )
+        self.default_deny_network_policy = k8s.networking.v1.NetworkPolicy(
+            f"{hub_name}-default-deny",
+            metadata={"name": "default-deny", "namespace": self.namespace.ref, "labels": labels(hub_name, "namespace")},
+            spec=DEFAULT_DENY_SPEC,
             opts=child,
         )
         self.register_outputs({"namespace": self.namespace.ref})

@@ -35,8 +35,9 @@ def declare_namespace(
                 "app.kubernetes.io/name": APP_NAME,
                 "app.kubernetes.io/instance": hub_name,
                 "app.kubernetes.io/managed-by": "pulumi",
-                # User servers run arbitrary images: enforce "baseline", report anything below "restricted".
-                "pod-security.kubernetes.io/enforce": "baseline",
+                # Every pod the stack declares and every user server KubeSpawner makes meets "restricted";
+                # enforcing it keeps a later change (or an `extraPodConfig`) from quietly weakening that.
+                "pod-security.kubernetes.io/enforce": "restricted",
                 "pod-security.kubernetes.io/warn": "restricted",
                 "pod-security.kubernetes.io/audit": "restricted",
             },

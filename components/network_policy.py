@@ -39,3 +39,9 @@ def dns_egress() -> dict[str, Any]:
 def public_internet_peer() -> dict[str, Any]:
     """Every IPv4 address except private ranges and link-local ones (so not the metadata server)."""
     return {"ipBlock": {"cidr": "0.0.0.0/0", "except": [*PRIVATE_IPV4_RANGES, LINK_LOCAL]}}
+
+
+DEFAULT_DENY_SPEC: dict[str, Any] = {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
+"""A namespace's default: every pod selected, nothing allowed. The components' own policies add exactly their
+flows; a pod no other policy selects (a future component, a pod someone starts by hand) reaches nothing
+and is reached by nothing."""

@@ -29,6 +29,7 @@ EXPECTED_OBJECTS = {
     ("Service", "jupyterhub", "proxy-public"),
     ("NetworkPolicy", "jupyterhub", "proxy"),
     ("NetworkPolicy", "jupyterhub", "singleuser"),
+    ("NetworkPolicy", "jupyterhub", "default-deny"),
 }
 
 

@@ -40,11 +40,26 @@ def test_every_pod_the_stack_declares_is_restricted(plans, stack):
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_namespaces_enforce_baseline_and_report_below_restricted(plans, stack):
+def test_namespaces_enforce_restricted(plans, stack):
     for namespace in (o for o in plans[stack].kubernetes_objects() if o["kind"] == "Namespace"):
         labels = namespace["metadata"]["labels"]
-        assert labels["pod-security.kubernetes.io/enforce"] == "baseline"
+        assert labels["pod-security.kubernetes.io/enforce"] == "restricted"
         assert labels["pod-security.kubernetes.io/warn"] == labels["pod-security.kubernetes.io/audit"] == "restricted"
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_a_pod_no_component_policy_selects_reaches_nothing_and_nothing_reaches_it(plans, stack):
+    """The namespace's default-deny policy: a pod started by hand (or a future component without a policy of
+    its own) is isolated both ways, while the components' flows stay open."""
+    objects = plans[stack].kubernetes_objects()
+    policies = policies_of(objects)
+    for namespace in (o["metadata"]["name"] for o in objects if o["kind"] == "Namespace"):
+        stray = Pod(namespace, {"app": "debug-shell"}, "10.8.0.99")
+        hub = workload_pod(objects, "hub", namespace, "10.8.0.10")
+        assert not allowed(policies, stray, External("93.184.216.34"), 443)
+        assert not allowed(policies, stray, hub, 8081)
+        assert not allowed(policies, hub, stray, 8080)
+        assert not allowed(policies, External("93.184.216.34"), stray, 8080)
 
 
 @pytest.mark.parametrize("stack", STACKS)

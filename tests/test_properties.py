@@ -120,6 +120,13 @@ def stacks(draw: st.DrawFn) -> dict[str, Any]:
     """A valid stack file's content."""
     development = draw(st.booleans())
     names = draw(st.lists(hub_names, min_size=1, max_size=2, unique=True))
+    generated = {name: draw(hubs(development, name)) for name in names}
+    node_ports: set[int] = set()
+    for hub in generated.values():  # node ports are cluster-wide: hubs of one stack cannot share one
+        service = hub["proxy"]["service"]
+        if service.get("nodePort") in node_ports:
+            del service["nodePort"]
+        node_ports.add(service.get("nodePort", 0))
     return {
         "config": {
             "jupyterhub:environment": "development" if development else "production",
@@ -127,7 +134,7 @@ def stacks(draw: st.DrawFn) -> dict[str, Any]:
                 "kind": "existing",
                 "nodePurpose": draw(st.sampled_from(["require", "prefer", "ignore"])),
             },
-            "jupyterhub:hubs": {name: draw(hubs(development, name)) for name in names},
+            "jupyterhub:hubs": generated,
         }
     }
 
@@ -141,7 +148,7 @@ def _plan(content: dict[str, Any]):
 @given(stacks())
 def test_generated_valid_stacks_plan_strictly_valid_wired_objects(content):
     objects = _plan(content).kubernetes_objects()
-    assert len(objects) >= 15 * len(content["config"]["jupyterhub:hubs"])  # 16 with a database volume
+    assert len(objects) >= 16 * len(content["config"]["jupyterhub:hubs"])  # 17 with a database volume
     assert [p for obj in objects for p in schema_problems(obj, "1.35")] == []
     assert check_service_selectors(objects) == []
     assert check_references(objects) == []

@@ -206,7 +206,7 @@ def test_every_claim_is_bound(stack):
 def test_every_hub_namespace_enforces_pod_security(stack):
     for namespace in stack.hub_namespaces:
         labels = stack.api.get("v1", "Namespace", namespace)["metadata"]["labels"]
-        assert labels.get("pod-security.kubernetes.io/enforce") in ("baseline", "restricted"), labels
+        assert labels.get("pod-security.kubernetes.io/enforce") == "restricted", labels
 
 
 def _hub_pod_spec(stack: StackOnCluster, namespace: str) -> dict[str, Any]:
@@ -234,8 +234,9 @@ def test_a_privileged_container_is_refused_by_pod_security(stack):
         assert "violates PodSecurity" in refused.value.message and "privileged" in refused.value.message
 
 
-def test_a_pod_below_restricted_is_admitted_with_a_warning(stack):
-    """The control for the warning checks above: baseline admits it, the `warn: restricted` level speaks."""
+def test_a_pod_below_restricted_is_refused_and_a_workload_below_it_is_warned_of(stack):
+    """Pod Security refuses a pod that allows privilege escalation; a Deployment whose pods would is accepted
+    with a warning (which is what the check above relies on to find a workload below "restricted")."""
     for namespace in stack.hub_namespaces:
         spec = _hub_pod_spec(stack, namespace)
         spec["containers"][0].setdefault("securityContext", {})["allowPrivilegeEscalation"] = True
@@ -245,7 +246,18 @@ def test_a_pod_below_restricted_is_admitted_with_a_warning(stack):
             "metadata": {"name": "escalating", "namespace": namespace},
             "spec": spec,
         }
-        stack.api.apply(pod, dry_run=True)
+        with pytest.raises(ApiError) as refused:
+            stack.api.apply(pod, dry_run=True)
+        assert refused.value.code == 403 and "allowPrivilegeEscalation" in refused.value.message
+        hub = copy.deepcopy(
+            next(
+                d
+                for d in stack.of_kind("Deployment")
+                if d["metadata"] == {**d["metadata"], "name": "hub", "namespace": namespace}
+            )
+        )
+        hub["spec"]["template"]["spec"] = spec
+        stack.api.apply(hub, dry_run=True)
         assert any("would violate PodSecurity" in w and "allowPrivilegeEscalation" in w for w in stack.api.warnings), (
             stack.api.warnings
         )
