@@ -18,13 +18,23 @@ def run_in_own_loop(coroutine_factory: Any, timeout: float = 60) -> Any:
         return pool.submit(lambda: asyncio.run(coroutine_factory())).result(timeout=timeout)
 
 
+def _point_kubernetes_client_at_a_kubeconfig(path: Path) -> None:
+    """KubeSpawner needs a kubeconfig to construct (rendering never contacts the server). kubernetes_asyncio
+    reads KUBECONFIG once, when first imported, so whichever test imported it first fixed the path: point
+    its default at a dummy kubeconfig when the one it has does not exist, whatever the order of tests."""
+    from kubernetes_asyncio.config import kube_config
+
+    if not Path(os.path.expanduser(kube_config.KUBE_CONFIG_DEFAULT_LOCATION)).is_file():
+        kube_config.KUBE_CONFIG_DEFAULT_LOCATION = str(dummy_kubeconfig(path))
+
+
 def render_user_objects(
     objects: list[dict[str, Any]], namespace: str, directory: Path, username: str = "student1"
 ) -> dict[str, dict[str, Any]]:
     """The pod and PVC KubeSpawner builds for `username`, per profile slug ("" without profiles)."""
     config_dir, secret_dir = lay_out_hub_files(objects, namespace, directory)
     config = load_hub_config(config_dir, secret_dir)
-    os.environ.setdefault("KUBECONFIG", str(dummy_kubeconfig(directory / "kubeconfig")))
+    _point_kubernetes_client_at_a_kubeconfig(directory / "kubeconfig")
 
     async def render() -> dict[str, dict[str, Any]]:
         from jupyterhub.objects import Hub
