@@ -27,8 +27,38 @@ API_CLIENTS = {
 """Which containers of which workloads talk to the Kubernetes API (and so mount a short-lived token)."""
 
 
+NODE_AGENT_NAMESPACE = "kube-system"
+"""Where the stack runs node agents (the NVIDIA device plugin on EKS), which are held to their own rules."""
+
+
 def _workloads(objects):
-    return [o for o in objects if o["kind"] in ("Deployment", "StatefulSet", "DaemonSet")]
+    """The workloads of the hubs' namespaces (every one "restricted")."""
+    return [
+        o
+        for o in objects
+        if o["kind"] in ("Deployment", "StatefulSet", "DaemonSet")
+        and o["metadata"]["namespace"] != NODE_AGENT_NAMESPACE
+    ]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_node_agents_are_confined_to_what_they_need(plans, stack):
+    """A node agent runs as root and mounts one kubelet folder; nothing more: not privileged, no host
+    network or processes, no privilege escalation, no capability, a read-only root, no API token."""
+    agents = [o for o in plans[stack].kubernetes_objects() if o["metadata"].get("namespace") == NODE_AGENT_NAMESPACE]
+    for agent in agents:
+        spec = agent["spec"]["template"]["spec"]
+        assert not any(spec.get(key) for key in ("hostNetwork", "hostPID", "hostIPC"))
+        assert spec["automountServiceAccountToken"] is False
+        assert [v["hostPath"]["path"] for v in spec["volumes"]] == ["/var/lib/kubelet/device-plugins"]
+        for container in spec["containers"]:
+            assert container["securityContext"] == {
+                "allowPrivilegeEscalation": False,
+                "capabilities": {"drop": ["ALL"]},
+                "readOnlyRootFilesystem": True,
+            }
+            assert container["resources"]["limits"]
+    assert [a["metadata"]["name"] for a in agents] == (["nvidia-device-plugin"] if stack == "stats-dept-eks" else [])
 
 
 @pytest.mark.parametrize("stack", STACKS)

@@ -68,6 +68,12 @@ def check_service_selectors(objects: Objects) -> list[str]:
     return problems
 
 
+BUILT_IN_PRIORITY_CLASSES = frozenset({"system-node-critical", "system-cluster-critical"})
+"""PriorityClasses every API server creates itself (the cluster tier's real API server shows they exist)."""
+NODE_AGENT_NAMESPACE = "kube-system"
+"""Node agents (EKS's NVIDIA device plugin) run where their devices are, not on core nodes."""
+
+
 def check_references(objects: Objects) -> list[str]:
     """Every Secret, ConfigMap, PVC, ServiceAccount, Role and PriorityClass a pod or binding names exists."""
     problems = []
@@ -82,7 +88,11 @@ def check_references(objects: Objects) -> list[str]:
         )
         if pod.get("serviceAccountName", "default") != "default" and pod["serviceAccountName"] not in accounts:
             problems.append(f"{where}: ServiceAccount {pod['serviceAccountName']} does not exist")
-        if "priorityClassName" in pod and pod["priorityClassName"] not in _named(objects, "PriorityClass", None):
+        priority = pod.get("priorityClassName")
+        if (
+            priority is not None
+            and priority not in BUILT_IN_PRIORITY_CLASSES | _named(objects, "PriorityClass", None).keys()
+        ):
             problems.append(f"{where}: PriorityClass {pod['priorityClassName']} does not exist")
         volume_names = set()
         for volume in pod.get("volumes", []):
@@ -273,9 +283,9 @@ def check_placement(
     purpose_label: str = "hub.jupyter.org/node-purpose",
 ) -> list[str]:
     """Hub and proxy run on core nodes only; user servers (every profile without its own node selector)
-    run on user nodes, tolerating their taint."""
+    run on user nodes, tolerating their taint. (Node agents are placed by their own tests.)"""
     problems = []
-    for workload in workloads(objects):
+    for workload in (w for w in workloads(objects) if _ns(w) != NODE_AGENT_NAMESPACE):
         pod = workload["spec"]["template"]["spec"]
         fits = [node for node in nodes if schedulable(pod, node)]
         name = f"{workload['kind']} {workload['metadata']['name']}"

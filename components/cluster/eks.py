@@ -14,6 +14,7 @@ from ..config.node_pools import NodePoolFacts
 from ..scheduling import CORE, NODE_PURPOSE_LABEL
 from .facts import ClusterFacts, ReservedAddress
 from .kubeconfig import exec_kubeconfig
+from .nvidia_device_plugin import declare_nvidia_device_plugin
 
 MANAGED = "arn:aws:iam::aws:policy/"
 CLUSTER_POLICIES = ("AmazonEKSClusterPolicy",)
@@ -186,6 +187,11 @@ class EksCluster(pulumi.ComponentResource):
         )
         on_cluster = pulumi.ResourceOptions(parent=self, provider=provider)
         self.autoscaler = self._cluster_autoscaler(name, on_cluster)
+        gpu_pools = [pool for pool in config.node_pools() if pool.gpus]
+        if gpu_pools:
+            self.gpu_device_plugin = declare_nvidia_device_plugin(
+                name, image=config.gpu_device_plugin.image, gpu_pools=gpu_pools, opts=on_cluster
+            )
         storage = k8s.storage.v1.StorageClass(
             f"{name}-storage-class",
             metadata={"name": config.storage.class_name, "labels": {"app.kubernetes.io/managed-by": "pulumi"}},

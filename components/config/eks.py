@@ -7,8 +7,8 @@ from typing import Annotated, Literal, Self
 from pydantic import AfterValidator, Field, model_validator
 
 from .base import Model, NestedValueError
-from .node_pools import CORE, USER, NodePoolFacts, pool_facts
-from .types import Cidr, DnsLabel, DnsSubdomain, matching
+from .node_pools import CORE, GPU_PRESENT_LABEL, USER, NodePoolFacts, pool_facts
+from .types import Cidr, DnsLabel, DnsSubdomain, ImageRef, matching
 
 AWS_REGIONS = frozenset(
     {
@@ -167,6 +167,14 @@ class ClusterAutoscaler(Model):
     """The chart version (kubernetes.github.io/autoscaler)."""
 
 
+class NvidiaDevicePlugin(Model):
+    """The NVIDIA device plugin, which makes a GPU node's GPUs allocatable (`nvidia.com/gpu`). EKS's NVIDIA
+    AMI carries the driver but not the plugin; the stack runs it on GPU node groups only."""
+
+    image: ImageRef = "nvcr.io/nvidia/k8s-device-plugin:v0.17.1"
+    """The plugin's image (pinned: a release tag or a digest)."""
+
+
 class EksClusterConfig(Model):
     """An EKS cluster the stack creates, with its VPC, IAM, add-ons, node groups and disks."""
 
@@ -194,6 +202,8 @@ class EksClusterConfig(Model):
     """Disks for the hub database and user homes."""
     autoscaler: ClusterAutoscaler = ClusterAutoscaler()
     """The cluster autoscaler."""
+    gpu_device_plugin: NvidiaDevicePlugin = NvidiaDevicePlugin()
+    """The NVIDIA device plugin, declared when a user group has `gpu`."""
     route53: Route53 | None = None
     """Publish each hub's `host` in a Route 53 zone (pointing at its load balancer)."""
 
@@ -215,5 +225,7 @@ class EksClusterConfig(Model):
         for name, purpose, group in groups:
             labels = {"eks.amazonaws.com/nodegroup": name, "eks.amazonaws.com/capacityType": group.capacity_type}
             gpus = group.gpu.count if group.gpu else 0
+            if gpus:
+                labels[GPU_PRESENT_LABEL] = "true"  # what the NVIDIA device plugin's DaemonSet selects
             facts.append(pool_facts(name, purpose, labels, group.min_nodes, group.max_nodes, gpus))
         return facts

@@ -14,6 +14,8 @@ POOL_LABEL = "hub.jupyter.org/pool"
 GPU_RESOURCE = "nvidia.com/gpu"
 GPU_TAINT = {"key": GPU_RESOURCE, "value": "present", "effect": "NoSchedule"}
 """The taint on GPU nodes (GKE's own convention, used on EKS too): only pods that ask for GPUs land there."""
+GPU_PRESENT_LABEL = "nvidia.com/gpu.present"
+"""NVIDIA's label for nodes with GPUs; on EKS the stack sets it on GPU node groups for the device plugin."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ def pool_facts(
 
 __all__ = [
     "CORE",
+    "GPU_PRESENT_LABEL",
     "GPU_RESOURCE",
     "GPU_TAINT",
     "POOL_LABEL",

@@ -4,6 +4,7 @@
   kind gives them: a tainted control-plane node, a core node and a user node; and a node of no purpose.
 - GKE and EKS: one node per pool the plan declares, with the labels and taints the pool declares (and
   those the cloud adds itself: the pool's name label; on GKE the accelerator label and the GPU taint).
+  GKE's GPU nodes offer their GPUs (GKE runs the device plugin); EKS's only once a device plugin runs.
 
 Each pool's node offers the same room (8 CPUs, 32 GiB), so placement is decided by labels, taints,
 affinities and extended resources, not by size.
@@ -18,6 +19,8 @@ from .control_plane import fake_node
 
 ROOM = {"cpu": "8", "memory": "32Gi", "pods": "110"}
 GPU = "nvidia.com/gpu"
+DEVICE_PLUGIN_GPUS = "tests.jupyterhub/gpus-once-a-device-plugin-runs"
+"""On a node whose GPUs need a device plugin: how many it has (KWOK ignores the annotation)."""
 _EFFECTS = {"NO_SCHEDULE": "NoSchedule", "PREFER_NO_SCHEDULE": "PreferNoSchedule", "NO_EXECUTE": "NoExecute"}
 """Taint effects as the cloud APIs spell them, and as Kubernetes does."""
 
@@ -59,11 +62,13 @@ def _eks_node(group: dict[str, Any]) -> dict[str, Any]:
     name = inputs["nodeGroupName"]
     labels = {**inputs.get("labels", {}), "eks.amazonaws.com/nodegroup": name}
     taints = [{**taint, "effect": _EFFECTS[taint["effect"]]} for taint in inputs.get("taints", [])]
-    room = dict(ROOM)
+    node = fake_node(f"eks-{name}-0", labels, taints, ROOM)
     gpus = inputs.get("tags", {}).get(f"k8s.io/cluster-autoscaler/node-template/resources/{GPU}")
     if gpus:
-        room[GPU] = gpus
-    return fake_node(f"eks-{name}-0", labels, taints, room)
+        # The NVIDIA AMI has the driver, not the device plugin: no GPU is allocatable until a plugin runs
+        # on the node (tests/cluster/device_plugins.py stands in for its registration with the kubelet).
+        node["metadata"]["annotations"][DEVICE_PLUGIN_GPUS] = gpus
+    return node
 
 
 def gpu_node(name: str, labels: dict[str, str]) -> dict[str, Any]:

@@ -28,7 +28,8 @@ from ..variations import VARIATIONS
 from .api import Api, ApiError, wait_for
 from .apply import Applied, apply_plan, with_test_values
 from .control_plane import running_control_plane
-from .nodes import GPU, nodes_for
+from .device_plugins import register_device_plugins
+from .nodes import DEVICE_PLUGIN_GPUS, GPU, nodes_for
 
 STACKS = ["dev", "workshop", "physics-gke", "stats-dept-eks", *(f"variation-{name}" for name in VARIATIONS)]
 """The dev stack, every stack in stacks/, and the variations the fast tier plans (every option family)."""
@@ -107,6 +108,13 @@ def stack(request, tmp_path_factory):
         for storage_class in _cluster_storage_classes(plan, user_claims):
             api.create(storage_class)
         outcomes = apply_plan(api, plan.resources)
+        gpu_nodes_needing_a_plugin = [n for n in nodes if DEVICE_PLUGIN_GPUS in n["metadata"]["annotations"]]
+        if gpu_nodes_needing_a_plugin:
+            wait_for(
+                lambda: len(register_device_plugins(api)) == len(gpu_nodes_needing_a_plugin),
+                60,
+                "a device plugin running on every GPU node that needs one",
+            )
         on_cluster = StackOnCluster(name, plan, control_plane, outcomes, directory)
         on_cluster.rendered = rendered  # type: ignore[attr-defined]
         yield on_cluster
