@@ -217,26 +217,28 @@ def test_every_hub_namespace_enforces_pod_security(stack):
         assert labels.get("pod-security.kubernetes.io/enforce") == "restricted", labels
 
 
-def _hub_pod_spec(stack: StackOnCluster, namespace: str) -> dict[str, Any]:
+def _hub_deployment(stack: StackOnCluster, namespace: str) -> dict[str, Any]:
+    """A copy of a namespace's hub Deployment, to break on purpose."""
     hub = next(
         d
         for d in stack.of_kind("Deployment")
-        if d["metadata"] == {**d["metadata"], "name": "hub", "namespace": namespace}
+        if d["metadata"]["namespace"] == namespace and d["metadata"]["name"] == "hub"
     )
-    return copy.deepcopy(hub["spec"]["template"]["spec"])
+    return copy.deepcopy(hub)
+
+
+def _pod_like_the_hub(stack: StackOnCluster, namespace: str, name: str, **security: Any) -> dict[str, Any]:
+    """A Pod with the hub's spec, its container's security context changed by `security`."""
+    spec = _hub_deployment(stack, namespace)["spec"]["template"]["spec"]
+    spec["containers"][0]["securityContext"] = {**spec["containers"][0].get("securityContext", {}), **security}
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": namespace}, "spec": spec}
 
 
 def test_a_privileged_container_is_refused_by_pod_security(stack):
     for namespace in stack.hub_namespaces:
-        spec = _hub_pod_spec(stack, namespace)
-        spec["containers"][0]["securityContext"] = {"privileged": True}
-        pod = {
-            "apiVersion": "v1",
-            "kind": "Pod",
-            "metadata": {"name": "privileged", "namespace": namespace},
-            "spec": spec,
-        }
         with pytest.raises(ApiError) as refused:
+            # A privileged container may escalate (the API server refuses the contradiction before admission).
+            pod = _pod_like_the_hub(stack, namespace, "privileged", privileged=True, allowPrivilegeEscalation=True)
             stack.api.apply(pod, dry_run=True)
         assert refused.value.code == 403
         assert "violates PodSecurity" in refused.value.message and "privileged" in refused.value.message
@@ -246,25 +248,12 @@ def test_a_pod_below_restricted_is_refused_and_a_workload_below_it_is_warned_of(
     """Pod Security refuses a pod that allows privilege escalation; a Deployment whose pods would is accepted
     with a warning (which is what the check above relies on to find a workload below "restricted")."""
     for namespace in stack.hub_namespaces:
-        spec = _hub_pod_spec(stack, namespace)
-        spec["containers"][0].setdefault("securityContext", {})["allowPrivilegeEscalation"] = True
-        pod = {
-            "apiVersion": "v1",
-            "kind": "Pod",
-            "metadata": {"name": "escalating", "namespace": namespace},
-            "spec": spec,
-        }
+        pod = _pod_like_the_hub(stack, namespace, "escalating", allowPrivilegeEscalation=True)
         with pytest.raises(ApiError) as refused:
             stack.api.apply(pod, dry_run=True)
         assert refused.value.code == 403 and "allowPrivilegeEscalation" in refused.value.message
-        hub = copy.deepcopy(
-            next(
-                d
-                for d in stack.of_kind("Deployment")
-                if d["metadata"] == {**d["metadata"], "name": "hub", "namespace": namespace}
-            )
-        )
-        hub["spec"]["template"]["spec"] = spec
+        hub = _hub_deployment(stack, namespace)
+        hub["spec"]["template"]["spec"] = pod["spec"]
         stack.api.apply(hub, dry_run=True)
         assert any("would violate PodSecurity" in w and "allowPrivilegeEscalation" in w for w in stack.api.warnings), (
             stack.api.warnings
