@@ -5,7 +5,7 @@ import pytest
 
 from tools.plan import make_plan
 
-from .helpers import assert_refused, find, hub_settings
+from .helpers import ROOT, assert_refused, find, hub_settings
 from .test_department import DEPARTMENT
 
 
@@ -124,3 +124,22 @@ PRODUCTION = DEPARTMENT.replace("  jupyterhub:environment: development\n", "").r
 )
 def test_bad_https_settings_are_refused(tmp_path, content, line, path, fragment):
     assert_refused(tmp_path, content, line, path, fragment)
+
+
+EKS_DEPARTMENT = (ROOT / "stacks" / "stats-dept-eks.yaml").read_text()
+
+
+@pytest.mark.parametrize(
+    "annotation",
+    ["service.beta.kubernetes.io/aws-load-balancer-ssl-ports", "service.beta.kubernetes.io/aws-load-balancer-ssl-cert"],
+)
+def test_a_hub_cannot_override_the_annotations_that_make_the_load_balancer_decrypt(tmp_path, annotation):
+    """Overriding them would serve plain HTTP on 443 (ssl-ports) or another certificate (ssl-cert)."""
+    content = EKS_DEPARTMENT.replace(
+        "    proxy:\n      https:\n",
+        f"    proxy:\n      service: {{annotations: {{{annotation}: '80'}}}}\n      https:\n",
+        1,
+    )
+    assert content != EKS_DEPARTMENT
+    line = next(number for number, text in enumerate(content.splitlines(), 1) if annotation in text)
+    assert_refused(tmp_path, content, line, f"defaults.proxy.service.annotations.{annotation}", "set by the stack")

@@ -13,6 +13,18 @@ PROXY_IMAGE = "quay.io/jupyterhub/configurable-http-proxy:5.2.0"
 """The proxy image that z2jh 4.4.0 uses."""
 
 
+EKS_OFFLOAD_PORTS_ANNOTATION = "service.beta.kubernetes.io/aws-load-balancer-ssl-ports"
+EKS_CERTIFICATE_ANNOTATION = "service.beta.kubernetes.io/aws-load-balancer-ssl-cert"
+GKE_NEG_ANNOTATION = "cloud.google.com/neg"
+GKE_BACKEND_CONFIG_ANNOTATION = "cloud.google.com/backend-config"
+OFFLOAD_ANNOTATIONS = {
+    "eks": (EKS_OFFLOAD_PORTS_ANNOTATION, EKS_CERTIFICATE_ANNOTATION),
+    "gke": (GKE_NEG_ANNOTATION, GKE_BACKEND_CONFIG_ANNOTATION),
+}
+"""The proxy-public Service's annotations that `https.mode: offload` sets, per cloud: what makes the load
+balancer decrypt (EKS) or the Ingress reach the proxy (GKE). A hub's own annotations may not set them."""
+
+
 class ProxyServiceConfig(Model):
     """The `proxy-public` Service: how users reach the hub."""
 

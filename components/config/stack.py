@@ -11,7 +11,7 @@ from .eks import EksClusterConfig, EksNodeGroup
 from .gke import GkeClusterConfig, GkeNodePool
 from .hub import DummyAuthenticator, HubConfig
 from .node_pools import GPU_RESOURCE, POOL_LABEL, NodePoolFacts
-from .proxy import ProxyConfig
+from .proxy import OFFLOAD_ANNOTATIONS, ProxyConfig
 from .singleuser import SingleUserConfig
 from .types import DnsLabel, Hostname
 
@@ -143,6 +143,14 @@ class StackConfig(Model):
             )
         if service.type != "LoadBalancer":
             raise NestedValueError((*path, "mode"), "offload needs proxy.service.type: LoadBalancer")
+        cloud = "eks" if isinstance(self.cluster, EksClusterConfig) else "gke"
+        for key in OFFLOAD_ANNOTATIONS[cloud]:
+            if key in service.annotations:
+                raise NestedValueError(
+                    ("hubs", name, "proxy", "service", "annotations", key),
+                    "set by the stack for https.mode: offload (how the load balancer reaches the proxy "
+                    "securely); remove it from the hub's annotations",
+                )
         if isinstance(self.cluster, EksClusterConfig):
             if https.certificate_arn is None:
                 raise NestedValueError(

@@ -5,7 +5,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from ..config.proxy import ProxyConfig
+from ..config.proxy import EKS_CERTIFICATE_ANNOTATION, EKS_OFFLOAD_PORTS_ANNOTATION, ProxyConfig
 from ..config.stack import JupyterHubConfig
 from ..endpoints import Endpoints
 from ..labels import AUTOHTTPS, PROXY, labels, selector
@@ -15,12 +15,6 @@ from ..service import cluster_ip_service
 from .deployment import proxy_pod_template
 from .gke_ingress import declare_backend_config, declare_gke_ingress, neg_service_annotations
 from .network_policy import proxy_network_policy_spec
-
-OFFLOAD_ANNOTATIONS = {
-    "service.beta.kubernetes.io/aws-load-balancer-ssl-ports": "https",
-}
-"""With `offload` on EKS, the NLB decrypts on the `https` port with the certificate named alongside."""
-CERTIFICATE_ANNOTATION = "service.beta.kubernetes.io/aws-load-balancer-ssl-cert"
 
 
 def _public_service_ports(https_mode: str, endpoints: Endpoints, behind_ingress: bool) -> list[dict[str, Any]]:
@@ -145,22 +139,25 @@ class Proxy(pulumi.ComponentResource):
                 child,
             )
         public = config.proxy.service
-        annotations = {**(cloud_annotations if public.type == "LoadBalancer" and not behind_ingress else {})}
+        cloud = {**(cloud_annotations if public.type == "LoadBalancer" and not behind_ingress else {})}
+        offload: dict[str, str] = {}  # what offload needs: a hub's annotations override the cloud's, not these
         service_opts = child
         if behind_ingress:
             backend = declare_backend_config(
                 hub_name, {**meta, "name": endpoints.proxy_public_service}, endpoints, client_allow_list, child
             )
-            annotations.update(neg_service_annotations(endpoints.proxy_public_service))
+            offload = neg_service_annotations(endpoints.proxy_public_service)
             service_opts = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[backend]))
         elif https.mode == "offload":
-            annotations.update({**OFFLOAD_ANNOTATIONS, CERTIFICATE_ANNOTATION: https.certificate_arn or ""})
+            # The NLB decrypts on the `https` port with the ACM certificate.
+            offload = {EKS_OFFLOAD_PORTS_ANNOTATION: "https", EKS_CERTIFICATE_ANNOTATION: https.certificate_arn or ""}
         self.public_service = k8s.core.v1.Service(
             f"{hub_name}-proxy-public",
             metadata={
                 **meta,
                 "name": endpoints.proxy_public_service,
-                "annotations": {**annotations, **public.annotations},
+                # Validation refuses a hub's annotation that would override offload's; these win regardless.
+                "annotations": {**cloud, **public.annotations, **offload},
             },
             spec=proxy_public_spec(hub_name, config.proxy, endpoints, load_balancer_ip, behind_ingress),
             opts=service_opts,

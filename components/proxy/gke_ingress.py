@@ -8,6 +8,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
+from ..config.proxy import GKE_BACKEND_CONFIG_ANNOTATION, GKE_NEG_ANNOTATION
 from ..endpoints import Endpoints
 
 GOOGLE_FRONT_ENDS = ("35.191.0.0/16", "130.211.0.0/22")
@@ -22,8 +23,8 @@ HEALTH_CHECK_PATH = "/_chp_healthz"
 def neg_service_annotations(backend_config: str) -> dict[str, str]:
     """The proxy-public Service's annotations: a NEG for the Ingress, and its BackendConfig."""
     return {
-        "cloud.google.com/neg": json.dumps({"ingress": True}),
-        "cloud.google.com/backend-config": json.dumps({"default": backend_config}),
+        GKE_NEG_ANNOTATION: json.dumps({"ingress": True}),
+        GKE_BACKEND_CONFIG_ANNOTATION: json.dumps({"default": backend_config}),
     }
 
 
