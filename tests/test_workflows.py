@@ -36,3 +36,21 @@ def test_make_targets_the_workflows_call_exist(path):
     makefile = (ROOT / "Makefile").read_text()
     for target in re.findall(r"\bmake (?:--no-print-directory )?([a-z-]+)", path.read_text()):
         assert re.search(rf"^{target}:", makefile, re.MULTILINE), f"{path.name} calls make {target}"
+
+
+def test_jobs_with_secrets_or_cloud_credentials_wait_for_a_reviewed_environment():
+    """A job that holds the state passphrase or assumes a cloud role runs pull-request code with them: it must
+    run in an Environment (which the docs say to protect with required reviewers)."""
+    from ruamel.yaml import YAML
+
+    checked = 0
+    for path in WORKFLOWS:
+        workflow = YAML(typ="safe").load(path.read_text())
+        for name, job in workflow["jobs"].items():
+            text = str(job)
+            cloud_login = "configure-aws-credentials" in text or "google-github-actions/auth" in text
+            if "secrets." in text or cloud_login:
+                checked += 1
+                assert job.get("environment") == "preview", f"{path.name}: job {name}"
+    assert checked == 2  # preview.yml's gke and eks jobs
+    assert "required reviewers" in (ROOT / "docs" / "ci.md").read_text()
