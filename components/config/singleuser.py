@@ -78,11 +78,11 @@ class Profile(Model):
     """A choice on the spawn form: an environment a user can start (e.g. CPU or GPU, course image)."""
 
     display_name: str = Field(min_length=1)
-    """The name shown on the spawn form."""
+    """The name shown on the spawn form (as text: HTML in it is shown, not run)."""
     slug: DnsLabel | None = None
     """A stable identifier (used in the API and logs). Empty: derived from the display name."""
     description: str = ""
-    """A sentence shown under the name."""
+    """A sentence shown under the name (as text: HTML in it is shown, not run)."""
     default: bool = False
     """Preselect this profile on the form."""
     image: ImageRef | None = None
@@ -146,7 +146,8 @@ class SingleUserConfig(Model):
     storage: HomeStorage = HomeStorage()
     """Home directories."""
     extra_env: dict[EnvName, str] = {}
-    """Environment variables for every user server."""
+    """Environment variables for every user server, taken literally: `{...}` is not a KubeSpawner template
+    (JSON values are fine)."""
     start_timeout: Duration = 300
     """How long a server may take to start (image pulls, scale-up) before the start is abandoned."""
     uid: int = Field(default=1000, ge=1)

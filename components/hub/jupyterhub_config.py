@@ -12,6 +12,7 @@ HUB_SERVICE_ADDRESSES, a JSON object mapping Service names to the host:port to u
 address and reaches the proxy API at its; nothing else differs from what the cluster runs.
 """
 
+import html
 import json
 import os
 import sys
@@ -30,6 +31,13 @@ settings = json.loads((CONFIG_DIR / "settings.json").read_text(encoding="utf-8")
 def secret(key: str) -> str:
     """A value of the hub Secret (mounted as one file per key)."""
     return (SECRET_DIR / key).read_text(encoding="utf-8").strip()
+
+
+def literal(value: str) -> str:
+    """A value KubeSpawner must not expand: it formats env values and volume mounts as templates
+    (`{username}`...), so a literal brace (JSON in an env value) would break every spawn. The stack's
+    values are literal: braces are doubled, which KubeSpawner's formatting turns back into one."""
+    return value.replace("{", "{{").replace("}", "}}")
 
 
 def service_url(url: str) -> str:
@@ -116,7 +124,6 @@ for trait in (
     "mem_guarantee",
     "mem_limit",
     "extra_resource_limits",
-    "environment",
     "start_timeout",
     "uid",
     "fs_gid",
@@ -130,6 +137,7 @@ for trait in (
 ):
     if spawner[trait] is not None:
         setattr(c.KubeSpawner, trait, spawner[trait])
+c.KubeSpawner.environment = {name: literal(value) for name, value in spawner["environment"].items()}
 c.KubeSpawner.http_timeout = 60
 c.KubeSpawner.events_enabled = True
 c.KubeSpawner.automount_service_account_token = False  # user code never needs the Kubernetes API
@@ -150,13 +158,21 @@ if home["type"] == "dynamic":
     if home["storage_class"]:
         c.KubeSpawner.storage_class = home["storage_class"]
     c.KubeSpawner.volumes = [{"name": "home", "persistentVolumeClaim": {"claimName": "{pvc_name}"}}]
-    c.KubeSpawner.volume_mounts = [{"name": "home", "mountPath": home["mount_path"]}]
+    c.KubeSpawner.volume_mounts = [{"name": "home", "mountPath": literal(home["mount_path"])}]
     c.KubeSpawner.delete_pvc = False  # a deleted user's home stays until an admin removes it
 else:
     c.KubeSpawner.storage_pvc_ensure = False
 
 if spawner["profiles"]:
-    c.KubeSpawner.profile_list = spawner["profiles"]
+    # KubeSpawner's spawn form shows names and descriptions as HTML: the stack's are text, so escape them.
+    c.KubeSpawner.profile_list = [
+        {
+            **profile,
+            "display_name": html.escape(profile["display_name"]),
+            "description": html.escape(profile["description"]) if profile["description"] else profile["description"],
+        }
+        for profile in spawner["profiles"]
+    ]
 
 # --- Idle culler: a hub-managed service with only the scopes it needs ------------------------------
 culler = settings["culler"]

@@ -28,17 +28,15 @@ def _point_kubernetes_client_at_a_kubeconfig(path: Path) -> None:
         kube_config.KUBE_CONFIG_DEFAULT_LOCATION = str(dummy_kubeconfig(path))
 
 
-def render_user_objects(
-    objects: list[dict[str, Any]], namespace: str, directory: Path, username: str = "student1"
-) -> dict[str, dict[str, Any]]:
-    """The pod and PVC KubeSpawner builds for `username`, per profile slug ("" without profiles)."""
+def _spawner_factory(objects: list[dict[str, Any]], namespace: str, directory: Path, username: str) -> Any:
+    """A function making KubeSpawner instances for `username` as the hub would, from the shipped config
+    (call it inside the event loop that will use them)."""
     config_dir, secret_dir = lay_out_hub_files(objects, namespace, directory)
     config = load_hub_config(config_dir, secret_dir)
     _point_kubernetes_client_at_a_kubeconfig(directory / "kubeconfig")
 
-    async def render() -> dict[str, dict[str, Any]]:
+    def make() -> Any:
         from jupyterhub.objects import Hub
-        from kubernetes_asyncio.client import ApiClient
         from kubespawner import KubeSpawner
 
         base_url = config.JupyterHub.get("base_url", "/")
@@ -50,11 +48,25 @@ def render_user_objects(
         user = SimpleNamespace(
             name=username, id=1, url=f"{base_url}user/{username}/", escaped_name=username, admin=False, settings={}
         )
-        slugs = [profile["slug"] for profile in config.KubeSpawner.get("profile_list", [])] or [""]
+        return KubeSpawner(_mock=True, config=config, user=user, hub=hub)
+
+    return make
+
+
+def render_user_objects(
+    objects: list[dict[str, Any]], namespace: str, directory: Path, username: str = "student1"
+) -> dict[str, dict[str, Any]]:
+    """The pod and PVC KubeSpawner builds for `username`, per profile slug ("" without profiles)."""
+    make_spawner = _spawner_factory(objects, namespace, directory, username)
+
+    async def render() -> dict[str, dict[str, Any]]:
+        from kubernetes_asyncio.client import ApiClient
+
+        slugs = [profile["slug"] for profile in make_spawner().profile_list] or [""]
         rendered = {}
         async with ApiClient() as api:
             for slug in slugs:
-                spawner = KubeSpawner(_mock=True, config=config, user=user, hub=hub)
+                spawner = make_spawner()
                 if slug:
                     spawner.user_options = {"profile": slug}
                     await spawner.load_user_options()
@@ -62,5 +74,16 @@ def render_user_objects(
                 pvc = api.sanitize_for_serialization(spawner.get_pvc_manifest()) if spawner.storage_pvc_ensure else None
                 rendered[slug] = {"pod": pod, "pvc": pvc, "start_timeout": spawner.start_timeout}
         return rendered
+
+    return run_in_own_loop(render)
+
+
+def render_spawn_form(objects: list[dict[str, Any]], namespace: str, directory: Path) -> str:
+    """The spawn form's HTML as KubeSpawner renders it (its own template) from the shipped profiles."""
+    make_spawner = _spawner_factory(objects, namespace, directory, "student1")
+
+    async def render() -> str:
+        spawner = make_spawner()
+        return spawner._render_options_form(spawner.profile_list)
 
     return run_in_own_loop(render)
