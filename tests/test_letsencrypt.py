@@ -211,3 +211,23 @@ PRODUCTION_LINES = WORKSHOP.replace(MANUAL, "          mode: letsencrypt\n")
 )
 def test_bad_letsencrypt_settings_are_refused(tmp_path, content, line, path, fragment):
     assert_refused(tmp_path, content, line, path, fragment)
+
+
+INJECTIONS = [
+    # A newline or a tab ends Caddy's directive and starts another (a file server over the keys was shown).
+    ("acmeServer", '"https://acme.example.edu/dir\\n\\tfile_server"', "control character"),
+    ("acmeServer", '"https://acme.example.edu/dir\\tadmin localhost:2019"', "control character"),
+    ("acmeServer", "'https://acme.example.edu/{env.HOME}'", "{ }"),
+    ("acmeServer", "'https://acme.example.edu:99999/directory'", "a port up to 65535"),
+    ("contactEmail", "'it${HOME}@example.edu'", "not an email address"),
+    ("contactEmail", "'\"it\"@example.edu'", "not an email address"),
+    ("contactEmail", "'it@example.edu}'", "not an email address"),
+]
+
+
+@pytest.mark.parametrize(("key", "value", "fragment"), INJECTIONS)
+def test_values_that_would_change_caddys_configuration_are_refused(tmp_path, key, value, fragment):
+    settings = {"contactEmail": "it@example.edu", key: value}
+    flow = ", ".join(f"{name}: {text}" for name, text in settings.items())
+    content = WORKSHOP.replace(MANUAL, f"          mode: letsencrypt\n          letsencrypt: {{{flow}}}\n")
+    assert_refused(tmp_path, content, 39, f"hubs.workshop.proxy.https.letsencrypt.{key}", fragment)

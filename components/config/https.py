@@ -17,7 +17,11 @@ only options both versions have."""
 LETS_ENCRYPT = "https://acme-v02.api.letsencrypt.org/directory"
 
 PemCertificate = matching(r"-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----\s*", "a PEM certificate")
-EmailAddress = matching(r"[^@\s]+@[^@\s]+\.[^@\s]+", "an email address such as it-support@example.edu")
+EmailAddress = matching(
+    r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+", "an email address such as it-support@example.edu"
+)
+"""Letters, digits and `._%+-` before the @: nothing Caddy would read as syntax or a placeholder (quotes,
+braces, `$`, spaces), since the address goes into the HTTPS front's configuration."""
 
 
 class LetsEncryptConfig(Model):

@@ -170,10 +170,23 @@ ImageRef = Annotated[str, AfterValidator(_image)]
 """A container image pinned by tag or digest."""
 
 
+_URL_FORBIDDEN = frozenset('"{}<>\\^`|')
+"""Characters no URL needs and configuration files (Caddy's, the hub's) would read as syntax."""
+
+
 def _http_url(value: str) -> str:
+    # Python's URL parser drops tabs and newlines silently, so look at the text itself first.
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 or ch in _URL_FORBIDDEN for ch in value):
+        raise ValueError(
+            "is not an http(s) URL: it contains a space, a control character or one of \" { } < > \\ ^ ` |"
+        )
     parsed = urlparse(value)
-    if parsed.scheme not in ("http", "https") or not parsed.hostname:
-        raise ValueError(f"{value!r} is not an http(s) URL")
+    try:
+        port_ok = parsed.port is None or parsed.port > 0
+    except ValueError:  # a port above 65535 or not a number
+        port_ok = False
+    if parsed.scheme not in ("http", "https") or not parsed.hostname or not port_ok:
+        raise ValueError(f"{value!r} is not an http(s) URL (scheme http or https, a host, a port up to 65535)")
     return value
 
 
