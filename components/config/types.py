@@ -33,7 +33,7 @@ _SUFFIX_FACTOR = {
 
 def quantity_value(quantity: str) -> Decimal:
     """The numeric value of a Kubernetes quantity ("500m" -> 0.5, "1Gi" -> 1073741824)."""
-    match = _QUANTITY.match(quantity)
+    match = _QUANTITY.fullmatch(quantity)
     if match is None:
         raise ValueError(
             f"{quantity!r} is not a Kubernetes quantity: expected a number with an optional suffix "
@@ -87,7 +87,7 @@ _DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9
 
 
 def _dns_label(value: str) -> str:
-    if len(value) > 63 or not _DNS_LABEL.match(value):
+    if len(value) > 63 or not _DNS_LABEL.fullmatch(value):
         raise ValueError(
             f"{value!r} is not a DNS-1123 label: at most 63 lowercase letters, digits and '-', "
             "starting and ending with a letter or digit"
@@ -96,7 +96,7 @@ def _dns_label(value: str) -> str:
 
 
 def _dns_subdomain(value: str) -> str:
-    if len(value) > 253 or not _DNS_SUBDOMAIN.match(value):
+    if len(value) > 253 or not _DNS_SUBDOMAIN.fullmatch(value):
         raise ValueError(
             f"{value!r} is not a DNS-1123 subdomain: lowercase letters, digits, '-' and '.', "
             "starting and ending with a letter or digit"
@@ -112,7 +112,11 @@ DnsSubdomain = Annotated[str, AfterValidator(_dns_subdomain)]
 
 def _hostname(value: str) -> str:
     labels = value.split(".")
-    if len(value) > 253 or len(labels) < 2 or not all(_DNS_LABEL.match(label) and len(label) <= 63 for label in labels):
+    if (
+        len(value) > 253
+        or len(labels) < 2
+        or not all(_DNS_LABEL.fullmatch(label) and len(label) <= 63 for label in labels)
+    ):
         raise ValueError(f"{value!r} is not a host name such as hub.example.edu")
     return value
 
@@ -127,7 +131,7 @@ def _qualified_name(value: str) -> str:
     prefix, _, name = value.rpartition("/")
     if prefix:
         _dns_subdomain(prefix)
-    if not name or len(name) > 63 or not _LABEL_NAME.match(name):
+    if not name or len(name) > 63 or not _LABEL_NAME.fullmatch(name):
         raise ValueError(
             f"{value!r} is not a valid key: an optional DNS prefix and '/', then at most 63 letters, "
             "digits, '-', '_' or '.'"
@@ -136,7 +140,7 @@ def _qualified_name(value: str) -> str:
 
 
 def _label_value(value: str) -> str:
-    if value and (len(value) > 63 or not _LABEL_NAME.match(value)):
+    if value and (len(value) > 63 or not _LABEL_NAME.fullmatch(value)):
         raise ValueError(f"{value!r} is not a valid label value: at most 63 letters, digits, '-', '_' or '.'")
     return value
 
@@ -156,7 +160,7 @@ _IMAGE = re.compile(
 
 
 def _image(value: str) -> str:
-    match = _IMAGE.match(value)
+    match = _IMAGE.fullmatch(value)
     if match is None:
         raise ValueError(f"{value!r} is not an image reference such as quay.io/org/image:1.2.3")
     if match["tag"] is None and match["digest"] is None:
@@ -177,9 +181,7 @@ _URL_FORBIDDEN = frozenset('"{}<>\\^`|')
 def _http_url(value: str) -> str:
     # Python's URL parser drops tabs and newlines silently, so look at the text itself first.
     if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 or ch in _URL_FORBIDDEN for ch in value):
-        raise ValueError(
-            "is not an http(s) URL: it contains a space, a control character or one of \" { } < > \\ ^ ` |"
-        )
+        raise ValueError('is not an http(s) URL: it contains a space, a control character or one of " { } < > \\ ^ ` |')
     parsed = urlparse(value)
     try:
         port_ok = parsed.port is None or parsed.port > 0
@@ -206,7 +208,7 @@ def _duration(value: object) -> int:
     elif (
         isinstance(value, str)
         and value
-        and (match := _DURATION.match(value.strip()))
+        and (match := _DURATION.fullmatch(value.strip()))
         and any(match.groupdict().values())
     ):
         parts = {k: int(v or 0) for k, v in match.groupdict().items()}
@@ -256,7 +258,7 @@ _ENV_NAME = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")
 
 
 def _env_name(value: str) -> str:
-    if not _ENV_NAME.match(value):
+    if not _ENV_NAME.fullmatch(value):
         raise ValueError(f"{value!r} is not a valid environment variable name")
     return value
 
