@@ -1,14 +1,10 @@
 """Fixtures: plans are made once per session (a plan runs the whole program under mocks)."""
 
-from pathlib import Path
-
 import pytest
 
 from tools.plan import Plan, make_plan
 
 from .helpers import kind_cluster_nodes
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="session")

@@ -89,7 +89,7 @@ class StackConfig(Model):
             if hub.host is not None:
                 hosts[hub.host] = name
             node_port = hub.proxy.service.node_port
-            if node_port is not None and node_port in node_ports:
+            if node_port in node_ports:
                 # The API server allocates node ports cluster-wide: the second Service would be refused.
                 raise NestedValueError(
                     ("hubs", name, "proxy", "service", "nodePort"),

@@ -181,7 +181,7 @@ _URL_FORBIDDEN = frozenset('"{}<>\\^`|')
 def _http_url(value: str) -> str:
     # Python's URL parser drops tabs and newlines silently, so look at the text itself first.
     if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 or ch in _URL_FORBIDDEN for ch in value):
-        raise ValueError('is not an http(s) URL: it contains a space, a control character or one of " { } < > \\ ^ ` |')
+        raise ValueError('not an http(s) URL: it contains a space, a control character or one of " { } < > \\ ^ ` |')
     parsed = urlparse(value)
     try:
         port_ok = parsed.port is None or parsed.port > 0

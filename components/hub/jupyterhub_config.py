@@ -169,7 +169,7 @@ if spawner["profiles"]:
         {
             **profile,
             "display_name": html.escape(profile["display_name"]),
-            "description": html.escape(profile["description"]) if profile["description"] else profile["description"],
+            "description": html.escape(profile["description"]),
         }
         for profile in spawner["profiles"]
     ]

@@ -22,7 +22,6 @@ T = TypeVar("T")
 class ResourceType:
     """Where objects of one kind live in the API."""
 
-    group_version: str
     plural: str
     namespaced: bool
 
@@ -76,7 +75,7 @@ class Api:
             for resource in self.request("GET", prefix)["resources"]:
                 if "/" not in resource["name"]:
                     self._types[(api_version, resource["kind"])] = ResourceType(
-                        api_version, resource["name"], resource["namespaced"]
+                        resource["name"], resource["namespaced"]
                     )
         if key not in self._types:
             raise ApiError(404, {"reason": "NotFound", "message": f"the server has no {kind} in {api_version}"})
@@ -114,11 +113,6 @@ class Api:
         """The objects of a kind (in a namespace, matching a label selector)."""
         params = {"labelSelector": selector} if selector else {}
         return self.request("GET", self.path(api_version, kind, namespace), params=params)["items"]
-
-    def delete(self, api_version: str, kind: str, name: str, namespace: str | None = None) -> None:
-        """Delete one object, in the foreground (its dependants first), as Pulumi does."""
-        body = {"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": "Foreground"}
-        self.request("DELETE", self.path(api_version, kind, namespace, name), json=body)
 
     def events(self, namespace: str, involved: str | None = None) -> list[dict[str, Any]]:
         """The namespace's events (about one object's name)."""

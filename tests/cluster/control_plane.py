@@ -34,10 +34,10 @@ from typing import Any
 import yaml
 
 from ..e2e.processes import LOOPBACK, free_port, start, stop
+from ..helpers import ROOT
 from .api import Api, ApiError, wait_for
 from .pki import make_pki
 
-ROOT = Path(__file__).resolve().parents[2]
 CACHE = Path(os.environ.get("TESTCLUSTER_CACHE", Path.home() / ".cache" / "jupyterhub-pulumi" / "testcluster"))
 BINARIES = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok")
 KWOK_STAGES = ("node-initialize", "node-heartbeat-with-lease", "pod-ready", "pod-complete", "pod-delete")

@@ -17,6 +17,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -34,6 +35,7 @@ from ..e2e.user_server import (
     stop_user_server,
     wait_until_serving,
 )
+from ..helpers import ROOT
 from .api import Api, ApiError
 
 USER_SERVERS = "app.kubernetes.io/managed-by=kubespawner"
@@ -160,10 +162,6 @@ if __name__ == "__main__":
 @contextmanager
 def running_kubelet(control_plane: Any, directory: Path, addresses: dict[str, str]) -> Any:
     """This program in a subprocess for the duration of the block; yields its state folder."""
-    import sys
-
-    from ..helpers import ROOT
-
     state = directory / "kubelet"
     command = [sys.executable, "-m", "tests.cluster.kubelet", "--api", control_plane.url]
     command += ["--ca", str(control_plane.ca_certificate), "--state-dir", str(state)]

@@ -13,7 +13,9 @@ and its scheduler must agree with the plan:
 """
 
 import copy
+import functools
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +29,7 @@ from ..helpers import plan_config
 from ..variations import VARIATIONS
 from .api import Api, ApiError, wait_for
 from .apply import Applied, apply_plan, with_test_values
-from .control_plane import running_control_plane
+from .control_plane import ControlPlane, running_control_plane
 from .device_plugins import register_device_plugins
 from .nodes import DEVICE_PLUGIN_GPUS, GPU, nodes_for
 
@@ -44,17 +46,34 @@ EXISTING_CLUSTER_DEFAULT_CLASS = {
 """The default StorageClass of a kind cluster (the dev stack's), which an existing cluster brings along."""
 
 
+def hub_namespaces(objects: list[dict[str, Any]]) -> list[str]:
+    """The namespaces that hold a hub."""
+    return sorted(
+        {o["metadata"]["namespace"] for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"] == "hub"}
+    )
+
+
+@dataclass
 class StackOnCluster:
     """One stack applied to its own control plane."""
 
-    def __init__(self, name: str, plan: Plan, control_plane: Any, outcomes: list[Applied], directory: Path) -> None:
-        self.name = name
-        self.plan = plan
-        self.control_plane = control_plane
-        self.api: Api = control_plane.admin
-        self.outcomes = outcomes
-        self.directory = directory
-        self.objects = plan.kubernetes_objects()
+    name: str
+    plan: Plan
+    control_plane: ControlPlane
+    outcomes: list[Applied]
+    rendered: dict[str, dict[str, dict[str, Any]]]
+    """KubeSpawner's pod and claim per hub namespace and profile slug."""
+    directory: Path
+
+    @functools.cached_property
+    def api(self) -> Api:
+        """The API as admin (one client: `warnings` speaks of its last request)."""
+        return self.control_plane.admin
+
+    @functools.cached_property
+    def objects(self) -> list[dict[str, Any]]:
+        """The plan's Kubernetes objects."""
+        return self.plan.kubernetes_objects()
 
     def of_kind(self, kind: str) -> list[dict[str, Any]]:
         """The plan's objects of one kind."""
@@ -63,9 +82,7 @@ class StackOnCluster:
     @property
     def hub_namespaces(self) -> list[str]:
         """The namespaces that hold a hub."""
-        return sorted(
-            {d["metadata"]["namespace"] for d in self.of_kind("Deployment") if d["metadata"]["name"] == "hub"}
-        )
+        return hub_namespaces(self.objects)
 
     def node_labels(self, name: str) -> dict[str, str]:
         """A node's labels as the API server has them."""
@@ -93,8 +110,7 @@ def stack(request, tmp_path_factory):
         plan_config(directory, VARIATIONS[variation], stack=variation) if variation in VARIATIONS else make_plan(name)
     )
     objects = plan.kubernetes_objects()
-    hub_namespaces = sorted({d["metadata"]["namespace"] for d in objects if d["metadata"]["name"] == "hub"})
-    rendered = {ns: render_user_objects(objects, ns, directory / f"render-{ns}") for ns in hub_namespaces}
+    rendered = {ns: render_user_objects(objects, ns, directory / f"render-{ns}") for ns in hub_namespaces(objects)}
     gpu_selectors = [
         r["pod"]["spec"].get("nodeSelector", {})
         for profiles in rendered.values()
@@ -115,9 +131,7 @@ def stack(request, tmp_path_factory):
                 60,
                 "a device plugin running on every GPU node that needs one",
             )
-        on_cluster = StackOnCluster(name, plan, control_plane, outcomes, directory)
-        on_cluster.rendered = rendered  # type: ignore[attr-defined]
-        yield on_cluster
+        yield StackOnCluster(name, plan, control_plane, outcomes, rendered, directory)
 
 
 def test_every_object_is_accepted_without_a_warning(stack):

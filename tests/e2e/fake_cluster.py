@@ -37,6 +37,7 @@ from .user_server import (
     server_port,
     start_user_server,
     stop_user_server,
+    wait_until_serving,
 )
 
 RESOURCES = ("v1/pods", "v1/persistentvolumeclaims", "v1/events", "v1/services", "v1/secrets", "v1/namespaces")
@@ -114,19 +115,10 @@ class Kubelet:
             address = free_loopback_address(server_port(pod))
             log = self.state_dir / "logs" / f"{name}.log"
             self.servers[uid], url = start_user_server(pod, home, address, self.addresses, log)
-            await self._wait_until_serving(session, url, self.servers[uid])
-            await self._mark_running(session, namespace, pod, address)
-
-    @staticmethod
-    async def _wait_until_serving(session: aiohttp.ClientSession, url: str, process: subprocess.Popen) -> None:
-        for _ in range(300):
-            if process.poll() is not None:
-                return  # it failed: KubeSpawner times out and the test reads the log
-            with contextlib.suppress(aiohttp.ClientError):
-                async with session.get(url, allow_redirects=False) as answer:
-                    if answer.status < 500:
-                        return
-            await asyncio.sleep(0.1)
+            # Off the event loop, which serves the API meanwhile. A server that fails stays Pending:
+            # KubeSpawner times out and the test reads the log.
+            if await asyncio.to_thread(wait_until_serving, url, self.servers[uid]):
+                await self._mark_running(session, namespace, pod, address)
 
     def stop_all(self) -> None:
         """Stop every server (at shutdown)."""
