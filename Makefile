@@ -27,6 +27,12 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.program
 	.venv-checkov/bin/pip install --quiet -r requirements-checkov.txt
 	touch $@
 
+# The policy pack's own virtualenv, as Pulumi makes it from policy/requirements.txt (the type checker reads it).
+.venv-policy/.installed: policy/requirements.txt
+	$(PYTHON) -m venv .venv-policy
+	.venv-policy/bin/pip install --quiet -r policy/requirements.txt
+	touch $@
+
 # The real configurable-http-proxy for the end-to-end tests (the version of the pinned proxy image).
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -46,8 +52,7 @@ plan-diff: $(VENV)/.program
 	$(BIN)/python -m tools.plan_diff $(STACK) --base $(BASE) $(if $(FORMAT),--format $(FORMAT),)
 
 ## test: lint, then every test of the fast tier (browser tests need Debian's chromium, which .ci/run installs)
-test: $(VENV)/.dev node_modules/.installed .venv-checkov/.installed
-	$(BIN)/ruff check .
+test: lint .venv-checkov/.installed
 	$(BIN)/python -m pytest --ignore=tests/cluster
 
 ## cluster-build: build the real control plane (etcd, Kubernetes 1.35, KWOK) from Go modules, once, into
@@ -63,8 +68,11 @@ cluster: cluster-build $(VENV)/.dev
 test-cluster: cluster-build $(VENV)/.dev node_modules/.installed
 	$(BIN)/python -m pytest tests/cluster
 
-lint: $(VENV)/.dev
+## lint: ruff, then pyright (standard mode) on the program, tools, policy pack and benchmark: 0 errors
+lint: $(VENV)/.dev node_modules/.installed .venv-policy/.installed
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	node_modules/.bin/pyright
 
 format: $(VENV)/.dev
 	$(BIN)/ruff check --fix .

@@ -40,7 +40,7 @@ def median_of(command: list[str], runs: int) -> tuple[float, float]:
 
 def main() -> int:
     """Measure and print."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--stack", default="dev")
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()

@@ -8,11 +8,14 @@ network policy, Calico, Cilium), this blocks the cloud metadata server without a
 from typing import Any
 
 from .labels import selector
+from .manifest import ApiFields
 
 METADATA_SERVER = "169.254.169.254/32"
 PRIVATE_IPV4_RANGES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
 LINK_LOCAL = "169.254.0.0/16"
 """Link-local addresses, which include the cloud metadata server."""
+KUBERNETES_API_PORTS = (443, 6443)
+"""The API server behind the `kubernetes` Service listens on 443 (managed clouds) or 6443 (kubeadm, kind)."""
 
 
 def pods(hub_name: str, component: str) -> dict[str, Any]:
@@ -41,7 +44,7 @@ def public_internet_peer() -> dict[str, Any]:
     return {"ipBlock": {"cidr": "0.0.0.0/0", "except": [*PRIVATE_IPV4_RANGES, LINK_LOCAL]}}
 
 
-DEFAULT_DENY_SPEC: dict[str, Any] = {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
+DEFAULT_DENY_SPEC: ApiFields = {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
 """A namespace's default: every pod selected, nothing allowed. The components' own policies add exactly their
 flows; a pod no other policy selects (a future component, a pod someone starts by hand) reaches nothing
 and is reached by nothing."""

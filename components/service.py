@@ -1,14 +1,14 @@
 """The in-cluster Services that connect a hub's components."""
 
-from typing import Any
-
 import pulumi
 import pulumi_kubernetes as k8s
+
+from .manifest import ApiFields, ObjectMeta
 
 
 def cluster_ip_service(
     logical_name: str,
-    metadata: dict[str, Any],
+    metadata: ObjectMeta,
     selector: dict[str, str],
     port_name: str,
     port: int,
@@ -18,10 +18,14 @@ def cluster_ip_service(
     return k8s.core.v1.Service(
         logical_name,
         metadata=metadata,
-        spec={
-            "type": "ClusterIP",
-            "selector": selector,
-            "ports": [{"name": port_name, "port": port, "targetPort": port_name, "protocol": "TCP"}],
-        },
+        spec=_cluster_ip_spec(selector, port_name, port),
         opts=opts,
     )
+
+
+def _cluster_ip_spec(selector: dict[str, str], port_name: str, port: int) -> ApiFields:
+    return {
+        "type": "ClusterIP",
+        "selector": selector,
+        "ports": [{"name": port_name, "port": port, "targetPort": port_name, "protocol": "TCP"}],
+    }

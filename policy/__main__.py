@@ -17,7 +17,7 @@ from rules import RULES, Rule
 def _policy(rule: Rule) -> ResourceValidationPolicy:
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
         for message in rule.check(args.resource_type, args.props):
-            report_violation(message)
+            report_violation(message, None)  # the urn: always the validated resource here
 
     return ResourceValidationPolicy(name=rule.name, description=rule.description, validate=validate)
 

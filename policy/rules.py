@@ -3,7 +3,7 @@ hands them to policy packs). __main__.py wraps them in a Pulumi policy pack; tes
 with the resources an offline plan records."""
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,7 +11,7 @@ NODE_PURPOSE = "hub.jupyter.org/node-purpose"
 ALWAYS_ON = "hub.jupyter.org/always-on"
 """A user pool labelled `hub.jupyter.org/always-on: "true"` is exempt from scaling to zero (e.g. exams)."""
 
-Props = dict[str, Any]
+Props = Mapping[str, Any]
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,12 @@ def _one_line(text: str | None) -> str:
     return " ".join((text or "").split()).replace("|", "\\|")
 
 
+def _model_members(field: FieldInfo) -> int:
+    """How many configuration models a field may hold (a union of several needs its members named)."""
+    members = type_members(field.annotation)
+    return sum(1 for member in members if isinstance(member, type) and issubclass(member, BaseModel))
+
+
 def _document(model: type[BaseModel], path: str, lines: list[str], seen: set[tuple[type, str]]) -> None:
     if (model, path) in seen:
         return
@@ -95,6 +101,8 @@ def _document(model: type[BaseModel], path: str, lines: list[str], seen: set[tup
                 type_field = inner.model_fields.get("type") or inner.model_fields.get("kind")
                 if type_field is not None and typing.get_origin(type_field.annotation) is typing.Literal:
                     kind = f" ({typing.get_args(type_field.annotation)[0]})"
+                elif (variant := getattr(inner, "VARIANT", None)) is not None and _model_members(field) > 1:
+                    kind = f" ({variant})"  # a union member without a `type` or `kind` key
                 nested.append((inner, f"{path}.{key}{suffix}{kind}"))
     for inner, inner_path in nested:
         _document(inner, inner_path, lines, seen)

@@ -19,7 +19,7 @@ import pulumi.runtime.config as runtime_config
 from google.protobuf import json_format
 from pulumi.runtime import mocks
 from pulumi.runtime.settings import get_root_resource, reset_options
-from pulumi.runtime.stack import massage
+from pulumi.runtime.stack import Stack, massage
 
 SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
@@ -242,8 +242,9 @@ def run_program(
         runpy.run_path(str(root / "__main__.py"), run_name="__main__")
         # The engine registers stack outputs when the program ends; do the same so they are recorded.
         stack = get_root_resource()
-        if stack is not None:
-            stack.register_outputs(massage(stack.outputs, []))
+        if isinstance(stack, Stack):
+            outputs = massage(stack.outputs, [])
+            stack.register_outputs(outputs if isinstance(outputs, dict) else {})
 
     saved = {name: os.environ.get(name) for name in environment or {}}
     os.environ.update(environment or {})

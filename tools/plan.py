@@ -112,7 +112,7 @@ class _ManifestDumper(yaml.CSafeDumper):
     """libyaml's emitter, with multi-line strings (e.g. jupyterhub_config.py) as readable blocks."""
 
 
-def _represent_str(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
+def _represent_str(dumper: "_ManifestDumper", text: str) -> yaml.ScalarNode:
     style = "|" if "\n" in text else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
 
@@ -162,7 +162,7 @@ def resource_tree(plan: Plan) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Command line entry point."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("stack", help="stack name: Pulumi.<stack>.yaml or stacks/<stack>.yaml")
     parser.add_argument("--out", type=Path, default=ROOT / "build", help="output folder (default: build/)")
     parser.add_argument("--config-file", type=Path, help="the stack's config file, if not found by its name")

@@ -132,6 +132,10 @@ def _groups(resources: list[dict[str, Any]]) -> dict[str, str]:
     return groups
 
 
+def _digest(digests: dict[str, str], path: str) -> str | None:
+    return digests.get(path)
+
+
 def diff_plans(stack: str, base_ref: str, base: dict[str, Any], head: dict[str, Any]) -> PlanDiff:
     """The changes from the plan `base` to the plan `head` (plan.json contents)."""
     old = {r["urn"]: r for r in base["resources"]}
@@ -140,15 +144,13 @@ def diff_plans(stack: str, base_ref: str, base: dict[str, Any], head: dict[str, 
     changes, unchanged = [], 0
     for urn in sorted(set(old) | set(new), key=lambda u: (groups[u], u)):
         before, after = old.get(urn), new.get(urn)
-        resource = after if after is not None else before
-        if before is None or after is None:
-            action = "+" if before is None else "-"
+        if before is None or after is None:  # created or deleted (each urn is in one plan at least)
+            action, resource = ("+", after) if after is not None else ("-", before or {})
             changes.append(ResourceChange(action, resource["type"], resource["name"], groups[urn]))
             continue
         fields = _field_changes(before["inputs"], after["inputs"])
-        fields += [
-            Change(f"options.{c.path}", c.before, c.after) for c in _field_changes(before["options"], after["options"])
-        ]
+        option_changes = _field_changes(before["options"], after["options"])
+        fields += [Change(f"options.{c.path}", c.before, c.after) for c in option_changes]
         old_digests, new_digests = before.get("secretDigests"), after.get("secretDigests")
         secret_paths = set(old_digests or {}) | set(new_digests or {})
         fields = [f for f in fields if f.path not in secret_paths]
@@ -156,10 +158,10 @@ def diff_plans(stack: str, base_ref: str, base: dict[str, Any], head: dict[str, 
             fields += [
                 Change(path, None, None, secret=True)
                 for path in sorted(secret_paths)
-                if old_digests.get(path) != new_digests.get(path)
+                if _digest(old_digests, path) != _digest(new_digests, path)
             ]
         if fields:
-            changes.append(ResourceChange("~", resource["type"], resource["name"], groups[urn], fields))
+            changes.append(ResourceChange("~", after["type"], after["name"], groups[urn], fields))
         else:
             unchanged += 1
     return PlanDiff(stack=stack, base=base_ref, changes=changes, unchanged=unchanged)
@@ -228,7 +230,7 @@ def plan_at_ref(stack: str, ref: str) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     """Command line entry point."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("stack")
     parser.add_argument("--base", default="origin/main", help="the git ref to compare with")
     parser.add_argument("--format", choices=("text", "markdown"), default="text")

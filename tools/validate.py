@@ -26,7 +26,7 @@ def validate(stack: str, config_file: Path | None = None) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Command line entry point."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("stack")
     parser.add_argument("--config-file", type=Path)
     args = parser.parse_args(argv)

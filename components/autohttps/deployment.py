@@ -3,12 +3,14 @@ Secret (certificate_store.py, run with the hub image's Python)."""
 
 from typing import Any
 
+from ..api_access import KUBE_API_ACCESS_MOUNT, KUBE_API_ACCESS_VOLUME
 from ..checksum import CHECKSUM_ANNOTATION
-from ..config.stack import JupyterHubConfig
-from ..endpoints import Endpoints
-from ..hub.deployment import HUB_UID, KUBE_API_ACCESS_VOLUME, SERVICE_ACCOUNT_DIR
+from ..config.hub import HUB_IMAGE_UID
 from ..labels import AUTOHTTPS, labels
-from ..scheduling import Strictness, on_core_nodes
+from ..manifest import ApiFields
+from ..plan.edge import CaddyFront
+from ..plan.hub_spec import HubSpec
+from ..scheduling import on_core_nodes
 from ..security import container_security_context, pod_security_context
 from .caddyfile import CONFIG_DIR, DATA_DIR, STORAGE_DIR
 
@@ -58,7 +60,7 @@ def _store_container(name: str, action: str, image: str) -> dict[str, Any]:
         "volumeMounts": [
             {"name": "store", "mountPath": STORE_DIR, "readOnly": True},
             {"name": "data", "mountPath": DATA_DIR},
-            {"name": "kube-api-access", "mountPath": SERVICE_ACCOUNT_DIR, "readOnly": True},
+            KUBE_API_ACCESS_MOUNT,
         ],
     }
     if action == "sync":
@@ -69,19 +71,17 @@ def _store_container(name: str, action: str, image: str) -> dict[str, Any]:
 
 
 def autohttps_pod_template(
-    hub_name: str,
-    config: JupyterHubConfig,
-    endpoints: Endpoints,
-    node_purpose: Strictness,
+    spec: HubSpec,
+    front: CaddyFront,
+    *,
     service_account: Any,
     config_map: Any,
     caddy_files: list[str],
     config_checksum: str,
-) -> dict[str, Any]:
+) -> ApiFields:
     """The HTTPS front's pod template; `caddy_files` are the ConfigMap's keys Caddy reads (the Caddyfile,
     and the ACME server's CA when given). Only the certificate store's containers mount an API token."""
-    letsencrypt = config.proxy.https.letsencrypt
-    assert letsencrypt is not None  # noqa: S101 - the config requires it with mode letsencrypt
+    letsencrypt, endpoints = front.letsencrypt, spec.endpoints
     https_probe = {"tcpSocket": {"port": "https"}}
     caddy = {
         "name": "caddy",
@@ -109,11 +109,11 @@ def autohttps_pod_template(
         "readinessProbe": {**https_probe, "periodSeconds": 5},
         "livenessProbe": {**https_probe, "initialDelaySeconds": 10, "periodSeconds": 10, "failureThreshold": 6},
     }
-    image = config.hub.image
-    spec: dict[str, Any] = {
+    image = spec.config.hub.image
+    pod: dict[str, Any] = {
         "serviceAccountName": service_account,
         "automountServiceAccountToken": False,
-        "securityContext": pod_security_context(HUB_UID, HUB_UID, fs_group=HUB_UID),
+        "securityContext": pod_security_context(HUB_IMAGE_UID, HUB_IMAGE_UID, fs_group=HUB_IMAGE_UID),
         "initContainers": [_store_container("restore-certificates", "restore", image)],
         "containers": [caddy, _store_container("store-certificates", "sync", image)],
         # Let the sidecar store what Caddy wrote last before the pod goes.
@@ -132,8 +132,7 @@ def autohttps_pod_template(
             KUBE_API_ACCESS_VOLUME,
         ],
     }
-    spec = on_core_nodes(spec, node_purpose)
     return {
-        "metadata": {"labels": labels(hub_name, AUTOHTTPS), "annotations": {CHECKSUM_ANNOTATION: config_checksum}},
-        "spec": spec,
+        "metadata": {"labels": labels(spec.name, AUTOHTTPS), "annotations": {CHECKSUM_ANNOTATION: config_checksum}},
+        "spec": on_core_nodes(pod, spec.node_purpose),
     }

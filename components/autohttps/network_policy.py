@@ -1,16 +1,15 @@
 """The HTTPS front's NetworkPolicy: users from anywhere to HTTP and HTTPS; out to the proxy, the ACME
 server and the Kubernetes API (where the certificate Secret lives)."""
 
-from typing import Any
 from urllib.parse import urlsplit
 
 from ..endpoints import Endpoints
-from ..hub.network_policy import KUBERNETES_API_PORTS
 from ..labels import AUTOHTTPS, PROXY, selector
-from ..network_policy import dns_egress, pods, tcp
+from ..manifest import ApiFields
+from ..network_policy import KUBERNETES_API_PORTS, dns_egress, pods, tcp
 
 
-def autohttps_network_policy_spec(hub_name: str, endpoints: Endpoints, acme_server: str) -> dict[str, Any]:
+def autohttps_network_policy_spec(hub_name: str, endpoints: Endpoints, acme_server: str) -> ApiFields:
     """Ingress: anyone to the http and https ports. Egress: the proxy's http port, DNS, and the ports of
     the API server and the ACME server (their addresses are not known in advance)."""
     acme_port = urlsplit(acme_server).port or 443

@@ -12,10 +12,8 @@ from ..config.gke import GkeClusterConfig
 from .facts import ClusterFacts, ReservedAddress
 
 
-class Cluster(Protocol):
-    """What the rest of the program uses of a cluster."""
-
-    facts: ClusterFacts
+class LoadBalancing(Protocol):
+    """What a cloud offers hubs' load balancers beyond a Service (GKE: reserved addresses, Cloud Armor)."""
 
     def reserve_address(self, hub_name: str, global_address: bool = False) -> ReservedAddress:
         """A static public address for a hub's load balancer (global: for a GKE Ingress)."""
@@ -23,6 +21,21 @@ class Cluster(Protocol):
 
     def client_allow_list(self, hub_name: str, cidrs: list[str]) -> pulumi.Output[str]:
         """A cloud firewall policy admitting only `cidrs` to a hub's HTTPS load balancer; its name."""
+        ...
+
+
+class Cluster(Protocol):
+    """What the rest of the program uses of a cluster."""
+
+    @property
+    def facts(self) -> ClusterFacts:
+        """The provider and how the cluster places pods, stores data and exposes hubs."""
+        ...
+
+    @property
+    def load_balancing(self) -> LoadBalancing | None:
+        """Reserved addresses and client allow-lists, where the cloud has them (validation refuses
+        settings that need them elsewhere)."""
         ...
 
     def publish_host(self, hub_name: str, host: str, address: pulumi.Input[str]) -> None:
@@ -49,4 +62,4 @@ def make_cluster(config: ClusterConfig, protect: bool) -> Cluster:
     return EksCluster("cluster", config, protect)
 
 
-__all__ = ["Cluster", "ClusterFacts", "ReservedAddress", "make_cluster"]
+__all__ = ["Cluster", "ClusterFacts", "LoadBalancing", "ReservedAddress", "make_cluster"]

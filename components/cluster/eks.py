@@ -12,7 +12,8 @@ import pulumi_kubernetes as k8s
 from ..config.eks import EksClusterConfig, EksNodeGroup
 from ..config.node_pools import NodePoolFacts
 from ..scheduling import CORE, NODE_PURPOSE_LABEL
-from .facts import ClusterFacts, ReservedAddress
+from ..storage.storage_class import declare_storage_class, zonal_disk_class
+from .facts import ClusterFacts
 from .kubeconfig import exec_kubeconfig
 from .nvidia_device_plugin import declare_nvidia_device_plugin
 
@@ -192,15 +193,13 @@ class EksCluster(pulumi.ComponentResource):
             self.gpu_device_plugin = declare_nvidia_device_plugin(
                 name, image=config.gpu_device_plugin.image, gpu_pools=gpu_pools, opts=on_cluster
             )
-        storage = k8s.storage.v1.StorageClass(
+        storage = declare_storage_class(
             f"{name}-storage-class",
-            metadata={"name": config.storage.class_name, "labels": {"app.kubernetes.io/managed-by": "pulumi"}},
-            provisioner="ebs.csi.aws.com",
-            parameters={"type": "gp3", "encrypted": "true", "fsType": "ext4"},
-            reclaim_policy=config.storage.reclaim_policy,
-            volume_binding_mode="WaitForFirstConsumer",  # EBS volumes live in one zone: the pod's
-            allow_volume_expansion=True,
-            opts=pulumi.ResourceOptions.merge(
+            config.storage.class_name,
+            zonal_disk_class(
+                "ebs.csi.aws.com", {"type": "gp3", "encrypted": "true", "fsType": "ext4"}, config.storage.reclaim_policy
+            ),
+            pulumi.ResourceOptions.merge(
                 on_cluster, pulumi.ResourceOptions(depends_on=[self.addons["aws-ebs-csi-driver"]])
             ),
         )
@@ -423,13 +422,9 @@ class EksCluster(pulumi.ComponentResource):
             ),
         )
 
-    def reserve_address(self, hub_name: str, global_address: bool = False) -> ReservedAddress:
-        """Not offered: validation refuses `staticIp: reserve` on EKS (load balancers get DNS names)."""
-        raise NotImplementedError(f"{hub_name}: EKS load balancers have DNS names, not reserved addresses")
-
-    def client_allow_list(self, hub_name: str, cidrs: list[str]) -> pulumi.Output[str]:
-        """Not used: EKS offload keeps loadBalancerSourceRanges on the Service."""
-        raise NotImplementedError(f"{hub_name}: EKS offload keeps loadBalancerSourceRanges on the Service")
+    load_balancing = None
+    """None: EKS load balancers get DNS names, not reserved addresses (validation refuses `staticIp:
+    reserve`), and offload keeps loadBalancerSourceRanges on the Service."""
 
     def publish_host(self, hub_name: str, host: str, address: pulumi.Input[str]) -> None:
         """A CNAME for a hub's host name to its load balancer, in the configured Route 53 zone."""

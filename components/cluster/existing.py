@@ -5,7 +5,7 @@ import pulumi_kubernetes as k8s
 
 from ..config.cluster import ExistingClusterConfig
 from ..storage.storage_class import declare_storage_class
-from .facts import ClusterFacts, ReservedAddress
+from .facts import ClusterFacts
 
 
 class ExistingCluster(pulumi.ComponentResource):
@@ -21,23 +21,23 @@ class ExistingCluster(pulumi.ComponentResource):
             context=config.context,
             opts=pulumi.ResourceOptions(parent=self),
         )
-        storage_class = declare_storage_class(config.storage, pulumi.ResourceOptions(parent=self, provider=provider))
+        storage, ready = config.storage, []
+        if storage.create is not None and storage.class_name is not None:
+            on_cluster = pulumi.ResourceOptions(parent=self, provider=provider)
+            ready.append(
+                declare_storage_class(
+                    f"storage-class-{storage.class_name}", storage.class_name, storage.create, on_cluster
+                )
+            )
         self.facts = ClusterFacts(
-            provider=provider,
-            node_purpose=config.node_purpose,
-            storage_class=config.storage.class_name,
-            ready=[storage_class] if storage_class is not None else [],
+            provider=provider, node_purpose=config.node_purpose, storage_class=storage.class_name, ready=ready
         )
         self.config = config
         self.register_outputs({"context": config.context or ""})
 
-    def reserve_address(self, hub_name: str, global_address: bool = False) -> ReservedAddress:
-        """Not possible: validation refuses `staticIp: reserve` on an existing cluster."""
-        raise NotImplementedError(f"{hub_name}: an existing cluster cannot reserve addresses")
-
-    def client_allow_list(self, hub_name: str, cidrs: list[str]) -> pulumi.Output[str]:
-        """Not used: an existing cluster has no cloud load balancer policy."""
-        raise NotImplementedError(f"{hub_name}: an existing cluster has no cloud load balancer policy")
+    load_balancing = None
+    """None: an existing cluster reserves no addresses and has no cloud allow-lists (validation refuses
+    `staticIp: reserve` there)."""
 
     def publish_host(self, hub_name: str, host: str, address: pulumi.Input[str]) -> None:
         """Nothing: DNS for an existing cluster is managed outside the stack."""

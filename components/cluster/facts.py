@@ -27,10 +27,6 @@ class ClusterFacts:
     decrypts with an ACM certificate) or a GKE Ingress (a global HTTPS load balancer with a
     Google-managed certificate); None where the cluster offers no offload."""
 
-    def serves_through_ingress(self, https_mode: str) -> bool:
-        """Whether a hub with this HTTPS mode is reached through a GKE Ingress instead of its Service."""
-        return https_mode == "offload" and self.https_offload == "ingress"
-
 
 @dataclass(frozen=True)
 class ReservedAddress:

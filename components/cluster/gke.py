@@ -7,6 +7,7 @@ import pulumi_kubernetes as k8s
 
 from ..config.gke import GkeClusterConfig, GkeNodePool
 from ..config.node_pools import NodePoolFacts
+from ..storage.storage_class import declare_storage_class, zonal_disk_class
 from .facts import ClusterFacts, ReservedAddress
 from .kubeconfig import exec_kubeconfig
 
@@ -42,6 +43,7 @@ class GkeCluster(pulumi.ComponentResource):
         gcp_provider = gcp.Provider(f"{name}-gcp", project=config.project, region=config.region, opts=child)
         on_gcp = pulumi.ResourceOptions(parent=self, provider=gcp_provider)
         self._on_gcp = on_gcp
+        self.load_balancing = GkeLoadBalancing(config, protect, on_gcp)
 
         network = gcp.compute.Network(
             f"{name}-vpc",
@@ -154,15 +156,13 @@ class GkeCluster(pulumi.ComponentResource):
         )
         self.kubeconfig = pulumi.Output.secret(kubeconfig)
         provider = k8s.Provider(f"{name}-kubernetes", kubeconfig=self.kubeconfig, opts=child)
-        storage = k8s.storage.v1.StorageClass(
+        storage = declare_storage_class(
             f"{name}-storage-class",
-            metadata={"name": config.storage.class_name, "labels": {"app.kubernetes.io/managed-by": "pulumi"}},
-            provisioner="pd.csi.storage.gke.io",
-            parameters={"type": config.storage.disk_type},
-            reclaim_policy=config.storage.reclaim_policy,
-            volume_binding_mode="WaitForFirstConsumer",  # the disk is made in the zone the pod lands in
-            allow_volume_expansion=True,
-            opts=pulumi.ResourceOptions(parent=self, provider=provider),
+            config.storage.class_name,
+            zonal_disk_class(
+                "pd.csi.storage.gke.io", {"type": config.storage.disk_type}, config.storage.reclaim_policy
+            ),
+            pulumi.ResourceOptions(parent=self, provider=provider),
         )
         self.facts = ClusterFacts(
             provider=provider,
@@ -176,7 +176,7 @@ class GkeCluster(pulumi.ComponentResource):
     def _node_pool(
         self, name: str, pool_name: str, pool: GkeNodePool, facts: NodePoolFacts, account: pulumi.Output[str]
     ) -> gcp.container.NodePool:
-        node_config: dict = {
+        node_config: gcp.container.NodePoolNodeConfigArgsDict = {
             "machine_type": pool.machine_type,
             "disk_type": pool.disk_type,
             "disk_size_gb": pool.disk_size_gb,
@@ -208,56 +208,6 @@ class GkeCluster(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions.merge(self._on_gcp, pulumi.ResourceOptions(ignore_changes=["nodeCount"])),
         )
 
-    def reserve_address(self, hub_name: str, global_address: bool = False) -> ReservedAddress:
-        """An external address for a hub, kept across re-creations of what uses it: regional for the
-        proxy-public load balancer, global for the HTTPS load balancer of `offload` (a GKE Ingress)."""
-        protected = pulumi.ResourceOptions.merge(self._on_gcp, pulumi.ResourceOptions(protect=self.protect))
-        name = f"{self.config.name}-{hub_name}-proxy"
-        if global_address:
-            address = gcp.compute.GlobalAddress(
-                f"{hub_name}-ingress-ip", name=name, address_type="EXTERNAL", ip_version="IPV4", opts=protected
-            )
-        else:
-            address = gcp.compute.Address(
-                f"{hub_name}-proxy-public-ip",
-                name=name,
-                region=self.config.region,
-                address_type="EXTERNAL",
-                network_tier="PREMIUM",
-                opts=protected,
-            )
-        return ReservedAddress(name=address.name, ip=address.address)
-
-    def client_allow_list(self, hub_name: str, cidrs: list[str]) -> pulumi.Output[str]:
-        """A Cloud Armor policy that admits only `cidrs` (others get 403), for a hub behind the HTTPS load
-        balancer of `offload`, where Service source ranges do not apply. Returns its name."""
-        per_rule = 10  # Cloud Armor's limit of source ranges in one basic rule
-        rules = [
-            {
-                "action": "allow",
-                "priority": 1000 + index,
-                "description": "allowed client networks",
-                "match": {"versioned_expr": "SRC_IPS_V1", "config": {"src_ip_ranges": cidrs[start : start + per_rule]}},
-            }
-            for index, start in enumerate(range(0, len(cidrs), per_rule))
-        ]
-        rules.append(
-            {
-                "action": "deny(403)",
-                "priority": 2147483647,
-                "description": "everyone else",
-                "match": {"versioned_expr": "SRC_IPS_V1", "config": {"src_ip_ranges": ["*"]}},
-            }
-        )
-        policy = gcp.compute.SecurityPolicy(
-            f"{hub_name}-clients",
-            name=f"{self.config.name}-{hub_name}-clients",
-            description=f"Client networks allowed to reach hub {hub_name}",
-            rules=rules,
-            opts=self._on_gcp,
-        )
-        return policy.name
-
     def publish_host(self, hub_name: str, host: str, address: pulumi.Input[str]) -> None:
         """An A record for a hub's host name in the configured Cloud DNS zone."""
         dns = self.config.dns
@@ -282,3 +232,62 @@ class GkeCluster(pulumi.ComponentResource):
             "kubeconfig": self.kubeconfig,
             "nodePools": sorted(self.node_pools),
         }
+
+
+class GkeLoadBalancing:
+    """Reserved addresses and Cloud Armor allow-lists for hubs' load balancers, in the cluster's project."""
+
+    def __init__(self, config: GkeClusterConfig, protect: bool, on_gcp: pulumi.ResourceOptions) -> None:
+        self._config = config
+        self._protect = protect
+        self._on_gcp = on_gcp
+
+    def reserve_address(self, hub_name: str, global_address: bool = False) -> ReservedAddress:
+        """An external address for a hub, kept across re-creations of what uses it: regional for the
+        proxy-public load balancer, global for the HTTPS load balancer of `offload` (a GKE Ingress)."""
+        protected = pulumi.ResourceOptions.merge(self._on_gcp, pulumi.ResourceOptions(protect=self._protect))
+        name = f"{self._config.name}-{hub_name}-proxy"
+        if global_address:
+            address = gcp.compute.GlobalAddress(
+                f"{hub_name}-ingress-ip", name=name, address_type="EXTERNAL", ip_version="IPV4", opts=protected
+            )
+        else:
+            address = gcp.compute.Address(
+                f"{hub_name}-proxy-public-ip",
+                name=name,
+                region=self._config.region,
+                address_type="EXTERNAL",
+                network_tier="PREMIUM",
+                opts=protected,
+            )
+        return ReservedAddress(name=address.name, ip=address.address)
+
+    def client_allow_list(self, hub_name: str, cidrs: list[str]) -> pulumi.Output[str]:
+        """A Cloud Armor policy that admits only `cidrs` (others get 403), for a hub behind the HTTPS load
+        balancer of `offload`, where Service source ranges do not apply. Returns its name."""
+        per_rule = 10  # Cloud Armor's limit of source ranges in one basic rule
+        rules: list[gcp.compute.SecurityPolicyRuleArgsDict] = [
+            {
+                "action": "allow",
+                "priority": 1000 + index,
+                "description": "allowed client networks",
+                "match": {"versioned_expr": "SRC_IPS_V1", "config": {"src_ip_ranges": cidrs[start : start + per_rule]}},
+            }
+            for index, start in enumerate(range(0, len(cidrs), per_rule))
+        ]
+        rules.append(
+            {
+                "action": "deny(403)",
+                "priority": 2147483647,
+                "description": "everyone else",
+                "match": {"versioned_expr": "SRC_IPS_V1", "config": {"src_ip_ranges": ["*"]}},
+            }
+        )
+        policy = gcp.compute.SecurityPolicy(
+            f"{hub_name}-clients",
+            name=f"{self._config.name}-{hub_name}-clients",
+            description=f"Client networks allowed to reach hub {hub_name}",
+            rules=rules,
+            opts=self._on_gcp,
+        )
+        return policy.name

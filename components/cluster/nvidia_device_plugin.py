@@ -13,6 +13,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from ..config.node_pools import GPU_PRESENT_LABEL, NodePoolFacts
+from ..manifest import ApiFields
 
 NAME = "nvidia-device-plugin"
 NAMESPACE = "kube-system"
@@ -47,26 +48,27 @@ def declare_nvidia_device_plugin(
         "resources": {"requests": {"cpu": "10m", "memory": "32Mi"}, "limits": {"cpu": "100m", "memory": "64Mi"}},
         "volumeMounts": [{"name": "device-plugins", "mountPath": DEVICE_PLUGIN_FOLDER}],
     }
+    spec: ApiFields = {
+        "selector": {"matchLabels": {"app.kubernetes.io/name": NAME}},
+        "updateStrategy": {"type": "RollingUpdate"},
+        "template": {
+            "metadata": {"labels": LABELS},
+            "spec": {
+                "nodeSelector": {GPU_PRESENT_LABEL: "true"},
+                "tolerations": _tolerations(gpu_pools),
+                "priorityClassName": "system-node-critical",
+                "automountServiceAccountToken": False,
+                "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
+                "containers": [container],
+                "volumes": [
+                    {"name": "device-plugins", "hostPath": {"path": DEVICE_PLUGIN_FOLDER, "type": "Directory"}}
+                ],
+            },
+        },
+    }
     return k8s.apps.v1.DaemonSet(
         f"{name}-{NAME}",
         metadata={"name": NAME, "namespace": NAMESPACE, "labels": LABELS, "annotations": CHECKOV_SKIPS},
-        spec={
-            "selector": {"matchLabels": {"app.kubernetes.io/name": NAME}},
-            "updateStrategy": {"type": "RollingUpdate"},
-            "template": {
-                "metadata": {"labels": LABELS},
-                "spec": {
-                    "nodeSelector": {GPU_PRESENT_LABEL: "true"},
-                    "tolerations": _tolerations(gpu_pools),
-                    "priorityClassName": "system-node-critical",
-                    "automountServiceAccountToken": False,
-                    "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
-                    "containers": [container],
-                    "volumes": [
-                        {"name": "device-plugins", "hostPath": {"path": DEVICE_PLUGIN_FOLDER, "type": "Directory"}}
-                    ],
-                },
-            },
-        },
+        spec=spec,
         opts=opts,
     )

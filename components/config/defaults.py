@@ -8,6 +8,7 @@ its own. The rules, applied to the stack file's data before validation:
 - `null` in a hub removes the default for that hub (the built-in default applies again).
 """
 
+from collections.abc import Mapping
 from typing import Any
 
 
@@ -44,11 +45,22 @@ def origin(data: dict[str, Any], path: list[str | int]) -> list[str | int]:
     return ["defaults", *path[2:]]
 
 
+MISSING = object()
+"""What `child` returns where there is no such key or index."""
+
+
+def child(node: Any, part: str | int) -> Any:
+    """The value at `part` of a mapping (a key) or a list (an index), or MISSING."""
+    if isinstance(node, list):
+        return node[part] if isinstance(part, int) and 0 <= part < len(node) else MISSING
+    if isinstance(node, Mapping):
+        return node.get(part, MISSING)
+    return MISSING
+
+
 def _has(node: Any, path: list[str | int]) -> bool:
     for part in path:
-        in_mapping = isinstance(node, dict) and part in node
-        if in_mapping or (isinstance(node, list) and isinstance(part, int) and part < len(node)):
-            node = node[part]
-        else:
+        node = child(node, part)
+        if node is MISSING:
             return False
     return True

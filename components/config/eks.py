@@ -2,13 +2,13 @@
 
 import ipaddress
 import re
-from typing import Annotated, Literal, Self
+from typing import Annotated, ClassVar, Literal, Self
 
 from pydantic import AfterValidator, Field, model_validator
 
 from .base import Model, NestedValueError
 from .node_pools import CORE, GPU_PRESENT_LABEL, USER, NodePoolFacts, pool_facts
-from .types import Cidr, DnsLabel, DnsSubdomain, ImageRef, matching
+from .types import Cidr, DnsLabel, DnsSubdomain, ImageRef, fullmatch
 
 AWS_REGIONS = frozenset(
     {
@@ -55,11 +55,14 @@ def _region(value: str) -> str:
 
 
 AwsRegion = Annotated[str, AfterValidator(_region)]
-InstanceType = matching(r"[a-z][a-z0-9-]*\.[a-z0-9]+", "an EC2 instance type such as m6i.xlarge")
-PrincipalArn = matching(
-    r"arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/[\w+=,.@/-]+",
-    "an IAM role or user ARN such as arn:aws:iam::123456789012:role/admins",
-)
+InstanceType = Annotated[str, fullmatch(r"[a-z][a-z0-9-]*\.[a-z0-9]+", "an EC2 instance type such as m6i.xlarge")]
+PrincipalArn = Annotated[
+    str,
+    fullmatch(
+        r"arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/[\w+=,.@/-]+",
+        "an IAM role or user ARN such as arn:aws:iam::123456789012:role/admins",
+    ),
+]
 
 
 class EksGpu(Model):
@@ -71,6 +74,9 @@ class EksGpu(Model):
 
 class EksNodeGroup(Model):
     """A managed node group in the private subnets of every zone."""
+
+    VARIANT: ClassVar[str] = "on EKS"
+    """How the configuration reference tells this pool from the other cloud's (a hub's `userPool`)."""
 
     instance_types: list[InstanceType] = Field(default_factory=lambda: ["m6i.xlarge"], min_length=1)
     """EC2 instance types (several help spot capacity)."""

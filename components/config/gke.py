@@ -2,13 +2,13 @@
 
 import ipaddress
 import re
-from typing import Annotated, Literal, Self
+from typing import Annotated, ClassVar, Literal, Self
 
 from pydantic import AfterValidator, Field, model_validator
 
 from .base import Model, NestedValueError
 from .node_pools import CORE, USER, NodePoolFacts, pool_facts
-from .types import Cidr, DnsLabel, DnsSubdomain, matching
+from .types import Cidr, DnsLabel, DnsSubdomain, fullmatch
 
 GCP_REGIONS = frozenset(
     {
@@ -67,10 +67,10 @@ def _location(value: str) -> str:
 
 
 GcpLocation = Annotated[str, AfterValidator(_location)]
-GcpProject = matching(
-    r"[a-z][a-z0-9-]{4,28}[a-z0-9]", "a Google Cloud project id: 6-30 lowercase letters, digits or '-'"
-)
-MachineType = matching(r"[a-z][a-z0-9]*-[a-z0-9-]+", "a machine type such as e2-standard-4")
+GcpProject = Annotated[
+    str, fullmatch(r"[a-z][a-z0-9-]{4,28}[a-z0-9]", "a Google Cloud project id: 6-30 lowercase letters, digits or '-'")
+]
+MachineType = Annotated[str, fullmatch(r"[a-z][a-z0-9]*-[a-z0-9-]+", "a machine type such as e2-standard-4")]
 
 
 class Gpu(Model):
@@ -86,6 +86,9 @@ class Gpu(Model):
 
 class GkeNodePool(Model):
     """A node pool. In a regional cluster the node counts are per zone."""
+
+    VARIANT: ClassVar[str] = "on GKE"
+    """How the configuration reference tells this pool from the other cloud's (a hub's `userPool`)."""
 
     machine_type: MachineType = "e2-standard-4"
     """The machine type of the nodes."""

@@ -2,24 +2,29 @@
 front (`letsencrypt`), by the proxy (`manual` certificate) or by the cloud's load balancer
 (`offload`: ACM on EKS, Google-managed on GKE); `off` only for development."""
 
-from typing import Literal, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import Field, model_validator
 
 from .base import Model, NestedValueError
 from .resources import ContainerResources, ResourceList
 from .secrets import Secret
-from .types import Duration, HttpUrl, ImageRef, matching
+from .types import Duration, HttpUrl, ImageRef, fullmatch
 
 CADDY_IMAGE = "docker.io/library/caddy:2.11.9-alpine"
 """The official Caddy image. The tests run Debian's Caddy 2.6.2 with the same Caddyfile, which uses
 only options both versions have."""
 LETS_ENCRYPT = "https://acme-v02.api.letsencrypt.org/directory"
 
-PemCertificate = matching(r"-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----\s*", "a PEM certificate")
-EmailAddress = matching(
-    r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+", "an email address such as it-support@example.edu"
-)
+PemCertificate = Annotated[
+    str, fullmatch(r"-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----\s*", "a PEM certificate")
+]
+EmailAddress = Annotated[
+    str,
+    fullmatch(
+        r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+", "an email address such as it-support@example.edu"
+    ),
+]
 """Letters, digits and `._%+-` before the @: nothing Caddy would read as syntax or a placeholder (quotes,
 braces, `$`, spaces), since the address goes into the HTTPS front's configuration."""
 
@@ -27,12 +32,12 @@ braces, `$`, spaces), since the address goes into the HTTPS front's configuratio
 class LetsEncryptConfig(Model):
     """Certificates obtained and renewed automatically from Let's Encrypt (or another ACME server)."""
 
-    contact_email: EmailAddress  # type: ignore[valid-type]
+    contact_email: EmailAddress
     """Who the ACME server writes to about the certificate (expiry warnings, policy changes)."""
     acme_server: HttpUrl = LETS_ENCRYPT
     """The ACME directory URL. Let's Encrypt's by default; its staging directory
     (https://acme-staging-v02.api.letsencrypt.org/directory) for trials, or your institution's ACME server."""
-    ca_certificate: PemCertificate | None = None  # type: ignore[valid-type]
+    ca_certificate: PemCertificate | None = None
     """The CA certificate (PEM) that signs the ACME server's own HTTPS certificate, when that is not a
     public CA (an internal ACME server). Not secret."""
     image: ImageRef = CADDY_IMAGE

@@ -11,6 +11,8 @@ from .secrets import Secret, is_unknown
 from .types import DnsSubdomain, HttpUrl, ImageRef, MemoryQuantity, Username
 
 HUB_IMAGE = "quay.io/jupyterhub/k8s-hub:4.4.0"
+HUB_IMAGE_UID = 1000
+"""The user the hub image runs as."""
 """The z2jh hub image: JupyterHub 5.5.0, KubeSpawner 7.0.0, OAuthenticator 17.4.0, idle culler 1.4.0."""
 
 

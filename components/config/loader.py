@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from .base import NestedValueError
-from .defaults import apply_defaults, origin
+from .defaults import MISSING, apply_defaults, child, origin
 from .introspection import type_members
 from .secrets import ConfigSecret
 from .stack import StackConfig
@@ -95,11 +95,9 @@ def _clean_location(loc: Sequence[str | int], data: Any) -> tuple[list[str | int
             continue
         if isinstance(node, Mapping) and part not in node and part in (node.get(k) for k in DISCRIMINATORS):
             continue  # the tag of a discriminated union: the value of its `type` or `kind` key
-        if (isinstance(node, Mapping) and part in node) or (
-            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
-        ):
+        if (found := child(node, part)) is not MISSING:
             path.append(part)
-            node = node[part]
+            node = found
         elif isinstance(node, Mapping) and index + 1 < len(loc) and loc[index + 1] in node:
             continue  # a discriminated-union tag, not a key the user typed
         else:
@@ -175,7 +173,7 @@ def load_stack_config(
 
     merged = apply_defaults(data)
     try:
-        return StackConfig.model_validate(merged)
+        return StackConfig.from_values(merged)
     except ValidationError as validation:
         problems = []
         for error in validation.errors():

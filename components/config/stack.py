@@ -2,7 +2,7 @@
 
 from typing import Any, Literal, Self
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from .base import Model, NestedValueError
 from .cluster import ClusterConfig, ExistingClusterConfig
@@ -10,7 +10,8 @@ from .culler import CullerConfig
 from .eks import EksClusterConfig, EksNodeGroup
 from .gke import GkeClusterConfig, GkeNodePool
 from .hub import DummyAuthenticator, HubConfig
-from .node_pools import GPU_RESOURCE, POOL_LABEL, NodePoolFacts
+from .node_pools import GPU_RESOURCE, NodePoolFacts
+from .placement import cluster_with_hub_pools, user_node_selector
 from .proxy import OFFLOAD_ANNOTATIONS, ProxyConfig
 from .singleuser import SingleUserConfig
 from .types import DnsLabel, Hostname
@@ -32,10 +33,28 @@ class JupyterHubConfig(Model):
     """Users' servers."""
     culler: CullerConfig = CullerConfig()
     """The idle culler."""
-    user_pool: dict[str, Any] | None = None
+    user_pool: GkeNodePool | EksNodeGroup | None = None
     """A node pool for this hub's users alone (cloud clusters), with the settings of an entry of
     `cluster.userPools` (GKE) or `cluster.userGroups` (EKS); it is named after the hub, and this hub's
     servers run only there (a profile with its own `nodeSelector` still goes where that points)."""
+
+    @field_validator("user_pool", mode="plain")
+    @classmethod
+    def _pool_of_the_cluster_kind(cls, value: Any, info: ValidationInfo) -> GkeNodePool | EksNodeGroup | None:
+        if value is None or isinstance(value, GkeNodePool | EksNodeGroup):
+            return value
+        kind = (info.context or {}).get(CLUSTER_KIND)
+        if kind == "gke":
+            return GkeNodePool.model_validate(value, context=info.context)
+        if kind == "eks":
+            return EksNodeGroup.model_validate(value, context=info.context)
+        if kind is None:
+            raise ValueError("validate stacks with StackConfig.from_values (it knows the cluster's kind)")
+        raise ValueError("a hub's own pool needs a cloud cluster (kind gke or eks)")
+
+
+CLUSTER_KIND = "cluster_kind"
+"""The validation context's key for the stack's cluster kind, which decides the type of a hub's `userPool`."""
 
 
 class StackConfig(Model):
@@ -59,6 +78,14 @@ class StackConfig(Model):
     default whole (lists are never concatenated); `null` in a hub removes a default."""
     hubs: dict[DnsLabel, JupyterHubConfig] = Field(min_length=1)
     """The hubs of this stack by name (a DNS-1123 label; the default namespace)."""
+
+    @classmethod
+    def from_values(cls, values: dict[str, Any]) -> "StackConfig":
+        """Validate a stack's settings (keys without the project prefix); a hub's `userPool` is validated
+        as a pool of the stack's cluster kind."""
+        cluster = values.get("cluster")
+        kind = cluster.get("kind") if isinstance(cluster, dict) else None
+        return cls.model_validate(values, context={CLUSTER_KIND: kind if isinstance(kind, str) else ""})
 
     @model_validator(mode="after")
     def _dummy_only_in_development(self) -> Self:
@@ -178,52 +205,15 @@ class StackConfig(Model):
     def _hub_pools_fit_the_cluster(self) -> Self:
         cluster_pools = _cluster_user_pools(self.cluster)
         for name, hub in self.hubs.items():
-            if hub.user_pool is None:
-                continue
-            path = ("hubs", name, "userPool")
-            if cluster_pools is None:
-                raise NestedValueError(path, "a hub's own pool needs a cloud cluster (kind gke or eks)")
-            if name in cluster_pools or name == "core":
-                raise NestedValueError(path, f"the cluster already has a pool named {name!r}, this hub's pool's name")
-            try:
-                _pool_model(self.cluster).model_validate(hub.user_pool)
-            except ValidationError as error:
-                first = error.errors()[0]
+            if hub.user_pool is not None and (name in cluster_pools or name == "core"):
                 raise NestedValueError(
-                    (*path, *first["loc"]), str(first["msg"]).removeprefix("Value error, ")
-                ) from None
+                    ("hubs", name, "userPool"), f"the cluster already has a pool named {name!r}, this hub's pool's name"
+                )
         return self
-
-    @property
-    def effective_cluster(self) -> ClusterConfig:
-        """The cluster with every hub's own pool added to its user pools."""
-        own = {name: hub.user_pool for name, hub in self.hubs.items() if hub.user_pool is not None}
-        if not own or isinstance(self.cluster, ExistingClusterConfig):
-            return self.cluster
-        model = _pool_model(self.cluster)
-        pools = {name: model.model_validate(settings) for name, settings in own.items()}
-        if isinstance(self.cluster, GkeClusterConfig):
-            return self.cluster.model_copy(update={"user_pools": {**self.cluster.user_pools, **pools}})
-        return self.cluster.model_copy(update={"user_groups": {**self.cluster.user_groups, **pools}})
-
-    def user_node_selector(self, hub_name: str) -> dict[str, str]:
-        """Where a hub's user servers must run: its own node selector, else its own pool if it has one."""
-        hub = self.hubs[hub_name]
-        if hub.singleuser.node_selector or hub.user_pool is None:
-            return dict(hub.singleuser.node_selector)
-        return {POOL_LABEL: hub_name}
-
-    def hub_for_deploy(self, hub_name: str) -> "JupyterHubConfig":
-        """A hub's settings as deployed: pinned to its own pool when it has one."""
-        hub = self.hubs[hub_name]
-        selector = self.user_node_selector(hub_name)
-        if selector == hub.singleuser.node_selector:
-            return hub
-        return hub.model_copy(update={"singleuser": hub.singleuser.model_copy(update={"node_selector": selector})})
 
     @model_validator(mode="after")
     def _hubs_fit_the_cluster(self) -> Self:
-        pools = self.effective_cluster.node_pools()
+        pools = cluster_with_hub_pools(self).node_pools()
         for name, hub in self.hubs.items():
             service = hub.proxy.service
             if service.static_ip == "reserve":
@@ -248,7 +238,7 @@ class StackConfig(Model):
                     f"cluster.dns publishes {hub.host}: reserve its address with staticIp: reserve",
                 )
             if pools is not None:
-                _check_profiles_fit(name, hub, pools, self.user_node_selector(name))
+                _check_profiles_fit(name, hub, pools, user_node_selector(name, hub))
         return self
 
     def namespace_of(self, hub_name: str) -> str:
@@ -283,13 +273,9 @@ def _check_profiles_fit(
                 )
 
 
-def _cluster_user_pools(cluster: ClusterConfig) -> dict[str, Any] | None:
+def _cluster_user_pools(cluster: ClusterConfig) -> set[str]:
     if isinstance(cluster, GkeClusterConfig):
-        return dict(cluster.user_pools)
+        return set(cluster.user_pools)
     if isinstance(cluster, EksClusterConfig):
-        return dict(cluster.user_groups)
-    return None
-
-
-def _pool_model(cluster: ClusterConfig) -> type[GkeNodePool] | type[EksNodeGroup]:
-    return GkeNodePool if isinstance(cluster, GkeClusterConfig) else EksNodeGroup
+        return set(cluster.user_groups)
+    return set()

@@ -280,9 +280,9 @@ Port = Annotated[int, Field(ge=1, le=65535)]
 """A TCP port."""
 
 
-def matching(pattern: str, what: str) -> object:
-    """A string type that must match `pattern` in full; `what` names it in the error ("an EC2 instance
-    type such as m6i.xlarge")."""
+def fullmatch(pattern: str, what: str) -> AfterValidator:
+    """The validator of a string type that must match `pattern` in full, for `Annotated[str, ...]` (so
+    type checkers see a str); `what` names it in the error ("an EC2 instance type such as m6i.xlarge")."""
     compiled = re.compile(pattern)
 
     def check(value: str) -> str:
@@ -290,4 +290,4 @@ def matching(pattern: str, what: str) -> object:
             raise ValueError(f"{value!r} is not {what}")
         return value
 
-    return Annotated[str, AfterValidator(check)]
+    return AfterValidator(check)

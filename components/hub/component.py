@@ -1,6 +1,7 @@
 """The Hub of one JupyterHub: identity, settings, secrets, database volume, Deployment, Service, policy."""
 
 import json
+from dataclasses import dataclass
 from importlib import resources
 
 import pulumi
@@ -8,17 +9,16 @@ import pulumi_kubernetes as k8s
 
 from ..checksum import files_checksum
 from ..config.hub import SqlitePvcDatabase
-from ..config.stack import JupyterHubConfig
-from ..endpoints import Endpoints
 from ..labels import HUB, labels, selector
+from ..manifest import ApiFields, ObjectMeta, singleton_deployment_spec
 from ..namespace import HubNamespace
-from ..scheduling import Strictness
+from ..plan.hub_spec import HubSpec
+from ..secret_key import SecretKey
 from ..service import cluster_ip_service
-from ..stack_settings import StackSettings
 from .deployment import hub_pod_template
 from .network_policy import hub_network_policy_spec
 from .rbac import declare_hub_rbac
-from .secret import declare_hub_secret
+from .secret import PROXY_TOKEN_KEY, declare_hub_secret
 from .settings import hub_settings
 
 CONFIG_FILE = "jupyterhub_config.py"
@@ -28,94 +28,87 @@ DATABASE_CLAIM = "hub-db-dir"
 
 def jupyterhub_config_source() -> str:
     """The jupyterhub_config.py shipped to every hub (the real file beside this module)."""
-    return resources.files(__package__).joinpath(CONFIG_FILE).read_text(encoding="utf-8")
+    return resources.files(__name__.rpartition(".")[0]).joinpath(CONFIG_FILE).read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True, kw_only=True)
+class HubArgs:
+    """What the Hub is declared from."""
+
+    spec: HubSpec
+    namespace: HubNamespace
 
 
 class Hub(pulumi.ComponentResource):
     """Everything the hub pod needs, in the hub's namespace."""
 
-    def __init__(
-        self,
-        hub_name: str,
-        namespace: HubNamespace,
-        config: JupyterHubConfig,
-        endpoints: Endpoints,
-        node_purpose: Strictness,
-        storage_class: str | None,
-        stack: StackSettings,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        super().__init__("jupyterhub:hub:Hub", hub_name, None, opts)
+    proxy_token: SecretKey
+    """The token the proxy and the hub share (a key of the hub Secret)."""
+
+    def __init__(self, name: str, args: HubArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("jupyterhub:hub:Hub", name, None, opts)
+        spec, namespace = args.spec, args.namespace
         child = pulumi.ResourceOptions(parent=self)
-        meta = {"namespace": namespace.ref, "labels": labels(hub_name, HUB)}
+        meta: ObjectMeta = {"namespace": namespace.ref, "labels": labels(spec.name, HUB)}
 
-        self.service_account = declare_hub_rbac(hub_name, namespace.ref, child)
-        self.secret = declare_hub_secret(hub_name, namespace.ref, config, stack.secrets_generation, child)
+        self.service_account = declare_hub_rbac(name, namespace.ref, child)
+        self.secret = declare_hub_secret(name, namespace.ref, spec.config, spec.stack.secrets_generation, child)
+        self.proxy_token = SecretKey(secret=self.secret.metadata.name, key=PROXY_TOKEN_KEY)
 
-        settings = hub_settings(
-            hub_name, namespace.name, config, endpoints, node_purpose, storage_class, stack.environment
-        )
+        settings = hub_settings(spec)
         files = {CONFIG_FILE: jupyterhub_config_source(), SETTINGS_FILE: json.dumps(settings, indent=2, sort_keys=True)}
-        self.config_map = k8s.core.v1.ConfigMap(
-            f"{hub_name}-hub", metadata={**meta, "name": "hub"}, data=files, opts=child
-        )
-        checksum = files_checksum(files)
+        self.config_map = k8s.core.v1.ConfigMap(f"{name}-hub", metadata={**meta, "name": "hub"}, data=files, opts=child)
 
         database_claim = None
-        if isinstance(config.hub.database, SqlitePvcDatabase):
-            database = config.hub.database
+        if isinstance(database := spec.config.hub.database, SqlitePvcDatabase):
+            storage_class = database.storage_class or spec.storage_class
+            claim: ApiFields = {
+                "accessModes": ["ReadWriteOnce"],
+                "resources": {"requests": {"storage": database.size}},
+                **({"storageClassName": storage_class} if storage_class else {}),
+            }
             self.database_claim = k8s.core.v1.PersistentVolumeClaim(
-                f"{hub_name}-hub-db",
+                f"{name}-hub-db",
                 metadata={**meta, "name": DATABASE_CLAIM},
-                spec={
-                    "accessModes": ["ReadWriteOnce"],
-                    "resources": {"requests": {"storage": database.size}},
-                    **({"storageClassName": sc} if (sc := database.storage_class or storage_class) else {}),
-                },
+                spec=claim,
                 # Users, tokens and server state live here: never deleted or replaced by accident. A claim's
                 # class cannot change in place, so a later change of the default class must not replace it.
                 opts=pulumi.ResourceOptions.merge(
                     child,
                     pulumi.ResourceOptions(
-                        protect=stack.protect_data, retain_on_delete=True, ignore_changes=["spec.storageClassName"]
+                        protect=spec.stack.protect_data, retain_on_delete=True, ignore_changes=["spec.storageClassName"]
                     ),
                 ),
             )
             database_claim = self.database_claim.metadata.name
 
         self.deployment = k8s.apps.v1.Deployment(
-            f"{hub_name}-hub",
+            f"{name}-hub",
             metadata={**meta, "name": "hub"},
-            spec={
-                "replicas": 1,
-                "strategy": {"type": "Recreate"},  # one writer of the ReadWriteOnce database volume
-                "selector": {"matchLabels": selector(hub_name, HUB)},
-                "template": hub_pod_template(
-                    hub_name,
-                    config,
-                    endpoints,
-                    node_purpose,
+            # One pod at a time: the one writer of the ReadWriteOnce database volume.
+            spec=singleton_deployment_spec(
+                selector(spec.name, HUB),
+                hub_pod_template(
+                    spec,
                     service_account=self.service_account.metadata.name,
                     config_map=self.config_map.metadata.name,
                     secret=self.secret.metadata.name,
                     database_claim=database_claim,
-                    config_checksum=checksum,
+                    config_checksum=files_checksum(files),
                 ),
-            },
+            ),
             opts=child,
         )
+        endpoints = spec.endpoints
         self.service = cluster_ip_service(
-            f"{hub_name}-hub",
+            f"{name}-hub",
             {**meta, "name": endpoints.hub_service},
-            selector(hub_name, HUB),
+            selector(spec.name, HUB),
             "http",
             endpoints.hub_port,
             child,
         )
         self.network_policy = k8s.networking.v1.NetworkPolicy(
-            f"{hub_name}-hub",
-            metadata={**meta, "name": "hub"},
-            spec=hub_network_policy_spec(hub_name, config, endpoints),
-            opts=child,
+            f"{name}-hub", metadata={**meta, "name": "hub"}, spec=hub_network_policy_spec(spec), opts=child
         )
         self.register_outputs({"service": self.service.metadata.name})

@@ -3,18 +3,16 @@
 from typing import Any
 
 from ..config.hub import PostgresDatabase
-from ..config.stack import JupyterHubConfig
-from ..endpoints import Endpoints
 from ..labels import HUB, PROXY, SINGLEUSER, selector
-from ..network_policy import dns_egress, pods, tcp
+from ..manifest import ApiFields
+from ..network_policy import KUBERNETES_API_PORTS, dns_egress, pods, tcp
+from ..plan.hub_spec import HubSpec
 
-KUBERNETES_API_PORTS = (443, 6443)
-"""The API server behind the `kubernetes` Service listens on 443 (managed clouds) or 6443 (kubeadm, kind)."""
 
-
-def hub_network_policy_spec(hub_name: str, config: JupyterHubConfig, endpoints: Endpoints) -> dict[str, Any]:
+def hub_network_policy_spec(spec: HubSpec) -> ApiFields:
     """Ingress from the proxy and user servers to the hub port; egress to the proxy API, user servers,
     DNS, the Kubernetes API and HTTPS (OAuth providers), and the database when it is external."""
+    hub_name, endpoints = spec.name, spec.endpoints
     egress: list[dict[str, Any]] = [
         {"to": [pods(hub_name, PROXY)], "ports": [tcp(endpoints.proxy_api_port)]},
         {"to": [pods(hub_name, SINGLEUSER)], "ports": [tcp(endpoints.singleuser_port)]},
@@ -23,7 +21,7 @@ def hub_network_policy_spec(hub_name: str, config: JupyterHubConfig, endpoints: 
         # 443 also serves OAuth providers' token and user endpoints.
         {"ports": [tcp(port) for port in KUBERNETES_API_PORTS]},
     ]
-    database = config.hub.database
+    database = spec.config.hub.database
     if isinstance(database, PostgresDatabase):
         egress.append({"ports": [tcp(database.port)]})
     return {

@@ -4,6 +4,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from ..labels import HUB, labels
+from ..manifest import ObjectMeta
 from ..rbac import grant
 
 SERVICE_ACCOUNT = "hub"
@@ -25,7 +26,7 @@ def declare_hub_rbac(
     hub_name: str, namespace: pulumi.Input[str], opts: pulumi.ResourceOptions
 ) -> k8s.core.v1.ServiceAccount:
     """The hub's ServiceAccount, Role and RoleBinding; returns the ServiceAccount."""
-    metadata = {"name": SERVICE_ACCOUNT, "namespace": namespace, "labels": labels(hub_name, HUB)}
+    metadata: ObjectMeta = {"name": SERVICE_ACCOUNT, "namespace": namespace, "labels": labels(hub_name, HUB)}
     account = k8s.core.v1.ServiceAccount(f"{hub_name}-hub", metadata=metadata, opts=opts)
     grant(f"{hub_name}-hub", metadata, HUB_ROLE_RULES, account, opts)
     return account

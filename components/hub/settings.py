@@ -4,9 +4,7 @@ that is not a secret. Written from the validated config; secrets go to the hub S
 from typing import Any
 
 from ..config.hub import DummyAuthenticator, HubConfig, PostgresDatabase, SqliteMemoryDatabase
-from ..config.stack import JupyterHubConfig
-from ..endpoints import Endpoints
-from ..scheduling import Strictness
+from ..plan.hub_spec import HubSpec
 from ..singleuser.settings import spawner_settings
 from .secret import CULLER_TOKEN_KEY, DATABASE_URL_KEY, DUMMY_PASSWORD_KEY, OAUTH_CLIENT_SECRET_KEY
 
@@ -33,21 +31,14 @@ def _authenticator(hub: HubConfig) -> dict[str, Any]:
     return fields
 
 
-def hub_settings(
-    hub_name: str,
-    namespace: str,
-    config: JupyterHubConfig,
-    endpoints: Endpoints,
-    node_purpose: Strictness,
-    storage_class: str | None,
-    environment: str = "production",
-) -> dict[str, Any]:
+def hub_settings(spec: HubSpec) -> dict[str, Any]:
     """The content of settings.json for one hub."""
+    config, endpoints = spec.config, spec.endpoints
     hub = config.hub
     return {
-        "hubName": hub_name,
-        "environment": environment,
-        "namespace": namespace,
+        "hubName": spec.name,
+        "environment": spec.stack.environment,
+        "namespace": spec.namespace,
         "baseUrl": hub.base_url,
         "hub": {
             "bindUrl": f"http://:{endpoints.hub_port}",
@@ -62,7 +53,7 @@ def hub_settings(
         "proxy": {"apiUrl": endpoints.proxy_api_url},
         "https": {"mode": config.proxy.https.mode, "hstsMaxAge": config.proxy.https.hsts_max_age},
         "authenticator": _authenticator(hub),
-        "spawner": spawner_settings(hub_name, config.singleuser, node_purpose, storage_class),
+        "spawner": spawner_settings(spec),
         "culler": {**config.culler.model_dump(by_alias=True), "apiTokenSecretKey": CULLER_TOKEN_KEY},
         "extraConfig": dict(sorted(hub.extra_config.items())),
     }

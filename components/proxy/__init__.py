@@ -1,5 +1,5 @@
 """The Proxy: configurable-http-proxy, its API and public Services, and its network policy."""
 
-from .component import Proxy
+from .component import Proxy, ProxyArgs
 
-__all__ = ["Proxy"]
+__all__ = ["Proxy", "ProxyArgs"]

@@ -2,10 +2,13 @@
 
 from typing import Any
 
-from ..config.stack import JupyterHubConfig
 from ..endpoints import Endpoints
 from ..labels import PROXY, labels
-from ..scheduling import Strictness, on_core_nodes
+from ..manifest import ApiFields
+from ..plan.edge import Edge, TlsAtProxy
+from ..plan.hub_spec import HubSpec
+from ..scheduling import on_core_nodes
+from ..secret_key import SecretKey
 from ..security import container_security_context, pod_security_context
 
 NOBODY = 65534
@@ -14,18 +17,18 @@ TLS_DIR = "/etc/chp/tls"
 """Where the proxy finds the `manual` certificate (the TLS Secret's tls.crt and tls.key)."""
 
 
-def public_ports(endpoints: Endpoints, https_mode: str) -> dict[str, int]:
-    """The proxy's container ports for users, by name: HTTPS and the redirect from HTTP (`manual`), or
-    plain HTTP (`off`, and `offload` where the load balancer has already decrypted)."""
-    if https_mode == "manual":
+def public_ports(endpoints: Endpoints, edge: Edge) -> dict[str, int]:
+    """The proxy's container ports for users, by name: HTTPS and the redirect from HTTP (TLS at the
+    proxy), or plain HTTP (everywhere else: plain HTTP, or decrypted by the front or load balancer)."""
+    if isinstance(edge, TlsAtProxy):
         return {"https": endpoints.proxy_https_port, "http": endpoints.proxy_http_port}
     return {"http": endpoints.proxy_http_port}
 
 
-def proxy_command(endpoints: Endpoints, base_url: str, https_mode: str = "off") -> list[str]:
+def proxy_command(endpoints: Endpoints, base_url: str, edge: Edge) -> list[str]:
     """How the proxy container starts: users on the public port(s), the hub's API on the api port."""
     listen = [f"--port={endpoints.proxy_http_port}"]
-    if https_mode == "manual":
+    if isinstance(edge, TlsAtProxy):
         listen = [
             f"--port={endpoints.proxy_https_port}",
             f"--ssl-key={TLS_DIR}/tls.key",
@@ -44,33 +47,19 @@ def proxy_command(endpoints: Endpoints, base_url: str, https_mode: str = "off") 
     ]
 
 
-def proxy_pod_template(
-    hub_name: str,
-    config: JupyterHubConfig,
-    endpoints: Endpoints,
-    node_purpose: Strictness,
-    token_secret: Any,
-    token_key: str,
-    service_account: Any,
-    tls_secret: Any | None = None,
-) -> dict[str, Any]:
+def proxy_pod_template(spec: HubSpec, *, token: SecretKey, service_account: Any, tls_secret: Any | None) -> ApiFields:
     """The proxy Deployment's pod template; the API token comes from the hub Secret, the certificate
-    (mode `manual`) from `tls_secret`."""
-    https_mode = config.proxy.https.mode
-    ports = public_ports(endpoints, https_mode)
+    (TLS at the proxy) from `tls_secret`."""
+    config, endpoints = spec.config, spec.endpoints
+    ports = public_ports(endpoints, spec.edge)
     health = {"path": "/_chp_healthz", "port": next(iter(ports))}
     if "https" in ports:
         health["scheme"] = "HTTPS"
     container: dict[str, Any] = {
         "name": "chp",
         "image": config.proxy.image,
-        "command": proxy_command(endpoints, config.hub.base_url, https_mode),
-        "env": [
-            {
-                "name": "CONFIGPROXY_AUTH_TOKEN",
-                "valueFrom": {"secretKeyRef": {"name": token_secret, "key": token_key}},
-            }
-        ],
+        "command": proxy_command(endpoints, config.hub.base_url, spec.edge),
+        "env": [{"name": "CONFIGPROXY_AUTH_TOKEN", "valueFrom": token.env_source()}],
         "ports": [
             *({"name": name, "containerPort": port} for name, port in ports.items()),
             {"name": "api", "containerPort": endpoints.proxy_api_port},
@@ -86,7 +75,7 @@ def proxy_pod_template(
             "timeoutSeconds": 3,
         },
     }
-    spec: dict[str, Any] = {
+    pod: dict[str, Any] = {
         "serviceAccountName": service_account,
         "automountServiceAccountToken": False,  # the proxy never talks to the Kubernetes API
         "securityContext": pod_security_context(NOBODY, NOBODY, fs_group=NOBODY),  # reads the TLS Secret
@@ -94,6 +83,5 @@ def proxy_pod_template(
     }
     if tls_secret is not None:
         container["volumeMounts"] = [{"name": "tls", "mountPath": TLS_DIR, "readOnly": True}]
-        spec["volumes"] = [{"name": "tls", "secret": {"secretName": tls_secret, "defaultMode": 0o440}}]
-    spec = on_core_nodes(spec, node_purpose)
-    return {"metadata": {"labels": labels(hub_name, PROXY)}, "spec": spec}
+        pod["volumes"] = [{"name": "tls", "secret": {"secretName": tls_secret, "defaultMode": 0o440}}]
+    return {"metadata": {"labels": labels(spec.name, PROXY)}, "spec": on_core_nodes(pod, spec.node_purpose)}

@@ -10,6 +10,7 @@ import pulumi_kubernetes as k8s
 
 from ..config.proxy import GKE_BACKEND_CONFIG_ANNOTATION, GKE_NEG_ANNOTATION
 from ..endpoints import Endpoints
+from ..manifest import ApiFields, ObjectMeta
 
 GOOGLE_FRONT_ENDS = ("35.191.0.0/16", "130.211.0.0/22")
 """Where Google's load balancers and their health checks connect from (the only clients of the proxy
@@ -28,7 +29,7 @@ def neg_service_annotations(backend_config: str) -> dict[str, str]:
     }
 
 
-def backend_config_spec(endpoints: Endpoints, security_policy: pulumi.Input[str] | None) -> dict[str, Any]:
+def backend_config_spec(endpoints: Endpoints, security_policy: pulumi.Input[str] | None) -> ApiFields:
     """Timeouts and the health check of the backend service (the proxy's health endpoint), and the Cloud
     Armor policy when clients are restricted."""
     spec: dict[str, Any] = {
@@ -49,7 +50,7 @@ def backend_config_spec(endpoints: Endpoints, security_policy: pulumi.Input[str]
 
 def declare_backend_config(
     hub_name: str,
-    metadata: dict[str, Any],
+    metadata: ObjectMeta,
     endpoints: Endpoints,
     security_policy: pulumi.Input[str] | None,
     opts: pulumi.ResourceOptions,
@@ -67,14 +68,16 @@ def declare_backend_config(
 
 def declare_gke_ingress(
     hub_name: str,
-    metadata: dict[str, Any],
+    metadata: ObjectMeta,
+    name: str,
     host: str,
     service_name: pulumi.Input[str],
     address_name: pulumi.Input[str] | None,
     opts: pulumi.ResourceOptions,
 ) -> k8s.networking.v1.Ingress:
     """The ManagedCertificate, the FrontendConfig (HTTP -> HTTPS) and the Ingress in front of the
-    proxy-public Service, all with `metadata`'s name and namespace."""
+    proxy-public Service, all named `name`, with `metadata`'s namespace and labels."""
+    metadata = {**metadata, "name": name}
     certificate = k8s.apiextensions.CustomResource(
         f"{hub_name}-managed-certificate",
         api_version="networking.gke.io/v1",
@@ -93,14 +96,20 @@ def declare_gke_ingress(
     )
     annotations: dict[str, pulumi.Input[str]] = {
         "kubernetes.io/ingress.class": "gce",  # GKE's external HTTPS load balancer
-        "networking.gke.io/managed-certificates": certificate.metadata["name"],
-        "networking.gke.io/v1beta1.FrontendConfig": frontend.metadata["name"],
+        # The certificate and the front-end config share the Ingress's name (created first: depends_on).
+        "networking.gke.io/managed-certificates": name,
+        "networking.gke.io/v1beta1.FrontendConfig": name,
     }
     if address_name is not None:
         annotations["kubernetes.io/ingress.global-static-ip-name"] = address_name
     return k8s.networking.v1.Ingress(
         f"{hub_name}-ingress",
         metadata={**metadata, "annotations": annotations},
-        spec={"defaultBackend": {"service": {"name": service_name, "port": {"name": "http"}}}},
-        opts=opts,
+        spec=_default_backend(service_name),
+        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[certificate, frontend])),
     )
+
+
+def _default_backend(service_name: pulumi.Input[str]) -> ApiFields:
+    """Every request to the Service's `http` port (the proxy)."""
+    return {"defaultBackend": {"service": {"name": service_name, "port": {"name": "http"}}}}

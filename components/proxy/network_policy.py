@@ -2,22 +2,23 @@
 
 from typing import Any
 
-from ..endpoints import Endpoints
 from ..labels import AUTOHTTPS, HUB, PROXY, SINGLEUSER, selector
+from ..manifest import ApiFields
 from ..network_policy import dns_egress, pods, tcp
+from ..plan.edge import CaddyFront, GkeIngress
+from ..plan.hub_spec import HubSpec
 from .deployment import public_ports
 from .gke_ingress import GOOGLE_FRONT_ENDS
 
 
-def proxy_network_policy_spec(
-    hub_name: str, endpoints: Endpoints, https_mode: str = "off", behind_ingress: bool = False
-) -> dict[str, Any]:
-    """Ingress: anyone to the public port(s) (only the HTTPS front with letsencrypt; only Google's load
-    balancers behind a GKE Ingress), the hub to api. Egress: the hub, user servers and DNS."""
-    users: dict[str, Any] = {"ports": [tcp(port) for port in public_ports(endpoints, https_mode).values()]}
-    if https_mode == "letsencrypt":
+def proxy_network_policy_spec(spec: HubSpec) -> ApiFields:
+    """Ingress: anyone to the public port(s) (only the HTTPS front behind a Caddy front; only Google's
+    load balancers behind a GKE Ingress), the hub to api. Egress: the hub, user servers and DNS."""
+    hub_name, endpoints = spec.name, spec.endpoints
+    users: dict[str, Any] = {"ports": [tcp(port) for port in public_ports(endpoints, spec.edge).values()]}
+    if isinstance(spec.edge, CaddyFront):
         users["from"] = [pods(hub_name, AUTOHTTPS)]
-    elif behind_ingress:
+    elif isinstance(spec.edge, GkeIngress):
         users["from"] = [{"ipBlock": {"cidr": cidr}} for cidr in GOOGLE_FRONT_ENDS]
     return {
         "podSelector": {"matchLabels": selector(hub_name, PROXY)},

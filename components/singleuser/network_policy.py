@@ -2,15 +2,16 @@
 
 from typing import Any
 
-from ..config.singleuser import NetworkAccess
-from ..endpoints import Endpoints
 from ..labels import HUB, PROXY, SINGLEUSER, selector
+from ..manifest import ApiFields
 from ..network_policy import dns_egress, pods, public_internet_peer, tcp
+from ..plan.hub_spec import HubSpec
 
 
-def singleuser_network_policy_spec(hub_name: str, access: NetworkAccess, endpoints: Endpoints) -> dict[str, Any]:
+def singleuser_network_policy_spec(spec: HubSpec) -> ApiFields:
     """Ingress from the proxy and the hub only; egress to the hub, DNS and, if allowed, the public
     internet. Other users' servers, private networks and the metadata server stay unreachable."""
+    hub_name, access, endpoints = spec.name, spec.config.singleuser.network, spec.endpoints
     egress: list[dict[str, Any]] = [
         {"to": [pods(hub_name, HUB)], "ports": [tcp(endpoints.hub_port)]},
         dns_egress(),

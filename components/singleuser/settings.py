@@ -10,9 +10,9 @@ from ..config.node_pools import GPU_RESOURCE
 from ..config.resources import CpuRange, MemoryRange
 from ..config.singleuser import Profile, SingleUserConfig
 from ..config.types import quantity_value
-from ..endpoints import ENDPOINTS
 from ..labels import APP_NAME, SINGLEUSER
-from ..scheduling import USER, Strictness, node_affinity, user_toleration
+from ..plan.hub_spec import HubSpec
+from ..scheduling import USER, node_affinity, user_toleration
 
 
 def _cores(value: str | None) -> float | None:
@@ -53,11 +53,10 @@ def _profile(config: SingleUserConfig, profile: Profile) -> dict[str, Any]:
     }
 
 
-def spawner_settings(
-    hub_name: str, config: SingleUserConfig, node_purpose: Strictness, storage_class: str | None
-) -> dict[str, Any]:
+def spawner_settings(spec: HubSpec) -> dict[str, Any]:
     """KubeSpawner trait values for one hub's user servers (no secrets)."""
-    affinity = node_affinity(USER, node_purpose) or {}
+    hub_name, config = spec.name, spec.config.singleuser
+    affinity = node_affinity(USER, spec.node_purpose) or {}
     node_rules = affinity.get("nodeAffinity", {})
     required = node_rules.get("requiredDuringSchedulingIgnoredDuringExecution", {}).get("nodeSelectorTerms", [])
     preferred = node_rules.get("preferredDuringSchedulingIgnoredDuringExecution", [])
@@ -70,7 +69,7 @@ def spawner_settings(
         "start_timeout": config.start_timeout,
         "uid": config.uid,
         "fs_gid": config.fs_gid,
-        "port": ENDPOINTS.singleuser_port,
+        "port": spec.endpoints.singleuser_port,
         "common_labels": {
             "app.kubernetes.io/name": APP_NAME,
             "app.kubernetes.io/instance": hub_name,
@@ -84,7 +83,7 @@ def spawner_settings(
         "home": {
             "type": storage.type,
             "capacity": storage.capacity,
-            "storage_class": storage.storage_class or storage_class,
+            "storage_class": storage.storage_class or spec.storage_class,
             "mount_path": storage.mount_path,
         },
         "profiles": [_profile(config, profile) for profile in config.profiles],

@@ -1,23 +1,36 @@
-"""The StorageClass for hub databases and user homes, when the stack creates one."""
+"""The StorageClass for hub databases and user homes, when the stack creates one (every cluster kind
+declares it here: an existing cluster from the stack's spec, GKE and EKS from their disk settings)."""
 
 import pulumi
 import pulumi_kubernetes as k8s
 
-from ..config.cluster import StorageConfig
+from ..config.cluster import StorageClassSpec
 
 
-def declare_storage_class(config: StorageConfig, opts: pulumi.ResourceOptions) -> k8s.storage.v1.StorageClass | None:
-    """Create the configured StorageClass; None when the stack uses an existing or the default class."""
-    if config.create is None or config.class_name is None:
-        return None
-    spec = config.create
+def declare_storage_class(
+    logical_name: str, class_name: str, spec: StorageClassSpec, opts: pulumi.ResourceOptions
+) -> k8s.storage.v1.StorageClass:
+    """The StorageClass `class_name` with `spec`."""
     return k8s.storage.v1.StorageClass(
-        f"storage-class-{config.class_name}",
-        metadata={"name": config.class_name, "labels": {"app.kubernetes.io/managed-by": "pulumi"}},
+        logical_name,
+        metadata={"name": class_name, "labels": {"app.kubernetes.io/managed-by": "pulumi"}},
         provisioner=spec.provisioner,
         parameters=spec.parameters or None,
         reclaim_policy=spec.reclaim_policy,
         volume_binding_mode=spec.volume_binding_mode,
         allow_volume_expansion=spec.allow_volume_expansion,
         opts=opts,
+    )
+
+
+def zonal_disk_class(provisioner: str, parameters: dict[str, str], reclaim_policy: str) -> StorageClassSpec:
+    """A class of a cloud's zonal block disks: made in the zone the pod lands in, and growable."""
+    return StorageClassSpec.model_validate(
+        {
+            "provisioner": provisioner,
+            "parameters": parameters,
+            "reclaimPolicy": reclaim_policy,
+            "volumeBindingMode": "WaitForFirstConsumer",
+            "allowVolumeExpansion": True,
+        }
     )
