@@ -161,7 +161,7 @@ def in_cluster_api_server() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("action", choices=["restore", "sync"])
     parser.add_argument("--secret", required=True, help="the Secret's name, in the pod's namespace")
     parser.add_argument("--data-dir", required=True, type=Path, help="Caddy's storage folder")
