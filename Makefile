@@ -7,7 +7,7 @@ STACK ?= dev
 # The stack's config file: Pulumi.<stack>.yaml at the root, else stacks/<stack>.yaml.
 CONFIG_FILE = $(if $(wildcard Pulumi.$(STACK).yaml),,--config-file stacks/$(STACK).yaml)
 
-.PHONY: plan validate plan-diff test test-cluster cluster cluster-build lint format docs bench screenshots preview up clean
+.PHONY: plan validate plan-diff test test-cluster cluster cluster-build lint format docs bench bench-department screenshots preview up clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -89,6 +89,10 @@ screenshots: $(VENV)/.dev node_modules/.installed
 ## bench: plan time and memory against the floor
 bench: $(VENV)/.dev
 	$(BIN)/python bench/plan_bench.py
+
+## bench-department: generated department stacks of 1, 50 and 500 hubs against the floor (about 5 minutes)
+bench-department: $(VENV)/.dev
+	$(BIN)/python bench/department_bench.py
 
 ## preview / up: the real Pulumi CLI (pulumi login first)
 preview: $(VENV)/.program
