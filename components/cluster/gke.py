@@ -38,7 +38,6 @@ class GkeCluster(pulumi.ComponentResource):
     ) -> None:
         super().__init__("jupyterhub:cluster:GkeCluster", name, None, opts)
         self.config = config
-        self.protect = protect
         child = pulumi.ResourceOptions(parent=self)
         gcp_provider = gcp.Provider(f"{name}-gcp", project=config.project, region=config.region, opts=child)
         on_gcp = pulumi.ResourceOptions(parent=self, provider=gcp_provider)
