@@ -78,7 +78,7 @@ format: $(VENV)/.dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-## docs: regenerate docs/configuration.md and docs/stack-config.schema.json from the config models
+## docs: regenerate docs/configuration.md, docs/stack-config.schema.json and docs/hub-settings.schema.json from the models
 docs: $(VENV)/.program
 	$(BIN)/python -m tools.docs
 

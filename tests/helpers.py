@@ -5,6 +5,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
+from components.hub.settings_contract import HubSettings
 from tools.plan import Plan, make_plan
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,11 +69,14 @@ def find(objects: list[dict[str, Any]], kind: str, name: str, namespace: str | N
     return matches[0]
 
 
-def hub_settings(objects: list[dict[str, Any]], namespace: str) -> dict[str, Any]:
-    """The settings.json a hub's ConfigMap ships."""
-    import json
+def settings_of(config_map: dict[str, Any]) -> HubSettings:
+    """The settings.json a hub ConfigMap ships, read through the contract (refused if it does not match)."""
+    return HubSettings.from_json(config_map["data"]["settings.json"])
 
-    return json.loads(find(objects, "ConfigMap", "hub", namespace)["data"]["settings.json"])
+
+def hub_settings(objects: list[dict[str, Any]], namespace: str) -> HubSettings:
+    """The settings.json a hub's ConfigMap ships."""
+    return settings_of(find(objects, "ConfigMap", "hub", namespace))
 
 
 def assert_refused(tmp_path: Path, content: str, line: int, path: str | None, fragment: str) -> None:

@@ -2,14 +2,19 @@
 
 import json
 import os
+import typing
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
 from traitlets import HasTraits
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
+from components.config.introspection import type_members
 from components.hub.component import CONFIG_FILE, SETTINGS_FILE
+from components.hub.secret import DATABASE_URL_KEY
+from components.hub.settings_contract import HubSettings
 
 from .helpers import find
 
@@ -23,7 +28,7 @@ def lay_out_hub_files(objects: list[dict[str, Any]], namespace: str, directory: 
     for name, content in find(objects, "ConfigMap", "hub", namespace)["data"].items():
         (config_dir / name).write_text(content)
     for key in find(objects, "Secret", "hub", namespace)["stringData"]:
-        value = {"db-url": "postgresql://hub:pw@db.example.edu:5432/jupyterhub"}.get(key, os.urandom(32).hex())
+        value = {DATABASE_URL_KEY: "postgresql://hub:pw@db.example.edu:5432/jupyterhub"}.get(key, os.urandom(32).hex())
         (secret_dir / key).write_text(value)
     return config_dir, secret_dir
 
@@ -40,6 +45,52 @@ def load_hub_config(config_dir: Path, secret_dir: Path) -> Config:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+class _ReadRecorder(dict[str, Any]):
+    """A JSON object that notes the key path of every key read from it (`spawner.profiles[].slug`)."""
+
+    def __init__(self, content: dict[str, Any], path: str, read: set[str]) -> None:
+        super().__init__({key: _recording(value, f"{path}{key}", read) for key, value in content.items()})
+        self._path, self._read = path, read
+
+    def __getitem__(self, key: str) -> Any:
+        self._read.add(f"{self._path}{key}")
+        return super().__getitem__(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self._read.add(f"{self._path}{key}")
+        return super().get(key, default)
+
+    def items(self) -> Any:
+        self._read.update(f"{self._path}{key}" for key in self)
+        return super().items()
+
+
+def _recording(value: Any, path: str, read: set[str]) -> Any:
+    if isinstance(value, dict):
+        return _ReadRecorder(value, f"{path}.", read)
+    if isinstance(value, list):
+        return [_recording(item, f"{path}[]", read) for item in value]
+    return value
+
+
+def settings_paths_read(config_dir: Path, secret_dir: Path) -> set[str]:
+    """The key paths of settings.json that jupyterhub_config.py reads when the hub loads these files."""
+    read: set[str] = set()
+    settings_text = (config_dir / SETTINGS_FILE).read_text(encoding="utf-8")
+    plain_loads = json.loads
+
+    def loads(text: str | bytes, **kwargs: Any) -> Any:
+        document = plain_loads(text, **kwargs)
+        return _ReadRecorder(document, "", read) if text == settings_text else document
+
+    json.loads = loads  # the config file calls json.loads on settings.json's text
+    try:
+        load_hub_config(config_dir, secret_dir)
+    finally:
+        json.loads = plain_loads
+    return read
 
 
 def configurable_classes() -> dict[str, type]:
@@ -91,6 +142,17 @@ def trait_problems(config: Config) -> list[str]:
     return problems
 
 
-def settings_of(config_dir: Path) -> dict[str, Any]:
-    """The settings.json laid out for the hub."""
-    return json.loads((config_dir / SETTINGS_FILE).read_text())
+def contract_paths(model: type[BaseModel] = HubSettings, prefix: str = "") -> dict[str, bool]:
+    """Every key path of the settings contract (through every variant of a union), each mapped to
+    whether it is a leaf (a value the hub uses as it is, not a part of the contract with keys of its own)."""
+    paths: dict[str, bool] = {}
+    for name, field in model.model_fields.items():
+        path = f"{prefix}{field.alias or name}"
+        annotation = field.annotation
+        while typing.get_origin(annotation) is list and typing.get_args(annotation):
+            annotation, path = typing.get_args(annotation)[0], f"{path}[]"
+        inner = [m for m in type_members(annotation) if isinstance(m, type) and issubclass(m, BaseModel)]
+        paths[path.removesuffix("[]")] = not inner
+        for member in inner:
+            paths.update(contract_paths(member, f"{path}."))
+    return paths

@@ -71,14 +71,14 @@ def department(tmp_path_factory):
 def test_defaults_reach_every_hub_and_hubs_override_them(department):
     objects = department.kubernetes_objects()
     algebra, biology = hub_settings(objects, "algebra"), hub_settings(objects, "biology")
-    assert algebra["spawner"]["image"] == "quay.io/jupyter/scipy-notebook:2025-01-06"
-    assert biology["spawner"]["image"] == "quay.io/jupyter/r-notebook:2025-01-06"
-    assert algebra["spawner"]["mem_guarantee"] == 2**30 and algebra["spawner"]["mem_limit"] == 4 * 2**30
-    assert biology["spawner"]["mem_limit"] == 2 * 2**30
-    assert algebra["hub"]["adminUsers"] == ["dean"]
-    assert biology["hub"]["adminUsers"] == ["prof-bio"]  # replaced, not ["dean", "prof-bio"]
-    assert algebra["culler"]["timeout"] == 7200
-    assert biology["culler"]["timeout"] == 3600  # `culler: null` brings back the built-in default
+    assert algebra.spawner.traits.image == "quay.io/jupyter/scipy-notebook:2025-01-06"
+    assert biology.spawner.traits.image == "quay.io/jupyter/r-notebook:2025-01-06"
+    assert algebra.spawner.traits.mem_guarantee == 2**30 and algebra.spawner.traits.mem_limit == 4 * 2**30
+    assert biology.spawner.traits.mem_limit == 2 * 2**30
+    assert algebra.hub.admin_users == ["dean"]
+    assert biology.hub.admin_users == ["prof-bio"]  # replaced, not ["dean", "prof-bio"]
+    assert algebra.culler.timeout == 7200
+    assert biology.culler.timeout == 3600  # `culler: null` brings back the built-in default
 
 
 def test_an_error_in_the_defaults_is_reported_once_at_its_line(tmp_path):
@@ -133,10 +133,10 @@ def test_a_hub_gets_its_own_pool_and_its_users_run_there(tmp_path):
     assert sorted(pools) == ["core", "gpu", "phys101", "students"]
     assert pools["phys101"].inputs["nodeConfig"]["labels"][POOL_LABEL] == "phys101"
     assert pools["phys101"].inputs["autoscaling"] == {"maxNodeCount": 6, "minNodeCount": 0}
-    spawner = hub_settings(plan.kubernetes_objects(), "phys101")["spawner"]
-    assert spawner["node_selector"] == {POOL_LABEL: "phys101"}
-    gpu = next(p for p in spawner["profiles"] if p["slug"] == "gpu")
-    assert gpu["kubespawner_override"]["node_selector"] == {POOL_LABEL: "gpu"}  # its own selector wins
+    spawner = hub_settings(plan.kubernetes_objects(), "phys101").spawner
+    assert spawner.traits.node_selector == {POOL_LABEL: "phys101"}
+    gpu = next(p for p in spawner.profiles if p.slug == "gpu")
+    assert gpu.kubespawner_override.node_selector == {POOL_LABEL: "gpu"}  # its own selector wins
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,16 @@ import jsonschema
 import pytest
 from ruamel.yaml import YAML
 
-from tools.docs import REFERENCE, SCHEMA, configuration_reference, stack_file_schema
+from components.config.introspection import models_below
+from components.hub.settings_contract import HubSettings
+from tools.docs import (
+    HUB_SETTINGS_SCHEMA,
+    REFERENCE,
+    SCHEMA,
+    configuration_reference,
+    hub_settings_schema,
+    stack_file_schema,
+)
 from tools.plan import make_plan
 
 from .helpers import ROOT
@@ -23,6 +32,17 @@ def test_configuration_reference_is_current():
 
 def test_json_schema_is_current():
     assert json.loads(SCHEMA.read_text()) == stack_file_schema(), "run `make docs`"
+
+
+def test_hub_settings_schema_is_current():
+    assert json.loads(HUB_SETTINGS_SCHEMA.read_text()) == hub_settings_schema(), "run `make docs`"
+
+
+def test_every_hub_setting_has_a_description():
+    missing = []
+    for model in models_below(HubSettings):
+        missing += [f"{model.__name__}.{name}" for name, field in model.model_fields.items() if not field.description]
+    assert missing == []
 
 
 def test_every_config_field_has_a_description():
@@ -62,6 +82,12 @@ def test_every_stack_plans_with_strictly_valid_wired_objects(path: Path):
     assert check_service_selectors(objects) == [] and check_references(objects) == []
     assert check_hub_proxy_wiring(objects) == []
     assert check_https_front_wiring(objects) == []
+    hub_config_maps = [o for o in objects if o["kind"] == "ConfigMap" and o["metadata"]["name"] == "hub"]
+    assert hub_config_maps
+    for config_map in hub_config_maps:  # what the hub reads is what the committed contract schema describes
+        jsonschema.validate(
+            json.loads(config_map["data"]["settings.json"]), json.loads(HUB_SETTINGS_SCHEMA.read_text())
+        )
 
 
 @pytest.mark.parametrize("path", STACK_FILES, ids=[p.name for p in STACK_FILES])

@@ -144,8 +144,8 @@ def department(tmp_path_factory):
 def _hub_pods(objects, hub: str, subnet: int) -> dict[str, Pod]:
     settings = hub_settings(objects, hub)
     user_labels = {
-        **settings["spawner"]["common_labels"],
-        "app.kubernetes.io/component": settings["spawner"]["component_label"],
+        **(settings.spawner.traits.common_labels or {}),
+        "app.kubernetes.io/component": settings.spawner.traits.component_label,
     }
 
     return {

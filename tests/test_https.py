@@ -49,7 +49,7 @@ def test_manual_https_policy_admits_both_public_ports(manual):
 
 def test_hub_sends_hsts_and_reports_an_https_url(manual):
     settings = hub_settings(manual.kubernetes_objects(), "summer-workshop")
-    assert settings["https"] == {"mode": "manual", "hstsMaxAge": 31536000}
+    assert settings.https.hsts_max_age == 31536000
     assert manual.run.stack_outputs["hubUrls"] == {"workshop": "https://workshop.physics.example.edu/"}
 
 

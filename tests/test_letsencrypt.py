@@ -81,7 +81,7 @@ def test_users_reach_caddy_which_forwards_to_the_proxy(physics):
     chp = find(physics, "Deployment", "proxy", "phys101")["spec"]["template"]["spec"]["containers"][0]
     assert "--port=8000" in chp["command"] and not any("ssl" in argument for argument in chp["command"])
     assert check_https_front_wiring(physics) == []
-    assert hub_settings(physics, "phys101")["https"] == {"mode": "letsencrypt", "hstsMaxAge": 31536000}
+    assert hub_settings(physics, "phys101").https.hsts_max_age == 31536000
 
 
 def test_certificates_live_in_a_secret_only_the_store_may_touch(physics):

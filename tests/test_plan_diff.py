@@ -54,7 +54,7 @@ def test_changing_a_user_image_shows_the_setting_and_the_hub_restart(tmp_path):
     assert body[2].startswith("      spec.template.metadata.annotations.checksum/config: ")  # the hub restarts
     assert body[3:] == [
         "  ~ kubernetes:core/v1:ConfigMap algebra-hub",
-        '      data.settings.json.spawner.image: "quay.io/jupyter/scipy-notebook:2025-01-06" → '
+        '      data.settings.json.spawner.traits.image: "quay.io/jupyter/scipy-notebook:2025-01-06" → '
         '"quay.io/jupyter/scipy-notebook:2025-03-03"',
         "",
         "Resources: + 0 to create, ~ 2 to update, - 0 to delete, 25 unchanged",

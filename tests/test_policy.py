@@ -6,8 +6,10 @@ import json
 
 import pytest
 
-from policy.rules import RULES, violations
+from policy.rules import HUB_SETTINGS_READ, RULES, violations
 from tools.plan import make_plan
+
+from .hub_config import contract_paths
 
 STACKS = ["dev", "workshop", "physics-gke", "stats-dept-eks"]
 
@@ -94,3 +96,9 @@ def test_the_pack_declares_every_rule():
     source = (__import__("pathlib").Path(__file__).resolve().parents[1] / "policy" / "__main__.py").read_text()
     assert "policies=[_policy(rule) for rule in RULES]" in source
     assert len({rule.name for rule in RULES}) == len(RULES) == 6
+
+
+def test_the_pack_reads_only_keys_of_the_hub_settings_contract():
+    paths = contract_paths()
+    assert {".".join(path) for path in HUB_SETTINGS_READ.values()} <= set(paths)
+    assert all(paths[".".join(path)] for path in HUB_SETTINGS_READ.values())  # values, not parts with keys

@@ -3,10 +3,11 @@ reads, and the shipped jupyterhub_config.py accepting them."""
 
 import pytest
 
+from components.hub.settings_contract import HubSettings
 from tools.plan import Plan
 
 from .helpers import find, hub_settings, plan_config
-from .hub_config import lay_out_hub_files, load_hub_config, trait_problems
+from .hub_config import contract_paths, lay_out_hub_files, load_hub_config, settings_paths_read, trait_problems
 from .schemas import KUBERNETES_VERSIONS, schema_problems
 from .variations import VARIATIONS
 from .wiring import (
@@ -52,6 +53,20 @@ def test_shipped_jupyterhub_config_accepts_every_variation(plans, name, tmp_path
     assert trait_problems(config) == []
     assert config.KubeSpawner.namespace == _namespace(plans[name])
     assert config.ConfigurableHTTPProxy.auth_token == (secret_dir / "proxy-token").read_text()
+
+
+def test_the_hub_reads_every_setting_of_the_contract_and_nothing_else(plans, tmp_path):
+    """The contract (components/hub/settings_contract.py) and jupyterhub_config.py agree: every value of
+    settings.json is read by the hub in some variation, and the hub reads no key the contract lacks."""
+    paths = contract_paths()
+    read: set[str] = set()
+    for name, plan in plans.items():
+        read |= settings_paths_read(*lay_out_hub_files(plan.kubernetes_objects(), _namespace(plan), tmp_path / name))
+    leaves = {path for path, leaf in paths.items() if leaf}
+    assert leaves - read == HubSettings.NOT_READ_BY_THE_HUB, "in the contract but never read by jupyterhub_config.py"
+    # Below a leaf are the user's own keys (environment variables, labels, extraConfig names).
+    unknown = {path for path in read if path not in paths and not any(path.startswith(f"{leaf}.") for leaf in leaves)}
+    assert sorted(unknown) == [], "read by jupyterhub_config.py but not in the contract"
 
 
 def test_trait_check_catches_a_misspelt_trait():
@@ -128,7 +143,7 @@ def test_dummy_with_password_no_home_and_no_culler(plans, tmp_path):
 def test_gpu_profiles_reach_kubespawner(plans, tmp_path):
     plan = plans["gpu-profiles-storage-class"]
     settings = hub_settings(plan.kubernetes_objects(), "ml")
-    assert [p["slug"] for p in settings["spawner"]["profiles"]] == ["cpu-only", "gpu"]
+    assert [p.slug for p in settings.spawner.profiles] == ["cpu-only", "gpu"]
     config = _hub_config(plan, tmp_path)
     gpu = config.KubeSpawner.profile_list[1]["kubespawner_override"]
     assert gpu["extra_resource_limits"] == {"nvidia.com/gpu": "1"}

@@ -67,7 +67,7 @@ def test_a_wrong_default_target_is_caught(objects):
 def test_user_pods_without_the_toleration_are_caught(objects, kind_nodes):
     config_map = find(objects, "ConfigMap", "hub")
     settings = json.loads(config_map["data"]["settings.json"])
-    settings["spawner"]["tolerations"] = []
+    settings["spawner"]["traits"]["tolerations"] = []
     config_map["data"]["settings.json"] = json.dumps(settings)
     assert check_placement(objects, kind_nodes)
 
@@ -87,8 +87,8 @@ def _pods(objects):
     namespace = "jupyterhub"
     settings = hub_settings(objects, namespace)
     user_labels = {
-        **settings["spawner"]["common_labels"],
-        "app.kubernetes.io/component": settings["spawner"]["component_label"],
+        **(settings.spawner.traits.common_labels or {}),
+        "app.kubernetes.io/component": settings.spawner.traits.component_label,
     }
 
     return {

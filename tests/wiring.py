@@ -4,11 +4,13 @@ Each check returns a list of problems (empty when the wiring holds), so tests ca
 check fails when the wiring is broken.
 """
 
-import json
 import shlex
 from typing import Any
 from urllib.parse import urlsplit
 
+from components.hub.settings_contract import HubSettings
+
+from .helpers import settings_of
 from .netpol import selector_matches
 
 Objects = list[dict[str, Any]]
@@ -157,31 +159,28 @@ def check_hub_proxy_wiring(objects: Objects) -> list[str]:
     problems = []
     for config_map in (o for o in objects if o["kind"] == "ConfigMap" and o["metadata"]["name"] == "hub"):
         namespace = _ns(config_map)
-        settings = json.loads(config_map["data"]["settings.json"])
+        settings = settings_of(config_map)
         hub, proxy = _container(objects, namespace, "hub"), _container(objects, namespace, "proxy")
         flags = _flags(proxy["command"])
         hub_ports = {p["name"]: p["containerPort"] for p in hub["ports"]}
         proxy_ports = {p["name"]: p["containerPort"] for p in proxy["ports"]}
         for url, deployment in (
-            (settings["proxy"]["apiUrl"], "proxy"),
-            (settings["hub"]["connectUrl"], "hub"),
+            (settings.proxy.api_url, "proxy"),
+            (settings.hub.connect_url, "hub"),
             (flags.get("default-target", ""), "hub"),
         ):
             reason = _service_reaches(objects, namespace, url, deployment)
             if reason:
                 problems.append(reason)
-        if settings["proxy"]["apiUrl"] and urlsplit(settings["proxy"]["apiUrl"]).port is not None:
-            api_service = _named(objects, "Service", namespace).get(urlsplit(settings["proxy"]["apiUrl"]).hostname)
+        if settings.proxy.api_url and urlsplit(settings.proxy.api_url).port is not None:
+            api_service = _named(objects, "Service", namespace).get(urlsplit(settings.proxy.api_url).hostname)
             if api_service:
                 target = api_service["spec"]["ports"][0]["targetPort"]
                 if proxy_ports.get(target) != int(flags.get("api-port", "-1")):
                     problems.append(
                         "proxy-api Service does not reach the port configurable-http-proxy's API listens on"
                     )
-        if (
-            int(urlsplit("http://x" + settings["hub"]["bindUrl"].removeprefix("http://")).port or 0)
-            != hub_ports["http"]
-        ):
+        if int(urlsplit("http://x" + settings.hub.bind_url.removeprefix("http://")).port or 0) != hub_ports["http"]:
             problems.append("the hub binds to a port other than its container's http port")
         user_port = "https" if "https" in proxy_ports else "http"
         if int(flags.get("port", "-1")) != proxy_ports.get(user_port):
@@ -249,28 +248,25 @@ def schedulable(pod: dict[str, Any], node: dict[str, Any]) -> bool:
     return not required or any(selector_matches(term, node["labels"]) for term in required)
 
 
-def user_pod_specs(settings: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def user_pod_specs(settings: HubSettings) -> dict[str, dict[str, Any]]:
     """The placement part of the user pods KubeSpawner builds from the hub settings, per profile."""
-    spawner = settings["spawner"]
+    traits = settings.spawner.traits
+    required = traits.node_affinity_required
     base = {
-        "tolerations": spawner["tolerations"],
+        "tolerations": traits.tolerations or [],
         "affinity": {
-            "nodeAffinity": {
-                "requiredDuringSchedulingIgnoredDuringExecution": {
-                    "nodeSelectorTerms": spawner["node_affinity_required"]
-                }
-            }
+            "nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": required}}
         }
-        if spawner["node_affinity_required"]
+        if required
         else {},
     }
     specs = {"(default)": base}
-    for profile in spawner["profiles"]:
-        override = profile["kubespawner_override"]
-        specs[profile["slug"]] = {
+    for profile in settings.spawner.profiles:
+        override = profile.kubespawner_override
+        specs[profile.slug] = {
             **base,
-            "tolerations": override.get("tolerations", base["tolerations"]),
-            "nodeSelector": override.get("node_selector", {}),
+            "tolerations": base["tolerations"] if override.tolerations is None else override.tolerations,
+            "nodeSelector": override.node_selector or {},
         }
     return specs
 
@@ -294,8 +290,7 @@ def check_placement(
         elif any(node["labels"].get(purpose_label) != core_purpose for node in fits):
             problems.append(f"{name} may run on non-core nodes")
     for config_map in (o for o in objects if o["kind"] == "ConfigMap" and o["metadata"]["name"] == "hub"):
-        settings = json.loads(config_map["data"]["settings.json"])
-        for slug, pod in user_pod_specs(settings).items():
+        for slug, pod in user_pod_specs(settings_of(config_map)).items():
             if pod.get("nodeSelector"):
                 continue  # targets its own pool (e.g. GPUs), which a test cluster may not have
             fits = [node for node in nodes if schedulable(pod, node)]

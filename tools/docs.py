@@ -2,7 +2,8 @@
 
 docs/configuration.md: every key of a stack file with its type, default and the field's docstring.
 docs/stack-config.schema.json: the JSON Schema of a stack file, for editors (yaml-language-server).
-Both are committed; a test fails when they are out of date.
+docs/hub-settings.schema.json: the JSON Schema of the settings.json each hub reads (the hub's contract).
+All three are committed; a test fails when one is out of date.
 """
 
 import json
@@ -17,12 +18,15 @@ from pydantic_core import to_jsonable_python
 
 from components.config.introspection import attach_descriptions, type_members
 from components.config.stack import StackConfig
+from components.hub.settings_contract import HubSettings
 
 attach_descriptions(StackConfig)
+attach_descriptions(HubSettings)
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "docs" / "configuration.md"
 SCHEMA = ROOT / "docs" / "stack-config.schema.json"
+HUB_SETTINGS_SCHEMA = ROOT / "docs" / "hub-settings.schema.json"
 PROJECT = "jupyterhub"
 
 
@@ -171,12 +175,24 @@ def stack_file_schema() -> dict[str, Any]:
     }
 
 
+def hub_settings_schema() -> dict[str, Any]:
+    """The JSON Schema of settings.json as the stack writes it (every key present)."""
+    schema = HubSettings.model_json_schema(by_alias=True, mode="serialization")
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "JupyterHub hub settings (settings.json)",
+        **schema,
+    }
+
+
 def main() -> int:
-    """Write both files."""
+    """Write the three files."""
     REFERENCE.parent.mkdir(exist_ok=True)
     REFERENCE.write_text(configuration_reference())
     SCHEMA.write_text(json.dumps(stack_file_schema(), indent=2, sort_keys=True) + "\n")
-    print(f"wrote {REFERENCE.relative_to(ROOT)} and {SCHEMA.relative_to(ROOT)}")
+    HUB_SETTINGS_SCHEMA.write_text(json.dumps(hub_settings_schema(), indent=2, sort_keys=True) + "\n")
+    written = (REFERENCE, SCHEMA, HUB_SETTINGS_SCHEMA)
+    print("wrote " + ", ".join(str(path.relative_to(ROOT)) for path in written))
     return 0
 
 

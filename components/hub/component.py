@@ -1,6 +1,5 @@
 """The Hub of one JupyterHub: identity, settings, secrets, database volume, Deployment, Service, policy."""
 
-import json
 from dataclasses import dataclass
 from importlib import resources
 
@@ -18,7 +17,7 @@ from ..service import cluster_ip_service
 from .deployment import hub_pod_template
 from .network_policy import hub_network_policy_spec
 from .rbac import declare_hub_rbac
-from .secret import PROXY_TOKEN_KEY, declare_hub_secret
+from .secret import declare_hub_secret
 from .settings import hub_settings
 
 CONFIG_FILE = "jupyterhub_config.py"
@@ -52,11 +51,12 @@ class Hub(pulumi.ComponentResource):
         meta: ObjectMeta = {"namespace": namespace.ref, "labels": labels(spec.name, HUB)}
 
         self.service_account = declare_hub_rbac(name, namespace.ref, child)
-        self.secret = declare_hub_secret(name, namespace.ref, spec.config, spec.stack.secrets_generation, child)
-        self.proxy_token = SecretKey(secret=self.secret.metadata.name, key=PROXY_TOKEN_KEY)
+        secret = declare_hub_secret(name, namespace.ref, spec.config, spec.stack.secrets_generation, child)
+        self.secret = secret.resource
+        self.proxy_token = SecretKey(secret=self.secret.metadata.name, key=secret.keys.proxy_token)
 
-        settings = hub_settings(spec)
-        files = {CONFIG_FILE: jupyterhub_config_source(), SETTINGS_FILE: json.dumps(settings, indent=2, sort_keys=True)}
+        settings = hub_settings(spec, secret.keys)
+        files = {CONFIG_FILE: jupyterhub_config_source(), SETTINGS_FILE: settings.to_json()}
         self.config_map = k8s.core.v1.ConfigMap(f"{name}-hub", metadata={**meta, "name": "hub"}, data=files, opts=child)
 
         database_claim = None

@@ -2,9 +2,10 @@
 
 It reads two things the stack mounts into the hub pod:
 - `settings.json` beside this file (the ConfigMap): every non-secret setting, written by the stack
-  from the validated config (see components/hub/settings.py for its shape);
+  from the validated config; its shape is components/hub/settings_contract.py (camelCase keys, every
+  key present, null where unset), which the tests hold this file to;
 - the hub Secret's files in HUB_SECRET_DIR (default /usr/local/etc/jupyterhub/secret): the proxy token,
-  cookie secret, crypt key and any user-supplied secrets (OAuth client secret, database URL).
+  cookie secret, crypt key and any user-supplied secrets, under the keys settings.json's `secrets` names.
 
 One override exists for running this file outside Kubernetes (the end-to-end tests do):
 HUB_SERVICE_ADDRESSES, a JSON object mapping Service names to the host:port to use instead, e.g.
@@ -15,6 +16,7 @@ address and reaches the proxy API at its; nothing else differs from what the clu
 import html
 import json
 import os
+import re
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -26,11 +28,20 @@ SECRET_DIR = Path(os.environ.get("HUB_SECRET_DIR", "/usr/local/etc/jupyterhub/se
 ADDRESS_OVERRIDES: dict[str, str] = json.loads(os.environ.get("HUB_SERVICE_ADDRESSES", "{}"))
 
 settings = json.loads((CONFIG_DIR / "settings.json").read_text(encoding="utf-8"))
+secrets = settings["secrets"]
 
 
-def secret(key: str) -> str:
-    """A value of the hub Secret (mounted as one file per key)."""
-    return (SECRET_DIR / key).read_text(encoding="utf-8").strip()
+def secret(name: str) -> str:
+    """A secret by its name in settings.json's `secrets`, read from the hub Secret's file for it."""
+    return (SECRET_DIR / secrets[name]).read_text(encoding="utf-8").strip()
+
+
+def spawner_traits(traits: dict) -> dict:
+    """settings.json's camelCase trait names as KubeSpawner's (`defaultUrl` -> `default_url`); nulls
+    are traits the stack leaves alone."""
+    return {
+        re.sub(r"(?<=[a-z])(?=[A-Z])", "_", name).lower(): value for name, value in traits.items() if value is not None
+    }
 
 
 def literal(value: str) -> str:
@@ -55,8 +66,8 @@ c.JupyterHub.hub_bind_url = (
     f"http://{ADDRESS_OVERRIDES[hub_service]}" if hub_service in ADDRESS_OVERRIDES else hub["bindUrl"]
 )
 c.JupyterHub.hub_connect_url = service_url(hub["connectUrl"])
-c.JupyterHub.cookie_secret = bytes.fromhex(secret("cookie-secret"))
-c.CryptKeeper.keys = [bytes.fromhex(secret("crypt-key"))]
+c.JupyterHub.cookie_secret = bytes.fromhex(secret("cookieSecret"))
+c.CryptKeeper.keys = [bytes.fromhex(secret("cryptKey"))]
 c.JupyterHub.cleanup_servers = False  # a hub restart must not stop users' servers
 c.JupyterHub.concurrent_spawn_limit = hub["concurrentSpawnLimit"]
 c.JupyterHub.active_server_limit = hub["activeServerLimit"]
@@ -65,17 +76,17 @@ if hub["namedServers"]["limitPerUser"] is not None:
     c.JupyterHub.named_server_limit_per_user = hub["namedServers"]["limitPerUser"]
 
 database = hub["database"]
-c.JupyterHub.db_url = secret(database["urlSecretKey"]) if "urlSecretKey" in database else database["url"]
+c.JupyterHub.db_url = secret("databaseUrl") if database["type"] == "postgres" else database["url"]
 
 # Browsers keep to HTTPS once they have seen the hub over it (Strict-Transport-Security).
-https = settings["https"]
-if https["mode"] != "off" and https["hstsMaxAge"]:
-    c.JupyterHub.tornado_settings = {"headers": {"Strict-Transport-Security": f"max-age={https['hstsMaxAge']}"}}
+hsts_max_age = settings["https"]["hstsMaxAge"]
+if hsts_max_age:
+    c.JupyterHub.tornado_settings = {"headers": {"Strict-Transport-Security": f"max-age={hsts_max_age}"}}
 
 # The proxy runs in its own pod; the hub only talks to its API.
 c.ConfigurableHTTPProxy.should_start = False
 c.ConfigurableHTTPProxy.api_url = service_url(settings["proxy"]["apiUrl"])
-c.ConfigurableHTTPProxy.auth_token = secret("proxy-token")
+c.ConfigurableHTTPProxy.auth_token = secret("proxyToken")
 
 # --- Authentication -------------------------------------------------------------------------------
 auth = settings["authenticator"]
@@ -83,14 +94,14 @@ c.Authenticator.admin_users = set(hub["adminUsers"])
 c.Authenticator.allowed_users = set(hub["allowedUsers"])
 if auth["type"] == "dummy":
     c.JupyterHub.authenticator_class = "dummy"
-    if auth["passwordSecretKey"]:
-        c.DummyAuthenticator.password = secret(auth["passwordSecretKey"])
+    if secrets["dummyPassword"]:
+        c.DummyAuthenticator.password = secret("dummyPassword")
     c.Authenticator.allow_all = not hub["allowedUsers"]
 else:
     oauth_class = {"github": "github", "google": "google", "generic-oauth": "generic-oauth"}[auth["type"]]
     c.JupyterHub.authenticator_class = oauth_class
     c.OAuthenticator.client_id = auth["clientId"]
-    c.OAuthenticator.client_secret = secret(auth["clientSecretKey"])
+    c.OAuthenticator.client_secret = secret("oauthClientSecret")
     c.OAuthenticator.oauth_callback_url = auth["callbackUrl"]
     c.OAuthenticator.allow_all = auth["allowAll"]
     c.Authenticator.enable_auth_state = True  # provider tokens are stored encrypted with the crypt key
@@ -116,27 +127,8 @@ else:
 spawner = settings["spawner"]
 c.JupyterHub.spawner_class = "kubespawner.KubeSpawner"
 c.KubeSpawner.namespace = settings["namespace"]
-for trait in (
-    "image",
-    "default_url",
-    "cpu_guarantee",
-    "cpu_limit",
-    "mem_guarantee",
-    "mem_limit",
-    "extra_resource_limits",
-    "start_timeout",
-    "uid",
-    "fs_gid",
-    "port",
-    "common_labels",
-    "component_label",
-    "node_affinity_required",
-    "node_affinity_preferred",
-    "node_selector",
-    "tolerations",
-):
-    if spawner[trait] is not None:
-        setattr(c.KubeSpawner, trait, spawner[trait])
+for trait, value in spawner_traits(spawner["traits"]).items():
+    setattr(c.KubeSpawner, trait, value)
 c.KubeSpawner.environment = {name: literal(value) for name, value in spawner["environment"].items()}
 c.KubeSpawner.http_timeout = 60
 c.KubeSpawner.events_enabled = True
@@ -155,10 +147,10 @@ if home["type"] == "dynamic":
     c.KubeSpawner.pvc_name_template = "claim-{user_server}"
     c.KubeSpawner.storage_capacity = home["capacity"]
     c.KubeSpawner.storage_access_modes = ["ReadWriteOnce"]
-    if home["storage_class"]:
-        c.KubeSpawner.storage_class = home["storage_class"]
+    if home["storageClass"]:
+        c.KubeSpawner.storage_class = home["storageClass"]
     c.KubeSpawner.volumes = [{"name": "home", "persistentVolumeClaim": {"claimName": "{pvc_name}"}}]
-    c.KubeSpawner.volume_mounts = [{"name": "home", "mountPath": literal(home["mount_path"])}]
+    c.KubeSpawner.volume_mounts = [{"name": "home", "mountPath": literal(home["mountPath"])}]
     c.KubeSpawner.delete_pvc = False  # a deleted user's home stays until an admin removes it
 else:
     c.KubeSpawner.storage_pvc_ensure = False
@@ -167,9 +159,11 @@ if spawner["profiles"]:
     # KubeSpawner's spawn form shows names and descriptions as HTML: the stack's are text, so escape them.
     c.KubeSpawner.profile_list = [
         {
-            **profile,
-            "display_name": html.escape(profile["display_name"]),
+            "display_name": html.escape(profile["displayName"]),
+            "slug": profile["slug"],
             "description": html.escape(profile["description"]),
+            "default": profile["default"],
+            "kubespawner_override": spawner_traits(profile["kubespawnerOverride"]),
         }
         for profile in spawner["profiles"]
     ]
@@ -191,9 +185,7 @@ if culler["enabled"]:
     if culler["cullUsers"]:
         command.append("--cull-users")
         scopes.append("admin:users")
-    c.JupyterHub.services = [
-        {"name": "idle-culler", "command": command, "api_token": secret(culler["apiTokenSecretKey"])}
-    ]
+    c.JupyterHub.services = [{"name": "idle-culler", "command": command, "api_token": secret("cullerApiToken")}]
     c.JupyterHub.load_roles = [
         {"name": "idle-culler", "description": "Stop idle servers", "scopes": scopes, "services": ["idle-culler"]}
     ]

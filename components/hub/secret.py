@@ -1,4 +1,7 @@
-"""The hub Secret: generated keys (pulumi-random, stable across runs) and the user's own secrets."""
+"""The hub Secret: generated keys (pulumi-random, stable across runs) and the user's own secrets.
+The key names are decided here; the hub learns them from settings.json's `secrets`."""
+
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -7,6 +10,7 @@ import pulumi_random as random
 from ..config.hub import DummyAuthenticator, PostgresDatabase
 from ..config.stack import JupyterHubConfig
 from ..labels import HUB, labels
+from .settings_contract import HubSecretKeys
 
 SECRET_NAME = "hub"
 PROXY_TOKEN_KEY = "proxy-token"
@@ -25,13 +29,21 @@ def _generated_hex(name: str, generation: int, opts: pulumi.ResourceOptions) -> 
     return pulumi.Output.secret(generated.hex)
 
 
+@dataclass(frozen=True)
+class HubSecret:
+    """The hub Secret and where each secret is in it (what settings.json tells the hub)."""
+
+    resource: k8s.core.v1.Secret
+    keys: HubSecretKeys
+
+
 def declare_hub_secret(
     hub_name: str,
     namespace: pulumi.Input[str],
     config: JupyterHubConfig,
     generation: int,
     opts: pulumi.ResourceOptions,
-) -> k8s.core.v1.Secret:
+) -> HubSecret:
     """The Secret mounted into the hub (and whose proxy token the proxy reads)."""
     values: dict[str, pulumi.Input[str]] = {
         PROXY_TOKEN_KEY: _generated_hex(f"{hub_name}-proxy-token", generation, opts),
@@ -50,10 +62,24 @@ def declare_hub_secret(
         values[OAUTH_CLIENT_SECRET_KEY] = pulumi.Output.secret(auth.client_secret.get_secret_value())
     if isinstance(hub.database, PostgresDatabase):
         values[DATABASE_URL_KEY] = pulumi.Output.secret(hub.database.url.get_secret_value())
-    return k8s.core.v1.Secret(
+    resource = k8s.core.v1.Secret(
         f"{hub_name}-hub",
         metadata={"name": SECRET_NAME, "namespace": namespace, "labels": labels(hub_name, HUB)},
         type="Opaque",
         string_data=values,
         opts=opts,
     )
+
+    def present(key: str) -> str | None:
+        return key if key in values else None
+
+    keys = HubSecretKeys(
+        proxy_token=PROXY_TOKEN_KEY,
+        cookie_secret=COOKIE_SECRET_KEY,
+        crypt_key=CRYPT_KEY_KEY,
+        culler_api_token=present(CULLER_TOKEN_KEY),
+        oauth_client_secret=present(OAUTH_CLIENT_SECRET_KEY),
+        dummy_password=present(DUMMY_PASSWORD_KEY),
+        database_url=present(DATABASE_URL_KEY),
+    )
+    return HubSecret(resource, keys)

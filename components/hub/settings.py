@@ -1,59 +1,111 @@
-"""The hub's settings file (settings.json in the hub ConfigMap): everything jupyterhub_config.py reads
-that is not a secret. Written from the validated config; secrets go to the hub Secret instead."""
+"""The hub's settings file (settings.json in the hub ConfigMap), written from the plan: everything
+jupyterhub_config.py reads that is not a secret. Its shape is settings_contract.py; secret values go
+to the hub Secret, whose key names `secrets` carries."""
 
-from typing import Any
+from typing import assert_never
 
-from ..config.hub import DummyAuthenticator, HubConfig, PostgresDatabase, SqliteMemoryDatabase
+from ..config.hub import (
+    DummyAuthenticator,
+    GenericOAuthenticator,
+    GitHubAuthenticator,
+    GoogleAuthenticator,
+    HubConfig,
+    PostgresDatabase,
+    SqliteMemoryDatabase,
+)
+from ..plan.edge import PlainHttp
 from ..plan.hub_spec import HubSpec
 from ..singleuser.settings import spawner_settings
-from .secret import CULLER_TOKEN_KEY, DATABASE_URL_KEY, DUMMY_PASSWORD_KEY, OAUTH_CLIENT_SECRET_KEY
+from .settings_contract import (
+    AuthenticatorSettings,
+    CullerSettings,
+    DatabaseSettings,
+    DummyAuthenticatorSettings,
+    GenericOAuthenticatorSettings,
+    GitHubAuthenticatorSettings,
+    GoogleAuthenticatorSettings,
+    HttpsSettings,
+    HubCoreSettings,
+    HubSecretKeys,
+    HubSettings,
+    NamedServersSettings,
+    PostgresDatabaseSettings,
+    ProxySettings,
+    SqliteMemoryDatabaseSettings,
+    SqlitePvcDatabaseSettings,
+)
 
 DATA_DIR = "/srv/jupyterhub"
 """Where the hub keeps its SQLite database (the mount path of the database volume)."""
 
 
-def _database(hub: HubConfig) -> dict[str, Any]:
+def _database(hub: HubConfig) -> DatabaseSettings:
     if isinstance(hub.database, PostgresDatabase):
-        return {"type": "postgres", "urlSecretKey": DATABASE_URL_KEY}
+        return PostgresDatabaseSettings()
     if isinstance(hub.database, SqliteMemoryDatabase):
-        return {"type": "sqlite-memory", "url": "sqlite://"}
+        return SqliteMemoryDatabaseSettings(url="sqlite://")
     # Relative to the hub's working directory, DATA_DIR, where the database volume is mounted.
-    return {"type": "sqlite-pvc", "url": "sqlite:///jupyterhub.sqlite"}
+    return SqlitePvcDatabaseSettings(url="sqlite:///jupyterhub.sqlite")
 
 
-def _authenticator(hub: HubConfig) -> dict[str, Any]:
+def _authenticator(hub: HubConfig) -> AuthenticatorSettings:
     auth = hub.authenticator
-    fields = auth.model_dump(by_alias=True, exclude={"client_secret", "password"})
     if isinstance(auth, DummyAuthenticator):
-        fields["passwordSecretKey"] = DUMMY_PASSWORD_KEY if auth.password is not None else None
-    else:
-        fields["clientSecretKey"] = OAUTH_CLIENT_SECRET_KEY
-    return fields
+        return DummyAuthenticatorSettings()
+    oauth = {"client_id": auth.client_id, "callback_url": str(auth.callback_url), "allow_all": auth.allow_all}
+    if isinstance(auth, GitHubAuthenticator):
+        return GitHubAuthenticatorSettings(**oauth, allowed_organizations=list(auth.allowed_organizations))
+    if isinstance(auth, GoogleAuthenticator):
+        return GoogleAuthenticatorSettings(**oauth, allowed_domains=list(auth.allowed_domains))
+    if not isinstance(auth, GenericOAuthenticator):
+        assert_never(auth)
+    return GenericOAuthenticatorSettings(
+        **oauth,
+        authorize_url=str(auth.authorize_url),
+        token_url=str(auth.token_url),
+        userdata_url=str(auth.userdata_url),
+        username_claim=auth.username_claim,
+        scopes=list(auth.scopes),
+        groups_claim=auth.groups_claim,
+        allowed_groups=list(auth.allowed_groups),
+        admin_groups=list(auth.admin_groups),
+    )
 
 
-def hub_settings(spec: HubSpec) -> dict[str, Any]:
-    """The content of settings.json for one hub."""
+def hub_settings(spec: HubSpec, secrets: HubSecretKeys) -> HubSettings:
+    """settings.json for one hub, whose Secret holds `secrets`."""
     config, endpoints = spec.config, spec.endpoints
-    hub = config.hub
-    return {
-        "hubName": spec.name,
-        "environment": spec.stack.environment,
-        "namespace": spec.namespace,
-        "baseUrl": hub.base_url,
-        "hub": {
-            "bindUrl": f"http://:{endpoints.hub_port}",
-            "connectUrl": endpoints.hub_url,
-            "database": _database(hub),
-            "adminUsers": sorted(hub.admin_users),
-            "allowedUsers": sorted(hub.allowed_users),
-            "concurrentSpawnLimit": hub.concurrent_spawn_limit,
-            "activeServerLimit": hub.active_server_limit,
-            "namedServers": hub.named_servers.model_dump(by_alias=True),
-        },
-        "proxy": {"apiUrl": endpoints.proxy_api_url},
-        "https": {"mode": config.proxy.https.mode, "hstsMaxAge": config.proxy.https.hsts_max_age},
-        "authenticator": _authenticator(hub),
-        "spawner": spawner_settings(spec),
-        "culler": {**config.culler.model_dump(by_alias=True), "apiTokenSecretKey": CULLER_TOKEN_KEY},
-        "extraConfig": dict(sorted(hub.extra_config.items())),
-    }
+    hub, culler = config.hub, config.culler
+    return HubSettings(
+        hub_name=spec.name,
+        environment=spec.stack.environment,
+        namespace=spec.namespace,
+        base_url=hub.base_url,
+        hub=HubCoreSettings(
+            bind_url=f"http://:{endpoints.hub_port}",
+            connect_url=endpoints.hub_url,
+            database=_database(hub),
+            admin_users=sorted(hub.admin_users),
+            allowed_users=sorted(hub.allowed_users),
+            concurrent_spawn_limit=hub.concurrent_spawn_limit,
+            active_server_limit=hub.active_server_limit,
+            named_servers=NamedServersSettings(
+                enabled=hub.named_servers.enabled, limit_per_user=hub.named_servers.limit_per_user
+            ),
+        ),
+        proxy=ProxySettings(api_url=endpoints.proxy_api_url),
+        # Strict-Transport-Security only where the hub is served over HTTPS.
+        https=HttpsSettings(hsts_max_age=0 if isinstance(spec.edge, PlainHttp) else config.proxy.https.hsts_max_age),
+        authenticator=_authenticator(hub),
+        spawner=spawner_settings(spec),
+        culler=CullerSettings(
+            enabled=culler.enabled,
+            timeout=culler.timeout,
+            every=culler.every,
+            max_age=culler.max_age,
+            cull_users=culler.cull_users,
+            concurrency=culler.concurrency,
+        ),
+        secrets=secrets,
+        extra_config=dict(sorted(hub.extra_config.items())),
+    )

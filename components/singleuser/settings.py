@@ -10,6 +10,7 @@ from ..config.node_pools import GPU_RESOURCE
 from ..config.resources import CpuRange, MemoryRange
 from ..config.singleuser import Profile, SingleUserConfig
 from ..config.types import quantity_value
+from ..hub.settings_contract import HomeSettings, ProfileSettings, SpawnerSettings, SpawnerTraits
 from ..labels import APP_NAME, SINGLEUSER
 from ..plan.hub_spec import HubSpec
 from ..scheduling import USER, node_affinity, user_toleration
@@ -23,37 +24,40 @@ def _bytes(value: str | None) -> int | None:
     return int(quantity_value(value)) if value is not None else None
 
 
-def _resources(cpu: CpuRange, memory: MemoryRange, extra_limits: dict[str, str]) -> dict[str, Any]:
-    return {
-        "cpu_guarantee": _cores(cpu.guarantee),
-        "cpu_limit": _cores(cpu.limit),
-        "mem_guarantee": _bytes(memory.guarantee),
-        "mem_limit": _bytes(memory.limit),
-        "extra_resource_limits": dict(extra_limits),
-    }
+def _traits(cpu: CpuRange, memory: MemoryRange, extra_limits: dict[str, str], **traits: Any) -> SpawnerTraits:
+    """Traits with these resources (validated by the contract, like every other trait given)."""
+    return SpawnerTraits(
+        cpu_guarantee=_cores(cpu.guarantee),
+        cpu_limit=_cores(cpu.limit),
+        mem_guarantee=_bytes(memory.guarantee),
+        mem_limit=_bytes(memory.limit),
+        extra_resource_limits=dict(extra_limits),
+        **traits,
+    )
 
 
-def _profile(config: SingleUserConfig, profile: Profile) -> dict[str, Any]:
+def _profile(config: SingleUserConfig, profile: Profile) -> ProfileSettings:
     tolerations = [user_toleration(), *(t.as_kubernetes() for t in profile.tolerations)]
     if GPU_RESOURCE in profile.extra_resource_limits and not any(t.get("key") == GPU_RESOURCE for t in tolerations):
         tolerations.append({"key": GPU_RESOURCE, "operator": "Exists", "effect": "NoSchedule"})  # GPU nodes' taint
-    override: dict[str, Any] = {
-        **_resources(config.profile_cpu(profile), config.profile_memory(profile), profile.extra_resource_limits),
-        "image": profile.image or config.image,
-        "tolerations": tolerations,
-    }
-    if profile.node_selector:
-        override["node_selector"] = dict(profile.node_selector)
-    return {
-        "display_name": profile.display_name,
-        "slug": profile.effective_slug,
-        "description": profile.description,
-        "default": profile.default,
-        "kubespawner_override": override,
-    }
+    override = _traits(
+        config.profile_cpu(profile),
+        config.profile_memory(profile),
+        profile.extra_resource_limits,
+        image=profile.image or config.image,
+        tolerations=tolerations,
+        node_selector=dict(profile.node_selector) or None,
+    )
+    return ProfileSettings(
+        display_name=profile.display_name,
+        slug=profile.effective_slug,
+        description=profile.description,
+        default=profile.default,
+        kubespawner_override=override,
+    )
 
 
-def spawner_settings(spec: HubSpec) -> dict[str, Any]:
+def spawner_settings(spec: HubSpec) -> SpawnerSettings:
     """KubeSpawner trait values for one hub's user servers (no secrets)."""
     hub_name, config = spec.name, spec.config.singleuser
     affinity = node_affinity(USER, spec.node_purpose) or {}
@@ -61,30 +65,35 @@ def spawner_settings(spec: HubSpec) -> dict[str, Any]:
     required = node_rules.get("requiredDuringSchedulingIgnoredDuringExecution", {}).get("nodeSelectorTerms", [])
     preferred = node_rules.get("preferredDuringSchedulingIgnoredDuringExecution", [])
     storage = config.storage
-    return {
-        "image": config.image,
-        "default_url": config.default_url,
-        **_resources(config.cpu, config.memory, {}),
-        "environment": dict(config.extra_env),
-        "start_timeout": config.start_timeout,
-        "uid": config.uid,
-        "fs_gid": config.fs_gid,
-        "port": spec.endpoints.singleuser_port,
-        "common_labels": {
+    traits = _traits(
+        config.cpu,
+        config.memory,
+        {},
+        image=config.image,
+        default_url=config.default_url,
+        start_timeout=config.start_timeout,
+        uid=config.uid,
+        fs_gid=config.fs_gid,
+        port=spec.endpoints.singleuser_port,
+        common_labels={
             "app.kubernetes.io/name": APP_NAME,
             "app.kubernetes.io/instance": hub_name,
             "app.kubernetes.io/managed-by": "kubespawner",
         },
-        "component_label": SINGLEUSER,
-        "node_affinity_required": required,
-        "node_affinity_preferred": preferred,
-        "tolerations": [user_toleration()],
-        "node_selector": dict(config.node_selector) or None,
-        "home": {
-            "type": storage.type,
-            "capacity": storage.capacity,
-            "storage_class": storage.storage_class or spec.storage_class,
-            "mount_path": storage.mount_path,
-        },
-        "profiles": [_profile(config, profile) for profile in config.profiles],
-    }
+        component_label=SINGLEUSER,
+        node_affinity_required=required,
+        node_affinity_preferred=preferred,
+        tolerations=[user_toleration()],
+        node_selector=dict(config.node_selector) or None,
+    )
+    return SpawnerSettings(
+        traits=traits,
+        environment=dict(config.extra_env),
+        home=HomeSettings(
+            type=storage.type,
+            capacity=storage.capacity,
+            storage_class=storage.storage_class or spec.storage_class,
+            mount_path=storage.mount_path,
+        ),
+        profiles=[_profile(config, profile) for profile in config.profiles],
+    )

@@ -21,6 +21,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
+from components.hub.component import SETTINGS_FILE
+from components.hub.settings_contract import HubSettings
+
 from ..helpers import ROOT, find
 from ..hub_config import lay_out_hub_files
 from .processes import LOOPBACK, free_port, running, stop, wait_for_http
@@ -226,8 +229,8 @@ def hub_from_plan(
     env = {e["name"]: remap_path(e["value"], mounts) for e in hub.get("env", []) if "value" in e}
     env["HUB_SERVICE_ADDRESSES"] = json.dumps({name: addresses[name] for name in ("hub", "proxy-api")})
     env["KUBECONFIG"] = str(kubeconfig or dummy_kubeconfig(directory / "kubeconfig"))
-    settings = json.loads((config_dir / "settings.json").read_text())
-    public_url = f"{scheme}://{addresses[users_service]}{settings['baseUrl']}"
+    settings = HubSettings.from_json((config_dir / SETTINGS_FILE).read_text())
+    public_url = f"{scheme}://{addresses[users_service]}{settings.base_url}"
 
     proxy_log, hub_log = directory / "proxy.log", directory / "hub.log"
     with running(proxy_command, proxy_log, env={"CONFIGPROXY_AUTH_TOKEN": token}) as proxy_process:
@@ -245,7 +248,7 @@ def hub_from_plan(
                     secret_dir=secret_dir,
                     hub_log=hub_log,
                     proxy_log=proxy_log,
-                    redirect_url=f"http://{LOOPBACK}:{redirect_port}{settings['baseUrl']}" if https else None,
+                    redirect_url=f"http://{LOOPBACK}:{redirect_port}{settings.base_url}" if https else None,
                 )
             finally:
                 stop(hub_process)

@@ -1,0 +1,335 @@
+"""The hub's settings contract: the shape of settings.json, which the stack writes into the hub ConfigMap
+and the shipped jupyterhub_config.py reads. A new hub setting is added here first (the field and its
+docstring), then written in settings.py and read in jupyterhub_config.py; tests/test_hub_settings.py
+fails until both sides agree.
+
+Keys are camelCase, like the stack file. Every field is required in the file (null where a value is
+absent), so the hub never guesses a default. Secret values are never here: `secrets` names the key of
+the hub Secret that holds each one. docs/hub-settings.schema.json is generated from these models
+(`make docs`). The hub image has no pydantic; jupyterhub_config.py reads the JSON as plain dicts.
+"""
+
+import json
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+KubernetesObject = dict[str, Any]
+"""A Kubernetes API object in its camelCase JSON form (a toleration, a node selector term...)."""
+
+
+class Contract(BaseModel):
+    """A part of settings.json: camelCase keys, nothing unknown, immutable. Field docstrings become the
+    schema's descriptions (attached on demand, as for the config models)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        alias_generator=to_camel,
+        validate_by_name=True,
+        validate_by_alias=True,
+        frozen=True,
+        json_schema_serialization_defaults_required=True,  # the stack writes every key
+    )
+
+
+class SqlitePvcDatabaseSettings(Contract):
+    """SQLite in a file on the hub's database volume."""
+
+    type: Literal["sqlite-pvc"] = "sqlite-pvc"
+    """Which database this is."""
+    url: str
+    """The SQLAlchemy URL, relative to the hub's working directory (where the volume is mounted)."""
+
+
+class SqliteMemoryDatabaseSettings(Contract):
+    """SQLite in memory: the hub forgets users and tokens when it restarts."""
+
+    type: Literal["sqlite-memory"] = "sqlite-memory"
+    """Which database this is."""
+    url: str
+    """The SQLAlchemy URL of an in-memory database."""
+
+
+class PostgresDatabaseSettings(Contract):
+    """An external PostgreSQL; its URL (with the password) is the hub Secret's `secrets.databaseUrl`."""
+
+    type: Literal["postgres"] = "postgres"
+    """Which database this is."""
+
+
+DatabaseSettings = Annotated[
+    SqlitePvcDatabaseSettings | SqliteMemoryDatabaseSettings | PostgresDatabaseSettings, Field(discriminator="type")
+]
+
+
+class NamedServersSettings(Contract):
+    """Named servers: more than one server per user."""
+
+    enabled: bool
+    """Whether users may start named servers."""
+    limit_per_user: int | None
+    """The most named servers a user may have; null: no limit."""
+
+
+class HubCoreSettings(Contract):
+    """JupyterHub itself."""
+
+    bind_url: str
+    """Where the hub listens inside its pod."""
+    connect_url: str
+    """How the proxy and user servers reach the hub (its Service)."""
+    database: DatabaseSettings
+    """The hub's database."""
+    admin_users: list[str]
+    """Users who are admins, sorted."""
+    allowed_users: list[str]
+    """Users allowed in, sorted; empty: the authenticator decides."""
+    concurrent_spawn_limit: int
+    """The most servers starting at once."""
+    active_server_limit: int
+    """The most servers running at once; 0: no limit."""
+    named_servers: NamedServersSettings
+    """Named servers."""
+
+
+class ProxySettings(Contract):
+    """The proxy, as the hub sees it: another pod whose API it drives."""
+
+    api_url: str
+    """The proxy's API (its Service)."""
+
+
+class HttpsSettings(Contract):
+    """What the hub itself adds for HTTPS (the TLS itself ends before the hub)."""
+
+    hsts_max_age: int
+    """Seconds browsers keep to HTTPS after seeing the hub over it (Strict-Transport-Security); 0: no
+    header (a hub served over plain HTTP must not send one)."""
+
+
+class DummyAuthenticatorSettings(Contract):
+    """Any username, with the shared password if the hub Secret has one (development only)."""
+
+    type: Literal["dummy"] = "dummy"
+    """Which authenticator this is."""
+
+
+class OAuthSettings(Contract):
+    """What every OAuth provider needs; the client secret is the hub Secret's `secrets.oauthClientSecret`."""
+
+    client_id: str
+    """The OAuth client ID."""
+    callback_url: str
+    """The hub's OAuth callback URL, as registered with the provider."""
+    allow_all: bool
+    """Whether every user the provider authenticates is allowed in."""
+
+
+class GitHubAuthenticatorSettings(OAuthSettings):
+    """GitHub accounts."""
+
+    type: Literal["github"] = "github"
+    """Which authenticator this is."""
+    allowed_organizations: list[str]
+    """GitHub organizations whose members are allowed in."""
+
+
+class GoogleAuthenticatorSettings(OAuthSettings):
+    """Google accounts."""
+
+    type: Literal["google"] = "google"
+    """Which authenticator this is."""
+    allowed_domains: list[str]
+    """Google Workspace domains whose accounts are allowed in."""
+
+
+class GenericOAuthenticatorSettings(OAuthSettings):
+    """Any OpenID Connect or OAuth 2 provider (Keycloak, Entra ID, a university's SSO)."""
+
+    type: Literal["generic-oauth"] = "generic-oauth"
+    """Which authenticator this is."""
+    authorize_url: str
+    """The provider's authorization endpoint."""
+    token_url: str
+    """The provider's token endpoint."""
+    userdata_url: str
+    """The provider's user-info endpoint."""
+    username_claim: str
+    """The claim that becomes the JupyterHub username."""
+    scopes: list[str]
+    """The scopes requested."""
+    groups_claim: str
+    """The claim listing the user's groups."""
+    allowed_groups: list[str]
+    """Provider groups whose members are allowed in."""
+    admin_groups: list[str]
+    """Provider groups whose members are admins."""
+
+
+AuthenticatorSettings = Annotated[
+    DummyAuthenticatorSettings
+    | GitHubAuthenticatorSettings
+    | GoogleAuthenticatorSettings
+    | GenericOAuthenticatorSettings,
+    Field(discriminator="type"),
+]
+
+
+class SpawnerTraits(Contract):
+    """KubeSpawner traits, each named as the trait in camelCase (`defaultUrl` is `default_url`) and in
+    KubeSpawner's units (cores as numbers, memory as bytes). Null: not set, KubeSpawner's default."""
+
+    image: str | None = None
+    """The user server image."""
+    default_url: str | None = None
+    """The page a user lands on (e.g. /lab)."""
+    cpu_guarantee: float | None = None
+    """Cores reserved for the server."""
+    cpu_limit: float | None = None
+    """The most cores the server may use."""
+    mem_guarantee: int | None = None
+    """Bytes of memory reserved for the server."""
+    mem_limit: int | None = None
+    """The most bytes of memory the server may use."""
+    extra_resource_limits: dict[str, str] | None = None
+    """Other resource limits (e.g. nvidia.com/gpu), as Kubernetes quantities."""
+    start_timeout: int | None = None
+    """Seconds a server may take to start."""
+    uid: int | None = None
+    """The user ID the server runs as."""
+    fs_gid: int | None = None
+    """The group that owns the home volume."""
+    port: int | None = None
+    """The port the server listens on."""
+    common_labels: dict[str, str] | None = None
+    """Labels on every user pod."""
+    component_label: str | None = None
+    """The app.kubernetes.io/component label of user pods."""
+    node_affinity_required: list[KubernetesObject] | None = None
+    """Node selector terms a user pod requires."""
+    node_affinity_preferred: list[KubernetesObject] | None = None
+    """Weighted node selector terms a user pod prefers."""
+    node_selector: dict[str, str] | None = None
+    """Node labels a user pod requires."""
+    tolerations: list[KubernetesObject] | None = None
+    """Taints a user pod tolerates."""
+
+
+class HomeSettings(Contract):
+    """Each user's home directory."""
+
+    type: Literal["dynamic", "none"]
+    """dynamic: one claim per user server, created at first start and kept; none: no home volume."""
+    capacity: str
+    """The size of each home claim (a Kubernetes quantity)."""
+    storage_class: str | None
+    """The StorageClass of home claims; null: the cluster's default class."""
+    mount_path: str
+    """Where the home volume is mounted in the user server."""
+
+
+class ProfileSettings(Contract):
+    """One choice on the spawn form."""
+
+    display_name: str
+    """The name shown (text; the hub escapes it for HTML)."""
+    slug: str
+    """The profile's identifier."""
+    description: str
+    """The description shown (text)."""
+    default: bool
+    """Whether the form preselects it."""
+    kubespawner_override: SpawnerTraits
+    """The traits this profile changes (null ones are left as they are)."""
+
+
+class SpawnerSettings(Contract):
+    """User servers (KubeSpawner)."""
+
+    traits: SpawnerTraits
+    """Traits set for every user server."""
+    environment: dict[str, str]
+    """Environment variables of every user server, literal (no KubeSpawner templates)."""
+    home: HomeSettings
+    """The home volume."""
+    profiles: list[ProfileSettings]
+    """The spawn form's choices; empty: no form."""
+
+
+class CullerSettings(Contract):
+    """The idle culler, a hub-managed service; its token is the hub Secret's `secrets.cullerApiToken`."""
+
+    enabled: bool
+    """Whether the culler runs."""
+    timeout: int
+    """Seconds of inactivity before a server is stopped."""
+    every: int
+    """Seconds between checks."""
+    max_age: int
+    """Seconds after which any server is stopped; 0: no age limit."""
+    cull_users: bool
+    """Whether idle users are deleted too."""
+    concurrency: int
+    """The most requests the culler makes to the hub at once."""
+
+
+class HubSecretKeys(Contract):
+    """The keys of the hub Secret (files in the hub's secret directory) holding each secret; null when
+    the hub has no such secret."""
+
+    proxy_token: str
+    """The token the hub and the proxy share."""
+    cookie_secret: str
+    """The key that signs the hub's cookies (hex)."""
+    crypt_key: str
+    """The key that encrypts users' auth state (hex)."""
+    culler_api_token: str | None
+    """The idle culler's API token."""
+    oauth_client_secret: str | None
+    """The OAuth client secret."""
+    dummy_password: str | None
+    """The dummy authenticator's shared password."""
+    database_url: str | None
+    """The URL of an external database (with its password)."""
+
+
+class HubSettings(Contract):
+    """settings.json: everything the hub's jupyterhub_config.py reads, except secret values."""
+
+    NOT_READ_BY_THE_HUB: ClassVar[frozenset[str]] = frozenset({"hubName", "environment"})
+    """Keys for the other readers (the policy pack, people reading the ConfigMap), not the hub."""
+
+    hub_name: str
+    """The hub's name in the stack."""
+    environment: Literal["development", "production"]
+    """The stack's environment."""
+    namespace: str
+    """The hub's namespace (where user servers run)."""
+    base_url: str
+    """The hub's URL prefix."""
+    hub: HubCoreSettings
+    """JupyterHub itself."""
+    proxy: ProxySettings
+    """The proxy."""
+    https: HttpsSettings
+    """HTTPS headers."""
+    authenticator: AuthenticatorSettings
+    """How users log in."""
+    spawner: SpawnerSettings
+    """User servers."""
+    culler: CullerSettings
+    """The idle culler."""
+    secrets: HubSecretKeys
+    """Where each secret is."""
+    extra_config: dict[str, str]
+    """hub.extraConfig snippets by name (run in name order)."""
+
+    def to_json(self) -> str:
+        """The file's text: camelCase keys, every field present, keys sorted (stable plans)."""
+        return json.dumps(self.model_dump(mode="json", by_alias=True), indent=2, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> "HubSettings":
+        """A settings.json read back (tests, tools): refused unless it matches the contract exactly."""
+        return cls.model_validate_json(text, by_alias=True, by_name=False)
