@@ -1,10 +1,14 @@
 """The floor for the plan benchmark: import pulumi and the SDKs a plan uses (pulumi_kubernetes, the cloud's)
-and register the same resources
-as a plan (same count, types, parents and inputs, read back from its plan.json) under the SDK's mocks,
-with no configuration, validation, logic or output files. Usage: floor.py PLAN_JSON
+and register the same resources as a plan, as the engine receives them (read back from its plan.json):
+same count, types, parents and inputs, the same dependencies, provider and options, the same inputs
+marked secret; under the SDK's mocks, with no configuration, validation, logic or output files.
+Usage: floor.py PLAN_JSON
 
 The same types matter: the SDK pays, per resource type, for importing its module and for reading its
 input types' hints when it serializes inputs. A floor of one type would count that as our overhead.
+So do the dependencies and the provider: the SDK awaits each one before it registers a resource, and a
+correct program cannot go without them (objects in a namespace wait for it; an existing cluster's
+objects go through its provider).
 """
 
 import importlib
@@ -64,13 +68,26 @@ def main(plan_file: Path) -> None:
     def program() -> None:
         made: dict[str, pulumi.Resource] = {}
         for resource in resources:
-            opts = pulumi.ResourceOptions(parent=made.get(resource["parent"]))
+            options = resource["options"]
+            provider = options.get("provider")
+            opts = pulumi.ResourceOptions(
+                parent=made.get(resource["parent"]),
+                depends_on=[made[urn] for urn in resource["dependencies"] if urn in made],
+                provider=made.get(provider.rpartition("::")[0]) if provider else None,
+                protect=options.get("protect"),
+                retain_on_delete=options.get("retainOnDelete"),
+                ignore_changes=options.get("ignoreChanges") or None,
+                delete_before_replace=options.get("deleteBeforeReplace"),
+            )
             cls = _resource_class(resource["type"])
             if cls is None:
                 made[resource["urn"]] = pulumi.ComponentResource(resource["type"], resource["name"], None, opts)
             else:
+                secret_inputs = {path.split(".")[0] for path in resource["secretDigests"]}
                 inputs = {
-                    _snake(key): value for key, value in resource["inputs"].items() if key not in ("apiVersion", "kind")
+                    _snake(key): pulumi.Output.secret(value) if key in secret_inputs else value
+                    for key, value in resource["inputs"].items()
+                    if key not in ("apiVersion", "kind")
                 }
                 made[resource["urn"]] = cls(resource["name"], opts=opts, **inputs)
 

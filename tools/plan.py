@@ -10,6 +10,7 @@ nothing and exits 1.
 """
 
 import argparse
+import gc
 import json
 import shutil
 import sys
@@ -126,13 +127,22 @@ def _file_name(manifest: dict[str, Any]) -> str:
     return f"{scope}.{manifest['kind'].lower()}.{metadata.get('name', 'unnamed')}.yaml"
 
 
+def plan_json(plan: Plan) -> str:
+    """plan.json's text: one resource per line (greppable and diffable, and written by json's C encoder,
+    which indented output does not use: 3x faster on a department's plan)."""
+    content = plan.as_json()
+    resources = ",\n".join(json.dumps(resource, ensure_ascii=False) for resource in content.pop("resources"))
+    head = json.dumps(content, ensure_ascii=False)[:-1]
+    return f'{head}, "resources": [\n{resources}\n]}}\n'
+
+
 def write_plan(plan: Plan, out_dir: Path) -> None:
     """Write plan.json and manifests/ (replacing an older plan of the same stack)."""
     if out_dir.exists():
         shutil.rmtree(out_dir)
     manifests = out_dir / "manifests"
     manifests.mkdir(parents=True)
-    (out_dir / "plan.json").write_text(json.dumps(plan.as_json(), indent=2, sort_keys=False) + "\n")
+    (out_dir / "plan.json").write_text(plan_json(plan))
     for manifest in plan.kubernetes_objects():
         with (manifests / _file_name(manifest)).open("w") as stream:
             yaml.dump(manifest, stream, Dumper=_ManifestDumper, sort_keys=False, default_flow_style=False)
@@ -173,6 +183,9 @@ def main(argv: list[str] | None = None) -> int:
         print(error, file=sys.stderr)
         return 1
     out_dir = args.out / args.stack
+    # The plan lives until the process ends: writing it must not make the collector scan it again and
+    # again (at 50 hubs, 0.4 s of the 0.9 s it took to write the files).
+    gc.freeze()
     write_plan(plan, out_dir)
     print(f"Previewing stack {args.stack} offline (mocked engine, no cluster, no cloud):\n")
     print(resource_tree(plan))
