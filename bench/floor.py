@@ -69,11 +69,11 @@ def main(plan_file: Path) -> None:
         made: dict[str, pulumi.Resource] = {}
         for resource in resources:
             options = resource["options"]
-            provider = options.get("provider")
+            provider = made.get((options.get("provider") or "").rpartition("::")[0])
             opts = pulumi.ResourceOptions(
                 parent=made.get(resource["parent"]),
                 depends_on=[made[urn] for urn in resource["dependencies"] if urn in made],
-                provider=made.get(provider.rpartition("::")[0]) if provider else None,
+                provider=provider if isinstance(provider, pulumi.ProviderResource) else None,
                 protect=options.get("protect"),
                 retain_on_delete=options.get("retainOnDelete"),
                 ignore_changes=options.get("ignoreChanges") or None,

@@ -51,6 +51,24 @@ def write_stack(path: Path, content: dict[str, Any] | str) -> Path:
     return path
 
 
+def copy_repository(repo: Path) -> Path:
+    """A git repository at `repo` holding this working tree's files (tracked or not ignored), committed:
+    for tools that compare with a git ref."""
+    import shutil
+    import subprocess
+
+    listed = ["git", "ls-files", "--cached", "--others", "--exclude-standard"]
+    for name in subprocess.run(listed, cwd=ROOT, capture_output=True, text=True, check=True).stdout.split():
+        if (ROOT / name).is_file():
+            (repo / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, repo / name)
+    git = ["git", "-c", "user.name=test", "-c", "user.email=test@example.invalid"]
+    subprocess.run(["git", "init", "--quiet"], cwd=repo, check=True)
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
+    subprocess.run([*git, "commit", "--quiet", "-m", "base"], cwd=repo, check=True)
+    return repo
+
+
 def plan_config(tmp_path: Path, content: dict[str, Any] | str, stack: str = "test") -> Plan:
     """Plan a stack whose config file has this content."""
     return make_plan(stack, config_file=write_stack(tmp_path / f"{stack}.yaml", content))

@@ -8,7 +8,7 @@ import pytest
 
 from tools.plan_diff import diff_plans, render_markdown, render_text
 
-from .helpers import ROOT, plan_config
+from .helpers import ROOT, copy_repository, plan_config
 from .test_department import DEPARTMENT
 
 GKE = (ROOT / "stacks" / "physics-gke.yaml").read_text()
@@ -118,22 +118,7 @@ def test_markdown_for_a_pull_request_comment(tmp_path):
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 def test_plan_diff_against_a_git_ref(tmp_path):
-    tracked = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split()
-    repo = tmp_path / "repo"
-    for name in tracked:
-        if (ROOT / name).is_file():
-            (repo / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, repo / name)
-    git = ["git", "-c", "user.name=test", "-c", "user.email=test@example.invalid"]
-    subprocess.run(["git", "init", "--quiet"], cwd=repo, check=True)
-    subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
-    subprocess.run([*git, "commit", "--quiet", "-m", "base"], cwd=repo, check=True)
+    repo = copy_repository(tmp_path / "repo")
     stack_file = repo / "Pulumi.dev.yaml"
     stack_file.write_text(stack_file.read_text().replace("timeout: 1h", "timeout: 2h"))
     result = subprocess.run(

@@ -1,8 +1,9 @@
 """Reading a Pulumi stack file while keeping where every value was typed.
 
 Validation errors must name the file and line the user typed, and secret settings must have been
-entered as secrets (`secure:` in the file). ruamel.yaml keeps each key's position; this module turns
-the file into plain values plus a map from key paths to line numbers and the set of secret paths.
+entered as secrets (`secure:` in the file). yaml_reader keeps each value's line (and refuses hostile
+input); this module turns the file into the `config:` values, a map from key paths to line numbers and
+the set of secret paths.
 """
 
 import functools
@@ -11,11 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError
-
-KeyPath = tuple[str | int, ...]
+from .yaml_reader import KeyPath, YamlInputError, read_yaml
 
 SECRET_PLACEHOLDER_PREFIX = "offline-plan-secret-"
 """Offline plans cannot decrypt `secure:` values; they stand in for them with this prefix."""
@@ -51,59 +48,69 @@ class StackFile:
         return sorted({str(path[0]) for path in self.secure_paths})
 
 
-def _is_secure(node: Any) -> bool:
-    return isinstance(node, CommentedMap) and list(node.keys()) == ["secure"]
+MAX_FILE_BYTES = 1024 * 1024
+"""The largest stack file read (a generated 500-hub department is about 160 KB)."""
 
 
-def _walk(node: Any, path: KeyPath, stack_file: StackFile) -> Any:
-    if _is_secure(node):
+def _is_secure(value: Any) -> bool:
+    return isinstance(value, dict) and list(value) == ["secure"] and isinstance(value["secure"], str)
+
+
+def _secrets_replaced(value: Any, path: KeyPath, stack_file: StackFile) -> Any:
+    """The value with each `secure:` mapping replaced by its stand-in, noting where each was."""
+    if _is_secure(value):
         stack_file.secure_paths.add(path)
         # The stand-in changes when the ciphertext does, so plan diffs can tell a secret changed.
-        ciphertext_digest = hashlib.sha256(str(node["secure"]).encode()).hexdigest()[:12]
+        ciphertext_digest = hashlib.sha256(value["secure"].encode()).hexdigest()[:12]
         return SECRET_PLACEHOLDER_PREFIX + "/".join(str(part) for part in path) + "/" + ciphertext_digest
-    if isinstance(node, CommentedMap):
-        values = {}
-        for key, value in node.items():
-            child = (*path, str(key))
-            stack_file.lines[child] = node.lc.key(key)[0] + 1
-            values[str(key)] = _walk(value, child, stack_file)
-        return values
-    if isinstance(node, CommentedSeq):
-        items = []
-        for index, value in enumerate(node):
-            child = (*path, index)
-            stack_file.lines[child] = node.lc.item(index)[0] + 1
-            items.append(_walk(value, child, stack_file))
-        return items
-    return node
+    if isinstance(value, dict):
+        return {key: _secrets_replaced(item, (*path, key), stack_file) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_secrets_replaced(item, (*path, index), stack_file) for index, item in enumerate(value)]
+    return value
 
 
 def read_stack_file(path: Path, shown_as: Path | None = None) -> StackFile:
-    """Parse a stack file; raise StackFileError with file:line for malformed YAML. Messages name the file
-    as `shown_as` (e.g. relative to the project) when given."""
-    text = path.read_text(encoding="utf-8")
-    return _parse(text, shown_as or path)
+    """Parse a stack file; raise StackFileError with file:line for anything that is not a readable stack
+    file (malformed or hostile YAML, not UTF-8, too large: see yaml_reader). Messages name the file as
+    `shown_as` (e.g. relative to the project) when given."""
+    shown = shown_as or path
+    try:
+        with path.open("rb") as stream:
+            data = stream.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            raise YamlInputError(1, f"larger than {MAX_FILE_BYTES // 1024} KiB: not a stack file")
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            line = data[: error.start].count(b"\n") + 1
+            raise YamlInputError(line, f"not UTF-8 text (byte 0x{data[error.start]:02x})") from None
+    except YamlInputError as error:
+        raise StackFileError(f"{shown}:{error}") from None
+    return _parse(text, shown)
 
 
 @functools.lru_cache(maxsize=8)
 def _parse(text: str, path: Path) -> StackFile:
-    """Parsing keeps positions, which is slow (about 20 ms a file): done once per content, so the offline
-    plan and the program it runs share one parse. StackFile is treated as read-only."""
+    """Parsing keeps positions: done once per content, so the offline plan and the program it runs share
+    one parse. StackFile is treated as read-only."""
     try:
-        document = YAML(typ="rt").load(text)
-    except MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark is not None else 1
-        raise StackFileError(f"{path}:{line}: invalid YAML: {error.problem or error.context}") from None
+        document = read_yaml(text)
+    except YamlInputError as error:
+        raise StackFileError(f"{path}:{error}") from None
     stack_file = StackFile(path=path, config={})
-    if document is None:
+    if document.value is None:
         return stack_file
-    if not isinstance(document, CommentedMap):
+    if not isinstance(document.value, dict):
         raise StackFileError(f"{path}:1: a stack file is a mapping with a `config:` key")
-    config = document.get("config") or {}
-    if not isinstance(config, CommentedMap):
-        raise StackFileError(f"{path}:{document.lc.key('config')[0] + 1}: `config:` must be a mapping")
-    stack_file.config = _walk(config, (), stack_file)
+    config = document.value.get("config")
+    if config is None:
+        return stack_file
+    if not isinstance(config, dict) or _is_secure(config):
+        raise StackFileError(f"{path}:{document.lines.get(('config',), 1)}: `config:` must be a mapping")
+    # Paths start at the config key (`project:key`).
+    stack_file.lines = {key[1:]: line for key, line in document.lines.items() if key[0] == "config" and len(key) > 1}
+    stack_file.config = _secrets_replaced(config, (), stack_file)
     return stack_file
 
 
