@@ -113,6 +113,13 @@ def assert_refused(tmp_path: Path, content: str, line: int, path: str | None, fr
     matching = [entry for entry in message.splitlines() if entry.startswith(expected_prefix)]
     assert matching, f"no line starts with {expected_prefix!r} in:\n{message}"
     assert any(fragment in entry for entry in matching), message
+    # `make validate` takes the same path: it refuses the file with exactly the same problems.
+    from components.config import ConfigError, StackFileError
+    from tools.validate import validate
+
+    with pytest.raises((ConfigError, StackFileError)) as validated:
+        validate("bad", stack_file)
+    assert str(validated.value) == message
 
 
 def of_type(plan: Plan, type_token: str) -> list[Any]:

@@ -288,6 +288,23 @@ CASES = [
         "already used by hub 'physics'",
     ),
     ("malformed-yaml", HEAD + "      singleuser: [unclosed\n", 11, None, "invalid YAML"),
+    # A near miss of the project's namespace would be another package's setting, silently ignored.
+    (
+        "misspelt-project-namespace",
+        HEAD + "  jupyterhb:protectData: false\n",
+        10,
+        "jupyterhb:protectData",
+        "did you mean `jupyterhub:protectData`?",
+    ),
+    ("capitalised-project-namespace", HEAD + "  JupyterHub:environment: production\n", 10, None, "did you mean"),
+    # The engine hands a top-level `true` to the program as the text "true": refused by validate too.
+    (
+        "boolean-where-an-integer-belongs",
+        HEAD + "  jupyterhub:secretsGeneration: true\n",
+        10,
+        "secretsGeneration",
+        "integer",
+    ),
 ]
 
 
@@ -300,6 +317,14 @@ def test_bad_config_is_refused_at_its_line_with_nothing_declared(tmp_path, conte
 
 def test_there_are_at_least_twenty_bad_configs():
     assert len(CASES) >= 20
+
+
+def test_other_packages_settings_stay_allowed(tmp_path):
+    content = HEAD + "  gcp:project: physics-123\n  aws:region: us-east-1\n  kubernetes:context: kind-hub\n"
+    content += "  pulumi:tags: {course: phys101}\n  jupyterhub-extras:note: kept\n"
+    stack_file = tmp_path / "others.yaml"
+    stack_file.write_text(content)
+    assert make_plan("others", config_file=stack_file).kubernetes_objects()
 
 
 def test_all_problems_are_reported_at_once(tmp_path):

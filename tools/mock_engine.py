@@ -21,6 +21,8 @@ from pulumi.runtime import mocks
 from pulumi.runtime.settings import get_root_resource, reset_options
 from pulumi.runtime.stack import Stack, massage
 
+from components.config.stack_file import engine_values
+
 SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 SIG_KEY = "4dabf18193072939515e22adb298388d"
@@ -192,19 +194,6 @@ class RecordingMonitor(mocks.MockMonitor):
         return super().RegisterResourceOutputs(request)
 
 
-def config_strings(config: dict[str, Any]) -> dict[str, str]:
-    """Config values as the engine hands them to programs: objects as JSON, scalars as text."""
-    strings = {}
-    for key, value in config.items():
-        if isinstance(value, (dict, list)):
-            strings[key] = json.dumps(value)
-        elif isinstance(value, bool):
-            strings[key] = "true" if value else "false"
-        else:
-            strings[key] = str(value)
-    return strings
-
-
 @dataclass
 class ProgramRun:
     """The outcome of running the program once under mocks."""
@@ -231,7 +220,7 @@ def run_program(
     """Run `<root>/__main__.py` under mocks with the given config and environment variables; what the
     program raises is returned in `error`."""
     monitor = RecordingMonitor()
-    runtime_config.set_all_config(config_strings(config), secret_keys)
+    runtime_config.set_all_config(engine_values(config), secret_keys)
     reset_options(project=project, stack=stack)  # a fresh root Stack for every run in one process
     pulumi.runtime.set_mocks(_Mocks(), project=project, stack=stack, preview=False, monitor=monitor)
     if str(root) not in sys.path:

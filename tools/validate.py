@@ -6,7 +6,14 @@ import sys
 import time
 from pathlib import Path
 
-from components.config import ConfigError, StackFileError, find_stack_file, load_stack_config, read_stack_file
+from components.config import (
+    ConfigError,
+    StackFileError,
+    engine_values,
+    find_stack_file,
+    load_stack_config,
+    read_stack_file,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = "jupyterhub"
@@ -19,7 +26,8 @@ def validate(stack: str, config_file: Path | None = None) -> str:
         raise StackFileError(f"no config for stack {stack!r}: expected Pulumi.{stack}.yaml or stacks/{stack}.yaml")
     shown = path.resolve().relative_to(ROOT) if path.resolve().is_relative_to(ROOT) else path
     stack_file = read_stack_file(path, shown_as=shown)
-    config = load_stack_config(PROJECT, stack_file.config, set(stack_file.secret_keys), stack_file)
+    # The values as the engine hands them to the program, so validate and `pulumi up` refuse the same.
+    config = load_stack_config(PROJECT, engine_values(stack_file.config), set(stack_file.secret_keys), stack_file)
     hubs = ", ".join(config.hubs)
     return f"{shown}: valid ({config.cluster.kind} cluster, {len(config.hubs)} hub(s): {hubs})"
 

@@ -2,7 +2,7 @@
 
 from .loader import ConfigError, load_stack_config
 from .stack import JupyterHubConfig, StackConfig
-from .stack_file import StackFile, StackFileError, find_stack_file, read_stack_file
+from .stack_file import StackFile, StackFileError, engine_values, find_stack_file, read_stack_file
 
 __all__ = [
     "ConfigError",
@@ -10,6 +10,7 @@ __all__ = [
     "StackConfig",
     "StackFile",
     "StackFileError",
+    "engine_values",
     "find_stack_file",
     "load_stack_config",
     "read_stack_file",

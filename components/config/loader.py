@@ -171,11 +171,11 @@ def load_stack_config(
             if full_key.startswith(prefix):
                 _mark_secret(data, (full_key.removeprefix(prefix), *secure_path[1:]))
 
+    problems = _misspelt_namespaces(project, values, stack_file)
     merged = apply_defaults(data)
     try:
-        return StackConfig.from_values(merged)
+        config = StackConfig.from_values(merged)
     except ValidationError as validation:
-        problems = []
         for error in validation.errors():
             loc = list(error["loc"])
             nested = error.get("ctx", {}).get("error")
@@ -192,6 +192,28 @@ def load_stack_config(
             line_path = [*path, bad_key] if bad_key is not None else path
             problems.append(_locate(project, line_path, stack_file) + f"{_dotted(path)}: {message}")
         raise ConfigError(sorted(set(problems), key=_line_order)) from None
+    if problems:
+        raise ConfigError(sorted(set(problems), key=_line_order))
+    return config
+
+
+def _misspelt_namespaces(project: str, values: Mapping[str, Any], stack_file: StackFile | None) -> list[str]:
+    """Keys whose namespace is a near miss of the project's (`jupyterhb:protectData`): Pulumi would keep
+    them as another package's settings and the program would never see them. Other packages' keys
+    (`gcp:project`, `kubernetes:context`) stay allowed."""
+    problems = []
+    for full_key in values:
+        namespace, _, name = full_key.partition(":")
+        if not name or namespace == project:
+            continue
+        if difflib.SequenceMatcher(None, namespace.lower(), project).ratio() >= 0.8:
+            line = stack_file.line_of((full_key,)) if stack_file is not None else None
+            where = f"{stack_file.path}:{line}: " if stack_file is not None and line else "stack config: "
+            problems.append(
+                f"{where}{full_key}: `{namespace}:` is not this project's namespace, so the setting would be "
+                f"ignored: did you mean `{project}:{name}`?"
+            )
+    return problems
 
 
 def _locate(project: str, path: Sequence[str | int], stack_file: StackFile | None) -> str:

@@ -8,6 +8,7 @@ the set of secret paths.
 
 import functools
 import hashlib
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -112,6 +113,20 @@ def _parse(text: str, path: Path) -> StackFile:
     stack_file.lines = {key[1:]: line for key, line in document.lines.items() if key[0] == "config" and len(key) > 1}
     stack_file.config = _secrets_replaced(config, (), stack_file)
     return stack_file
+
+
+def engine_values(config: dict[str, Any]) -> dict[str, str]:
+    """A stack file's config values as the Pulumi engine hands them to programs: objects as JSON, scalars
+    as text (`true`, `3`). `make validate` checks these, so it refuses exactly what `pulumi up` would."""
+    strings = {}
+    for key, value in config.items():
+        if isinstance(value, (dict, list)):
+            strings[key] = json.dumps(value)
+        elif isinstance(value, bool):
+            strings[key] = "true" if value else "false"
+        else:
+            strings[key] = str(value)
+    return strings
 
 
 def find_stack_file(stack: str, root: Path) -> Path | None:
