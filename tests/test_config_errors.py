@@ -297,6 +297,25 @@ CASES = [
         "did you mean `jupyterhub:protectData`?",
     ),
     ("capitalised-project-namespace", HEAD + "  JupyterHub:environment: production\n", 10, None, "did you mean"),
+    # A plain-text secret in `defaults` is plain text in git even when every hub overrides it.
+    (
+        "plain-text-secret-in-defaults",
+        HEAD
+        + "  jupyterhub:defaults:\n    hub:\n      database:\n        type: postgres\n"
+        + "        url: postgresql://hub:hunter2@db/hub\n",
+        14,
+        "defaults.hub.database.url",
+        "is stored in plain text",
+    ),
+    (
+        "plain-text-tls-key-in-defaults",
+        HEAD
+        + "  jupyterhub:defaults:\n    proxy:\n      https:\n        mode: manual\n"
+        + "        key: PRIVATE KEY\n",
+        14,
+        "defaults.proxy.https.key",
+        "is stored in plain text",
+    ),
     # The engine hands a top-level `true` to the program as the text "true": refused by validate too.
     (
         "boolean-where-an-integer-belongs",

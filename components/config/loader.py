@@ -10,13 +10,13 @@ import typing
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, SecretStr, ValidationError
 
 from .base import NestedValueError
 from .defaults import MISSING, apply_defaults, child, origin
-from .introspection import type_members
+from .introspection import nested_models, type_members
 from .secrets import ConfigSecret
-from .stack import StackConfig
+from .stack import JupyterHubConfig, StackConfig
 from .stack_file import KeyPath, StackFile
 
 
@@ -172,6 +172,9 @@ def load_stack_config(
                 _mark_secret(data, (full_key.removeprefix(prefix), *secure_path[1:]))
 
     problems = _misspelt_namespaces(project, values, stack_file)
+    for path in _plain_text_secrets([JupyterHubConfig], data.get("defaults"), ["defaults"]):
+        message = _message({"type": "plain_text_secret"}, path, data, project)
+        problems.append(_locate(project, path, stack_file) + f"{_dotted(path)}: {message}")
     merged = apply_defaults(data)
     try:
         config = StackConfig.from_values(merged)
@@ -195,6 +198,33 @@ def load_stack_config(
     if problems:
         raise ConfigError(sorted(set(problems), key=_line_order))
     return config
+
+
+def _is_secret_field(annotation: Any) -> bool:
+    return any(member is SecretStr for member in type_members(annotation))
+
+
+def _plain_text_secrets(models: list[type[BaseModel]], value: Any, path: list[str | int]) -> list[list[str | int]]:
+    """Where `value`, read as any of `models`, holds a secret setting in plain text. Used for `defaults`,
+    which is only validated through the hubs: a plain-text secret there is still plain text in a file in
+    git even when every hub overrides it."""
+    found: list[list[str | int]] = []
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found += _plain_text_secrets(models, item, [*path, index])
+        return found
+    if not isinstance(value, Mapping):
+        return found
+    for key, item in value.items():
+        fields = [info for model in models for name, info in model.model_fields.items() if (info.alias or name) == key]
+        if any(_is_secret_field(info.annotation) for info in fields):
+            if isinstance(item, str) and not isinstance(item, ConfigSecret):
+                found.append([*path, key])
+            continue
+        inner = [model for info in fields for model in nested_models(info.annotation)]
+        if inner:
+            found += _plain_text_secrets(inner, item, [*path, key])
+    return found
 
 
 def _misspelt_namespaces(project: str, values: Mapping[str, Any], stack_file: StackFile | None) -> list[str]:
