@@ -322,7 +322,59 @@ CASES = [
         HEAD + "  jupyterhub:secretsGeneration: true\n",
         10,
         "secretsGeneration",
-        "integer",
+        "expected a number, not true",
+    ),
+    # Nested `true` where a number belongs was read as 1 (`maxNodes: true` became one node).
+    (
+        "boolean-where-a-nested-integer-belongs",
+        HEAD + "        concurrentSpawnLimit: true\n",
+        10,
+        "hubs.physics.hub.concurrentSpawnLimit",
+        "expected a number, not true",
+    ),
+    ("boolean-duration", HEAD + "      culler:\n        timeout: false\n", 11, "hubs.physics.culler.timeout", "false"),
+    (
+        "uid-beyond-32-bits",
+        HEAD + "      singleuser:\n        uid: 4294967296\n",
+        11,
+        "hubs.physics.singleuser.uid",
+        "2147483647",
+    ),
+    (
+        "start-timeout-zero",
+        HEAD + "      singleuser:\n        startTimeout: 0\n",
+        11,
+        "hubs.physics.singleuser.startTimeout",
+        "too short",
+    ),
+    # The cluster's own namespaces.
+    (
+        "hub-in-kube-system",
+        HEAD + "      namespace: kube-system\n",
+        10,
+        "hubs.physics.namespace",
+        "belongs to the cluster",
+    ),
+    (
+        "hub-named-default",
+        HEAD.replace("    physics:\n", "    default:\n"),
+        6,
+        "hubs.default",
+        "belongs to the cluster itself",
+    ),
+    # Every login would come back to another address.
+    (
+        "callback-url-of-another-host",
+        GITHUB.replace(
+            "  jupyterhub:hubs:\n    physics:\n",
+            "  jupyterhub:hubs:\n    physics:\n      host: physics.example.edu\n",
+        )
+        + "          clientSecret: {secure: v1:abc}\n"
+        + "      proxy:\n        https:\n          mode: letsencrypt\n"
+        + "          letsencrypt: {contactEmail: it@example.edu}\n",
+        12,
+        "hubs.physics.hub.authenticator.callbackUrl",
+        "https://physics.example.edu/hub/oauth_callback",
     ),
 ]
 

@@ -51,7 +51,7 @@ def hubs(draw: st.DrawFn, development: bool, name: str) -> dict[str, Any]:
             "type": "github",
             "clientId": "Iv1.abc",
             "clientSecret": {"secure": "v1:c2VjcmV0"},
-            "callbackUrl": "https://hub.example.edu/hub/oauth_callback",
+            "callbackUrl": f"https://{name}.hub.example.edu/hub/oauth_callback",  # its host, when it has one
             "allowedOrganizations": [draw(st.sampled_from(["physics", "uni-cs"]))],
         }
     database = draw(
@@ -198,7 +198,7 @@ def _plain_text_secret(content):
         "type": "github",
         "clientId": "x",
         "clientSecret": "hunter2",
-        "callbackUrl": "https://hub.example.edu/hub/oauth_callback",
+        "callbackUrl": f"https://{name}.hub.example.edu/hub/oauth_callback",
         "allowAll": True,
     }
     return f"hubs.{name}.hub.authenticator.clientSecret", "clientSecret"

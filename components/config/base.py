@@ -1,6 +1,10 @@
 """The base of every configuration model: strict, camelCase in YAML, documented by docstrings."""
 
-from pydantic import BaseModel, ConfigDict
+import functools
+import typing
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic.alias_generators import to_camel
 
 
@@ -20,6 +24,22 @@ class Model(BaseModel):
         validate_default=True,
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _no_true_or_false_for_numbers(cls, data: Any) -> Any:
+        """pydantic reads `true` as 1 where a number belongs (`maxNodes: true` would be one node): such a
+        value is handed on as the text the engine would pass, which the number's own check refuses at
+        its key, alongside every other problem of the model."""
+        if not isinstance(data, dict):
+            return data
+        numeric = _numeric_keys(cls)
+        if not any(isinstance(data.get(key), bool) for key in numeric):
+            return data
+        return {
+            key: ("true" if value else "false") if key in numeric and isinstance(value, bool) else value
+            for key, value in data.items()
+        }
+
 
 class NestedValueError(ValueError):
     """A problem found by a model-level rule about a key below the model, so the error points there.
@@ -30,3 +50,23 @@ class NestedValueError(ValueError):
     def __init__(self, path: tuple[str | int, ...], message: str) -> None:
         super().__init__(message)
         self.path = path
+
+
+def _members(annotation: Any) -> list[Any]:
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _members(typing.get_args(annotation)[0])
+    if origin is typing.Union or type(annotation).__name__ == "UnionType":
+        return [member for argument in typing.get_args(annotation) for member in _members(argument)]
+    return [annotation]
+
+
+@functools.cache
+def _numeric_keys(model: type[BaseModel]) -> frozenset[str]:
+    """The keys (aliases) of a model's fields that hold only numbers (int or float, never a bool)."""
+    keys = set()
+    for name, info in model.model_fields.items():
+        members = [member for member in _members(info.annotation) if member is not type(None)]
+        if members and all(member in (int, float) for member in members):
+            keys.add(info.alias or to_camel(name))
+    return frozenset(keys)

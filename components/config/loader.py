@@ -141,6 +141,8 @@ def _message(error: Any, path: list[str | int], data: Any, project: str) -> str:
         close = difflib.get_close_matches(key, valid, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         return f"unknown key {key!r}{hint} (valid keys: {', '.join(valid)})"
+    if kind in ("int_parsing", "float_parsing") and error.get("input") in ("true", "false"):
+        return f"expected a number, not {error['input']}"
     if kind == "plain_text_secret":
         full = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in path).replace(".[", "[")
         return f"is stored in plain text; store it encrypted with `pulumi config set --secret --path '{full}' <value>`"

@@ -150,9 +150,9 @@ class SingleUserConfig(Model):
     (JSON values are fine)."""
     start_timeout: Duration = 300
     """How long a server may take to start (image pulls, scale-up) before the start is abandoned."""
-    uid: int = Field(default=1000, ge=1)
+    uid: int = Field(default=1000, ge=1, le=2**31 - 1)
     """The user id the server runs as (never 0: servers do not run as root)."""
-    fs_gid: int = Field(default=100, ge=0)
+    fs_gid: int = Field(default=100, ge=0, le=2**31 - 1)
     """The group that owns mounted volumes (fsGroup)."""
     node_selector: dict[QualifiedName, LabelValue] = {}
     """Node labels every user server must run on (a profile's own `nodeSelector` replaces it). A hub
@@ -161,6 +161,15 @@ class SingleUserConfig(Model):
     """Choices on the spawn form. Empty: no form, every user gets the settings above."""
     network: NetworkAccess = NetworkAccess()
     """What user servers may connect to."""
+
+    @field_validator("start_timeout")
+    @classmethod
+    def _time_to_start(cls, seconds: int) -> int:
+        if seconds < 30:
+            raise ValueError(
+                f"{seconds}s is too short for a server to start (an image pull alone takes longer): use 30s or more"
+            )
+        return seconds
 
     @field_validator("default_url")
     @classmethod

@@ -16,6 +16,9 @@ from .proxy import OFFLOAD_ANNOTATIONS, ProxyConfig
 from .singleuser import SingleUserConfig
 from .types import DnsLabel, Hostname
 
+RESERVED_NAMESPACES = frozenset({"default", "kube-system", "kube-public", "kube-node-lease"})
+"""Namespaces every cluster has for itself."""
+
 
 class JupyterHubConfig(Model):
     """One JupyterHub (a class or a department), in its own namespace."""
@@ -105,6 +108,13 @@ class StackConfig(Model):
         node_ports: dict[int, str] = {}
         for name, hub in self.hubs.items():
             namespace = self.namespace_of(name)
+            if namespace in RESERVED_NAMESPACES:
+                where = ("hubs", name, "namespace") if hub.namespace is not None else ("hubs", name)
+                raise NestedValueError(
+                    where,
+                    f"namespace {namespace!r} belongs to the cluster itself: a hub there would share it with "
+                    "the cluster's own workloads (and KubeSpawner's user pods); give the hub its own namespace",
+                )
             if namespace in namespaces:
                 raise NestedValueError(
                     ("hubs", name, "namespace"),
@@ -157,6 +167,13 @@ class StackConfig(Model):
                 raise NestedValueError(
                     ("hubs", name, "hub", "authenticator", "callbackUrl"),
                     "the hub is served over HTTPS: the callback URL must start with https://",
+                )
+            expected = f"https://{hub.host}{hub.hub.base_url.rstrip('/')}/hub/oauth_callback"
+            if callback is not None and callback.rstrip("/") != expected:
+                raise NestedValueError(
+                    ("hubs", name, "hub", "authenticator", "callbackUrl"),
+                    f"the provider sends users back here after login, so it must be this hub's: {expected} "
+                    "(its host and baseUrl); register the same URL with the provider",
                 )
         return self
 
