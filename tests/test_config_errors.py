@@ -362,6 +362,34 @@ CASES = [
         "hubs.default",
         "belongs to the cluster itself",
     ),
+    # Kubernetes counts extended resources (GPUs) in whole units.
+    (
+        "fractional-gpu",
+        HEAD + "      singleuser:\n        profiles:\n          - displayName: GPU\n"
+        "            extraResourceLimits: {nvidia.com/gpu: '0.5'}\n",
+        13,
+        "hubs.physics.singleuser.profiles[0].extraResourceLimits.nvidia.com/gpu",
+        "whole units",
+    ),
+    (
+        "suffixed-gpu-count",
+        HEAD + "      singleuser:\n        profiles:\n          - displayName: GPU\n"
+        "            extraResourceLimits: {nvidia.com/gpu: 1k}\n",
+        13,
+        "hubs.physics.singleuser.profiles[0].extraResourceLimits.nvidia.com/gpu",
+        "whole units",
+    ),
+    (
+        "creating-the-class-kind-makes",
+        HEAD.replace(
+            "    kind: existing\n",
+            "    kind: existing\n    storage:\n      className: standard\n"
+            "      create: {provisioner: rancher.io/local-path}\n",
+        ),
+        6,
+        "cluster.storage.className",
+        "kind and minikube already makes",
+    ),
     # Every login would come back to another address.
     (
         "callback-url-of-another-host",

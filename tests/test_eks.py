@@ -255,6 +255,13 @@ HUBS = """\
 
 BAD_EKS = [
     (
+        "storage-class-eks-makes",
+        EKS_HEAD + "    storage:\n      className: gp2\n" + HUBS,
+        EKS_HEAD.count("\n") + 2,
+        "cluster.storage.className",
+        "every EKS cluster already makes",
+    ),
+    (
         "one-zone",
         EKS_HEAD.replace("[us-east-2a, us-east-2b]", "[us-east-2a]") + HUBS,
         6,

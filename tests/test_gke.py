@@ -175,6 +175,13 @@ HUBS = """\
 
 BAD_GKE = [
     (
+        "storage-class-gke-makes",
+        GKE_HEAD + "    storage:\n      className: standard-rwo\n" + HUBS,
+        8,
+        "cluster.storage.className",
+        "every GKE cluster already makes",
+    ),
+    (
         "bad-region",
         GKE_HEAD.replace("europe-west1", "europe-west99") + HUBS,
         6,

@@ -9,7 +9,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import Field, model_validator
 
-from .base import Model
+from .base import Model, NestedValueError
 from .eks import EksClusterConfig
 from .gke import GkeClusterConfig
 from .node_pools import NodePoolFacts
@@ -31,6 +31,14 @@ class StorageClassSpec(Model):
     """Whether claims may be resized later."""
 
 
+LOCAL_STORAGE_CLASSES = {
+    "standard": "kind and minikube",
+    "local-path": "k3d and k3s",
+    "hostpath": "Docker Desktop",
+}
+"""StorageClasses local clusters make themselves."""
+
+
 class StorageConfig(Model):
     """The StorageClass that the hub database and user homes use unless they name their own."""
 
@@ -43,6 +51,12 @@ class StorageConfig(Model):
     def _create_needs_name(self) -> Self:
         if self.create is not None and self.class_name is None:
             raise ValueError("create needs className: the name of the StorageClass to create")
+        if self.create is not None and self.class_name in LOCAL_STORAGE_CLASSES:
+            raise NestedValueError(
+                ("className",),
+                f"{self.class_name!r} is the StorageClass {LOCAL_STORAGE_CLASSES[self.class_name]} already makes: "
+                "to use it, leave out create; to create one, give it its own name",
+            )
         return self
 
 

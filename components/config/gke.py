@@ -8,7 +8,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from .base import Model, NestedValueError
 from .node_pools import CORE, USER, NodePoolFacts, pool_facts
-from .types import Cidr, DnsLabel, DnsSubdomain, fullmatch
+from .types import Cidr, DnsLabel, DnsSubdomain, fullmatch, not_taken
 
 GCP_REGIONS = frozenset(
     {
@@ -164,10 +164,13 @@ class GkeNetwork(Model):
         return self
 
 
+GKE_STORAGE_CLASSES: dict[str, str] = dict.fromkeys(("standard", "standard-rwo", "premium-rwo"), "every GKE cluster")
+
+
 class GkeStorage(Model):
     """The StorageClass for the hub database and user homes, on the Compute Engine PD CSI driver."""
 
-    class_name: DnsSubdomain = "jupyterhub-pd"
+    class_name: Annotated[DnsSubdomain, not_taken(GKE_STORAGE_CLASSES)] = "jupyterhub-pd"
     """The name of the StorageClass the stack creates."""
     disk_type: Literal["pd-balanced", "pd-ssd", "pd-standard"] = "pd-balanced"
     """The persistent disk type."""

@@ -98,6 +98,18 @@ class Profile(Model):
     extra_resource_limits: dict[QualifiedName, Quantity] = {}
     """Extended resources, e.g. `{nvidia.com/gpu: 1}`."""
 
+    @model_validator(mode="after")
+    def _whole_extended_resources(self) -> Self:
+        for name, quantity in self.extra_resource_limits.items():
+            if name in ("cpu", "memory", "ephemeral-storage") or name.startswith("hugepages-"):
+                continue
+            if not str(quantity).isdigit() or int(quantity) < 1:
+                raise NestedValueError(
+                    ("extraResourceLimits", name),
+                    f"{quantity!r}: Kubernetes counts extended resources such as {name} in whole units: 1, 2...",
+                )
+        return self
+
     @property
     def effective_slug(self) -> str:
         """The slug, or one derived from the display name."""

@@ -6,6 +6,7 @@ mistake is reported at the line the user typed instead of half-way through `pulu
 
 import ipaddress
 import re
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Annotated
 from urllib.parse import urlparse
@@ -288,6 +289,20 @@ def fullmatch(pattern: str, what: str) -> AfterValidator:
     def check(value: str) -> str:
         if not compiled.fullmatch(value):
             raise ValueError(f"{value!r} is not {what}")
+        return value
+
+    return AfterValidator(check)
+
+
+def not_taken(taken: Mapping[str, str]) -> AfterValidator:
+    """The validator of a name the stack creates that must not be one the platform already made
+    (`taken`: name -> who makes it): creating it would fail, or fight over the existing object."""
+
+    def check(value: str) -> str:
+        if value in taken:
+            raise ValueError(
+                f"{value!r} is the StorageClass {taken[value]} already makes: give the stack's its own name"
+            )
         return value
 
     return AfterValidator(check)
