@@ -390,6 +390,14 @@ CASES = [
         "cluster.storage.className",
         "kind and minikube already makes",
     ),
+    # The hub's ConfigMap ships the snippets; Kubernetes caps a ConfigMap at 1 MiB.
+    (
+        "extra-config-too-large-for-a-config-map",
+        HEAD + "        extraConfig:\n          big: |\n" + ("            x = '" + "a" * 1000 + "'\n") * 790,
+        10,
+        "hubs.physics.hub.extraConfig",
+        "caps at 1 MiB",
+    ),
     # Every login would come back to another address.
     (
         "callback-url-of-another-host",

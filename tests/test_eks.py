@@ -255,6 +255,14 @@ HUBS = """\
 
 BAD_EKS = [
     (
+        "vpc-larger-than-aws-allows",
+        EKS_HEAD + "    network: {vpcCidr: 10.0.0.0/8}\n" + HUBS,
+        7,
+        "cluster.network.vpcCidr",
+        "a /16 to a /28",
+    ),
+    ("ipv6-vpc", EKS_HEAD + "    network: {vpcCidr: 'fd00::/56'}\n" + HUBS, 7, "cluster.network.vpcCidr", "IPv4 only"),
+    (
         "storage-class-eks-makes",
         EKS_HEAD + "    storage:\n      className: gp2\n" + HUBS,
         EKS_HEAD.count("\n") + 2,

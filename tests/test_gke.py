@@ -175,6 +175,27 @@ HUBS = """\
 
 BAD_GKE = [
     (
+        "cluster-name-over-40",
+        GKE_HEAD + "    name: " + "a" * 41 + "\n" + HUBS,
+        7,
+        "cluster.name",
+        "GKE allows at most 40",
+    ),
+    (
+        "hub-names-over-63-on-gcp",
+        GKE_HEAD + "    name: " + "c" * 40 + "\n" + HUBS.replace("    physics:\n", "    " + "p" * 20 + ":\n"),
+        9,
+        "hubs." + "p" * 20,
+        "longer than the 63 characters",
+    ),
+    (
+        "ipv6-pods-range",
+        GKE_HEAD + "    network: {podsCidr: 'fd00::/48'}\n" + HUBS,
+        7,
+        "cluster.network.podsCidr",
+        "IPv4 only",
+    ),
+    (
         "storage-class-gke-makes",
         GKE_HEAD + "    storage:\n      className: standard-rwo\n" + HUBS,
         8,

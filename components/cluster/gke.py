@@ -5,7 +5,7 @@ import pulumi
 import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 
-from ..config.gke import GkeClusterConfig, GkeNodePool
+from ..config.gke import GkeClusterConfig, GkeNodePool, node_service_account_id
 from ..config.node_pools import NodePoolFacts
 from ..storage.storage_class import declare_storage_class, zonal_disk_class
 from .facts import ClusterFacts, ReservedAddress
@@ -81,7 +81,7 @@ class GkeCluster(pulumi.ComponentResource):
 
         node_account = gcp.serviceaccount.Account(
             f"{name}-nodes",
-            account_id=f"{config.name}-nodes"[:30],
+            account_id=node_service_account_id(config.name),
             display_name=f"GKE nodes of {config.name}",
             opts=on_gcp,
         )

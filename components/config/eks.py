@@ -8,7 +8,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from .base import Model, NestedValueError
 from .node_pools import CORE, GPU_PRESENT_LABEL, USER, NodePoolFacts, pool_facts
-from .types import Cidr, DnsLabel, DnsSubdomain, ImageRef, fullmatch, not_taken
+from .types import Cidr, DnsLabel, DnsSubdomain, ImageRef, IPv4Cidr, fullmatch, not_taken
 
 AWS_REGIONS = frozenset(
     {
@@ -133,13 +133,15 @@ class EksEndpoint(Model):
 class EksNetwork(Model):
     """The VPC: a private (nodes) and a public (load balancers, NAT) subnet in every zone."""
 
-    vpc_cidr: Cidr = "10.0.0.0/16"
+    vpc_cidr: IPv4Cidr = "10.0.0.0/16"
     """The VPC's range; each subnet takes an eighth of it."""
     nat_gateways: Literal["single", "per-zone"] = "single"
     """One NAT gateway for all zones (cheaper) or one per zone (survives a zone outage)."""
 
     @model_validator(mode="after")
     def _room_for_subnets(self) -> Self:
+        if ipaddress.ip_network(self.vpc_cidr).prefixlen < 16:
+            raise NestedValueError(("vpcCidr",), "too large: an AWS VPC's range is a /16 to a /28")
         if ipaddress.ip_network(self.vpc_cidr).prefixlen > 21:
             raise NestedValueError(("vpcCidr",), "too small: use a /21 or larger (each of 6 subnets takes 1/8)")
         return self

@@ -8,7 +8,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from .base import Model, NestedValueError
 from .node_pools import CORE, USER, NodePoolFacts, pool_facts
-from .types import Cidr, DnsLabel, DnsSubdomain, fullmatch, not_taken
+from .types import Cidr, DnsLabel, DnsSubdomain, IPv4Cidr, fullmatch, not_taken
 
 GCP_REGIONS = frozenset(
     {
@@ -137,13 +137,13 @@ class AuthorizedNetwork(Model):
 class GkeNetwork(Model):
     """Address ranges of the dedicated VPC (VPC-native cluster)."""
 
-    subnet_cidr: Cidr = "10.0.0.0/20"
+    subnet_cidr: IPv4Cidr = "10.0.0.0/20"
     """Node addresses."""
-    pods_cidr: Cidr = "10.16.0.0/14"
+    pods_cidr: IPv4Cidr = "10.16.0.0/14"
     """Pod addresses (secondary range `pods`)."""
-    services_cidr: Cidr = "10.20.0.0/20"
+    services_cidr: IPv4Cidr = "10.20.0.0/20"
     """Service addresses (secondary range `services`)."""
-    control_plane_cidr: Cidr = "172.16.0.0/28"
+    control_plane_cidr: IPv4Cidr = "172.16.0.0/28"
     """The control plane's range with private nodes (a /28)."""
 
     @model_validator(mode="after")
@@ -165,6 +165,24 @@ class GkeNetwork(Model):
 
 
 GKE_STORAGE_CLASSES: dict[str, str] = dict.fromkeys(("standard", "standard-rwo", "premium-rwo"), "every GKE cluster")
+
+
+GKE_CLUSTER_NAME_MAX = 40
+GCP_NAME_MAX = 63
+"""Compute Engine resource names (addresses, security policies) are at most 63 characters."""
+HUB_NAME_SUFFIXES = ("-proxy", "-clients")
+"""What the stack adds after `<cluster>-<hub>` for a hub's reserved address and security policy."""
+
+
+def _gke_cluster_name(name: str) -> str:
+    if len(name) > GKE_CLUSTER_NAME_MAX:
+        raise ValueError(f"{name!r} has {len(name)} characters: GKE allows at most {GKE_CLUSTER_NAME_MAX}")
+    return name
+
+
+def node_service_account_id(cluster_name: str) -> str:
+    """The node service account's id: 6-30 characters, ending in a letter or digit."""
+    return f"{cluster_name[:24].rstrip('-')}-nodes"
 
 
 class GkeStorage(Model):
@@ -196,8 +214,9 @@ class GkeClusterConfig(Model):
     """The Google Cloud project id."""
     location: GcpLocation
     """A region (regional cluster, control plane in three zones) or a zone (zonal cluster)."""
-    name: DnsLabel = "jupyterhub"
-    """The cluster's name."""
+    name: Annotated[DnsLabel, AfterValidator(_gke_cluster_name)] = "jupyterhub"
+    """The cluster's name (GKE allows 40 characters; it also prefixes the network, router, NAT, node
+    service account and each hub's address and security policy)."""
     release_channel: Literal["RAPID", "REGULAR", "STABLE", "EXTENDED"] | None = "REGULAR"
     """Who picks the Kubernetes version and when upgrades happen. Empty: pin `kubernetesVersion`."""
     kubernetes_version: str | None = Field(default=None, pattern=r"^1\.[0-9]+(\.[0-9]+(-gke\.[0-9]+)?)?$")

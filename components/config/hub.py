@@ -1,5 +1,6 @@
 """Settings of the Hub: image, database, authentication, users and limits."""
 
+import json
 from typing import Annotated, Any, Literal, Self
 from urllib.parse import urlparse
 
@@ -187,6 +188,11 @@ HUB_RESOURCES = ContainerResources(
 )
 
 
+EXTRA_CONFIG_MAX_BYTES = 768 * 1024
+"""The most extraConfig a hub ships, JSON-escaped as settings.json holds it: the hub's ConfigMap (with
+jupyterhub_config.py and the rest of settings.json) must stay under Kubernetes' 1 MiB."""
+
+
 class HubConfig(Model):
     """The Hub: authentication, the database, users and limits."""
 
@@ -225,6 +231,12 @@ class HubConfig(Model):
     @field_validator("extra_config")
     @classmethod
     def _extra_config_compiles(cls, snippets: dict[str, str]) -> dict[str, str]:
+        size = len(json.dumps(snippets))  # as settings.json will hold them
+        if size > EXTRA_CONFIG_MAX_BYTES:
+            raise ValueError(
+                f"the snippets take {size // 1024} KiB in the hub's ConfigMap, which Kubernetes caps at 1 MiB "
+                f"with the hub's own files: keep them under {EXTRA_CONFIG_MAX_BYTES // 1024} KiB, or put code in images"
+            )
         for name, code in snippets.items():
             try:
                 compile(code, f"extraConfig.{name}", "exec")

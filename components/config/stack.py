@@ -8,7 +8,7 @@ from .base import Model, NestedValueError
 from .cluster import ClusterConfig, ExistingClusterConfig
 from .culler import CullerConfig
 from .eks import EksClusterConfig, EksNodeGroup
-from .gke import GkeClusterConfig, GkeNodePool
+from .gke import GCP_NAME_MAX, HUB_NAME_SUFFIXES, GkeClusterConfig, GkeNodePool
 from .hub import DummyAuthenticator, HubConfig
 from .node_pools import GPU_RESOURCE, NodePoolFacts
 from .placement import cluster_with_hub_pools, user_node_selector
@@ -99,6 +99,21 @@ class StackConfig(Model):
                         ("hubs", name, "hub", "authenticator", "type"),
                         "the dummy authenticator lets anyone in; it is only allowed with environment: development",
                     )
+        return self
+
+    @model_validator(mode="after")
+    def _gcp_names_fit(self) -> Self:
+        if not isinstance(self.cluster, GkeClusterConfig):
+            return self
+        longest = max(len(suffix) for suffix in HUB_NAME_SUFFIXES)
+        for name in self.hubs:
+            full = f"{self.cluster.name}-{name}"
+            if len(full) + longest > GCP_NAME_MAX:
+                raise NestedValueError(
+                    ("hubs", name),
+                    f"{full}-clients (the hub's Cloud Armor policy; its address is {full}-proxy) is longer than "
+                    f"the {GCP_NAME_MAX} characters Google Cloud allows: shorten the hub's or the cluster's name",
+                )
         return self
 
     @model_validator(mode="after")

@@ -245,6 +245,16 @@ Cidr = Annotated[str, AfterValidator(_cidr)]
 """An IPv4 or IPv6 network in CIDR notation with no host bits set."""
 
 
+def _ipv4_cidr(value: str) -> str:
+    if ipaddress.ip_network(value).version != 4:
+        raise ValueError(f"{value!r} is an IPv6 range: this network is IPv4 only (e.g. 10.0.0.0/16)")
+    return value
+
+
+IPv4Cidr = Annotated[Cidr, AfterValidator(_ipv4_cidr)]
+"""An IPv4 network in CIDR notation (VPC, subnet, pod and service ranges)."""
+
+
 def _ipv4(value: str) -> str:
     try:
         return str(ipaddress.IPv4Address(value))
