@@ -449,6 +449,49 @@ def test_all_problems_are_reported_at_once(tmp_path):
     ]
 
 
+def test_every_cross_field_problem_is_reported_at_once(tmp_path):
+    """Rules across settings run on every hub: one hub's problem does not hide another's, or another rule's."""
+    content = """\
+config:
+  jupyterhub:environment: production
+  jupyterhub:cluster:
+    kind: existing
+  jupyterhub:hubs:
+    a:
+      namespace: kube-system
+      hub:
+        authenticator: {type: dummy}
+    b:
+      namespace: shared
+      hub:
+        adminUsers: [x]
+        authenticator: {type: github, clientId: x, clientSecret: {secure: v1:x}, callbackUrl: https://b.example.edu/hub/oauth_callback}
+      proxy:
+        https: {mode: manual, certificate: {secure: v1:c}, key: {secure: v1:k}}
+    c:
+      namespace: shared
+      host: c.example.edu
+      hub:
+        adminUsers: [x]
+        authenticator: {type: github, clientId: x, clientSecret: {secure: v1:x}, callbackUrl: https://b.example.edu/hub/oauth_callback}
+      proxy:
+        https: {mode: letsencrypt, letsencrypt: {contactEmail: it@example.edu}}
+"""
+    stack_file = tmp_path / "many.yaml"
+    stack_file.write_text(content)
+    with pytest.raises(PlanError) as raised:
+        make_plan("many", config_file=stack_file)
+    located = [(int(entry.split(":")[1]), entry.split(": ")[1]) for entry in str(raised.value).splitlines()[1:]]
+    assert located == [
+        (6, "hubs.a.proxy.https.mode"),  # no HTTPS outside development
+        (7, "hubs.a.namespace"),  # the cluster's own namespace
+        (9, "hubs.a.hub.authenticator.type"),  # dummy outside development
+        (10, "hubs.b.host"),  # HTTPS needs a host
+        (18, "hubs.c.namespace"),  # b's namespace
+        (22, "hubs.c.hub.authenticator.callbackUrl"),  # b's callback URL
+    ]
+
+
 def test_bad_config_writes_no_plan_output(tmp_path, capsys):
     stack_file = tmp_path / "broken.yaml"
     stack_file.write_text(HEAD + "        imagee: x\n")

@@ -118,6 +118,16 @@ def _measured(command: list[str], cwd: Path = ROOT) -> tuple[int, str, float, fl
     return result.returncode, result.stderr, time.perf_counter() - started, peak_mib
 
 
+@pytest.mark.parametrize("tool", ["tools.validate", "tools.plan"])
+def test_a_missing_file_or_a_directory_is_refused_without_a_traceback(tmp_path, tool):
+    for path, reason in ((tmp_path / "missing.yaml", "No such file"), (tmp_path, "Is a directory")):
+        code, stderr, _, _ = _measured([sys.executable, "-m", tool, "x", "--config-file", str(path)])
+        assert code == 1 and "Traceback" not in stderr, stderr
+        assert stderr.strip() == f"{path}:1: cannot be read: {reason}" + (
+            " or directory" if reason == "No such file" else ""
+        )
+
+
 def test_plan_diff_refuses_a_hostile_stack_file_at_its_line(tmp_path):
     repo = copy_repository(tmp_path / "repo")
     content, line, fragment = HOSTILE["alias-bomb"]

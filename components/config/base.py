@@ -70,3 +70,11 @@ def _numeric_keys(model: type[BaseModel]) -> frozenset[str]:
         if members and all(member in (int, float) for member in members):
             keys.add(info.alias or to_camel(name))
     return frozenset(keys)
+
+
+class NestedProblemsError(ValueError):
+    """Several problems found by a model's rules, each reported at its own key (see NestedValueError)."""
+
+    def __init__(self, errors: list[NestedValueError]) -> None:
+        super().__init__("; ".join(str(error) for error in errors))
+        self.errors = errors

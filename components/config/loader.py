@@ -7,12 +7,12 @@ it can be found, supplies line numbers and tells which values were stored encryp
 import difflib
 import json
 import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel, SecretStr, ValidationError
 
-from .base import NestedValueError
+from .base import NestedProblemsError, NestedValueError
 from .defaults import MISSING, apply_defaults, child, origin
 from .introspection import nested_models, type_members
 from .secrets import ConfigSecret
@@ -181,7 +181,7 @@ def load_stack_config(
     try:
         config = StackConfig.from_values(merged)
     except ValidationError as validation:
-        for error in validation.errors():
+        for error in _each_problem(validation.errors()):
             loc = list(error["loc"])
             nested = error.get("ctx", {}).get("error")
             if isinstance(nested, NestedValueError):
@@ -227,6 +227,17 @@ def _plain_text_secrets(models: list[type[BaseModel]], value: Any, path: list[st
         if inner:
             found += _plain_text_secrets(inner, item, [*path, key])
     return found
+
+
+def _each_problem(errors: list[Any]) -> Iterator[Any]:
+    """pydantic's errors, with a group of problems from one model's rules as one error each."""
+    for error in errors:
+        group = error.get("ctx", {}).get("error")
+        if not isinstance(group, NestedProblemsError):
+            yield error
+            continue
+        for problem in group.errors:
+            yield {**error, "msg": f"Value error, {problem}", "ctx": {**error["ctx"], "error": problem}}
 
 
 def _misspelt_namespaces(project: str, values: Mapping[str, Any], stack_file: StackFile | None) -> list[str]:

@@ -1,10 +1,11 @@
 """The root of a stack's configuration: the environment, the cluster and the hubs on it."""
 
+from collections.abc import Iterator
 from typing import Any, Literal, Self
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from .base import Model, NestedValueError
+from .base import Model, NestedProblemsError, NestedValueError
 from .cluster import ClusterConfig, ExistingClusterConfig
 from .culler import CullerConfig
 from .eks import EksClusterConfig, EksNodeGroup
@@ -91,33 +92,47 @@ class StackConfig(Model):
         return cls.model_validate(values, context={CLUSTER_KIND: kind if isinstance(kind, str) else ""})
 
     @model_validator(mode="after")
-    def _dummy_only_in_development(self) -> Self:
+    def _cross_field_rules(self) -> Self:
+        """Every rule that looks across settings, each on every hub: all their problems are reported at
+        once, one per rule and hub, each at its own key."""
+        rules = (
+            self._dummy_only_in_development,
+            self._gcp_names_fit,
+            self._hubs_do_not_collide,
+            self._https_where_it_matters,
+            self._hub_pools_fit_the_cluster,
+            self._hubs_fit_the_cluster,
+        )
+        problems = [problem for rule in rules for problem in rule()]
+        if problems:
+            raise NestedProblemsError(problems)
+        return self
+
+    def _dummy_only_in_development(self) -> Iterator[NestedValueError]:
         if self.environment != "development":
             for name, hub in self.hubs.items():
                 if isinstance(hub.hub.authenticator, DummyAuthenticator):
-                    raise NestedValueError(
+                    yield NestedValueError(
                         ("hubs", name, "hub", "authenticator", "type"),
                         "the dummy authenticator lets anyone in; it is only allowed with environment: development",
                     )
-        return self
+                    continue
 
-    @model_validator(mode="after")
-    def _gcp_names_fit(self) -> Self:
+    def _gcp_names_fit(self) -> Iterator[NestedValueError]:
         if not isinstance(self.cluster, GkeClusterConfig):
-            return self
+            return
         longest = max(len(suffix) for suffix in HUB_NAME_SUFFIXES)
         for name in self.hubs:
             full = f"{self.cluster.name}-{name}"
             if len(full) + longest > GCP_NAME_MAX:
-                raise NestedValueError(
+                yield NestedValueError(
                     ("hubs", name),
                     f"{full}-clients (the hub's Cloud Armor policy; its address is {full}-proxy) is longer than "
                     f"the {GCP_NAME_MAX} characters Google Cloud allows: shorten the hub's or the cluster's name",
                 )
-        return self
+                continue
 
-    @model_validator(mode="after")
-    def _hubs_do_not_collide(self) -> Self:
+    def _hubs_do_not_collide(self) -> Iterator[NestedValueError]:
         namespaces: dict[str, str] = {}
         hosts: dict[str, str] = {}
         node_ports: dict[int, str] = {}
@@ -125,72 +140,82 @@ class StackConfig(Model):
             namespace = self.namespace_of(name)
             if namespace in RESERVED_NAMESPACES:
                 where = ("hubs", name, "namespace") if hub.namespace is not None else ("hubs", name)
-                raise NestedValueError(
+                yield NestedValueError(
                     where,
                     f"namespace {namespace!r} belongs to the cluster itself: a hub there would share it with "
                     "the cluster's own workloads (and KubeSpawner's user pods); give the hub its own namespace",
                 )
+                continue
             if namespace in namespaces:
-                raise NestedValueError(
+                yield NestedValueError(
                     ("hubs", name, "namespace"),
                     f"namespace {namespace!r} is already used by hub {namespaces[namespace]!r}",
                 )
+                continue
             namespaces[namespace] = name
             if hub.host is not None and hub.host in hosts:
-                raise NestedValueError(("hubs", name, "host"), f"{hub.host} is already hub {hosts[hub.host]!r}'s host")
+                yield NestedValueError(("hubs", name, "host"), f"{hub.host} is already hub {hosts[hub.host]!r}'s host")
+                continue
             if hub.host is not None:
                 hosts[hub.host] = name
             node_port = hub.proxy.service.node_port
             if node_port in node_ports:
                 # The API server allocates node ports cluster-wide: the second Service would be refused.
-                raise NestedValueError(
+                yield NestedValueError(
                     ("hubs", name, "proxy", "service", "nodePort"),
                     f"node port {node_port} is already hub {node_ports[node_port]!r}'s: node ports are "
                     "cluster-wide, give each hub its own",
                 )
+                continue
             if node_port is not None:
                 node_ports[node_port] = name
-        return self
 
-    @model_validator(mode="after")
-    def _https_where_it_matters(self) -> Self:
+    def _https_where_it_matters(self) -> Iterator[NestedValueError]:
         for name, hub in self.hubs.items():
             https, path = hub.proxy.https, ("hubs", name, "proxy", "https")
             if https.mode == "off":
                 if self.environment != "development":
-                    raise NestedValueError(
+                    yield NestedValueError(
                         (*path, "mode"),
                         "hubs outside development are served over HTTPS: "
                         "set mode: letsencrypt (automatic certificates), manual (your certificate) "
                         "or offload (the load balancer's)",
                     )
+                    continue
                 continue
             if hub.host is None:
-                raise NestedValueError(
+                yield NestedValueError(
                     ("hubs", name, "host"), f"HTTPS ({https.mode}) needs the host name the certificate is for"
                 )
+                continue
             if https.mode == "letsencrypt" and hub.proxy.service.type == "ClusterIP":
-                raise NestedValueError(
+                yield NestedValueError(
                     (*path, "mode"),
                     "letsencrypt needs proxy.service.type LoadBalancer or NodePort: the ACME server "
                     "checks the host over HTTP from the internet",
                 )
+                continue
             if https.mode == "offload":
-                self._check_offload(name, hub)
+                try:
+                    self._check_offload(name, hub)
+                except NestedValueError as problem:
+                    yield problem
+                    continue
             callback = getattr(hub.hub.authenticator, "callback_url", None)
             if callback is not None and not callback.startswith("https://"):
-                raise NestedValueError(
+                yield NestedValueError(
                     ("hubs", name, "hub", "authenticator", "callbackUrl"),
                     "the hub is served over HTTPS: the callback URL must start with https://",
                 )
+                continue
             expected = f"https://{hub.host}{hub.hub.base_url.rstrip('/')}/hub/oauth_callback"
             if callback is not None and callback.rstrip("/") != expected:
-                raise NestedValueError(
+                yield NestedValueError(
                     ("hubs", name, "hub", "authenticator", "callbackUrl"),
                     f"the provider sends users back here after login, so it must be this hub's: {expected} "
                     "(its host and baseUrl); register the same URL with the provider",
                 )
-        return self
+                continue
 
     def _check_offload(self, name: str, hub: JupyterHubConfig) -> None:
         https, service = hub.proxy.https, hub.proxy.service
@@ -233,45 +258,49 @@ class StackConfig(Model):
                 (*service_path, "nodePort"), "offload on GKE reaches the proxy through an Ingress, not a node port"
             )
 
-    @model_validator(mode="after")
-    def _hub_pools_fit_the_cluster(self) -> Self:
+    def _hub_pools_fit_the_cluster(self) -> Iterator[NestedValueError]:
         cluster_pools = _cluster_user_pools(self.cluster)
         for name, hub in self.hubs.items():
             if hub.user_pool is not None and (name in cluster_pools or name == "core"):
-                raise NestedValueError(
+                yield NestedValueError(
                     ("hubs", name, "userPool"), f"the cluster already has a pool named {name!r}, this hub's pool's name"
                 )
-        return self
+                continue
 
-    @model_validator(mode="after")
-    def _hubs_fit_the_cluster(self) -> Self:
+    def _hubs_fit_the_cluster(self) -> Iterator[NestedValueError]:
         pools = cluster_with_hub_pools(self).node_pools()
         for name, hub in self.hubs.items():
             service = hub.proxy.service
             if service.static_ip == "reserve":
                 if isinstance(self.cluster, ExistingClusterConfig):
-                    raise NestedValueError(
+                    yield NestedValueError(
                         ("hubs", name, "proxy", "service", "staticIp"),
                         "`reserve` needs a cloud cluster; on an existing cluster give the address",
                     )
+                    continue
                 if isinstance(self.cluster, EksClusterConfig):
-                    raise NestedValueError(
+                    yield NestedValueError(
                         ("hubs", name, "proxy", "service", "staticIp"),
                         "EKS load balancers have DNS names, not reserved addresses: set `host` and cluster.route53",
                     )
+                    continue
                 if service.type != "LoadBalancer":
-                    raise NestedValueError(
+                    yield NestedValueError(
                         ("hubs", name, "proxy", "service", "staticIp"), "a reserved address needs type: LoadBalancer"
                     )
+                    continue
             dns = self.cluster.dns if isinstance(self.cluster, GkeClusterConfig) else None
             if dns is not None and hub.host is not None and service.static_ip != "reserve":
-                raise NestedValueError(
+                yield NestedValueError(
                     ("hubs", name, "proxy", "service", "staticIp"),
                     f"cluster.dns publishes {hub.host}: reserve its address with staticIp: reserve",
                 )
+                continue
             if pools is not None:
-                _check_profiles_fit(name, hub, pools, user_node_selector(name, hub))
-        return self
+                try:
+                    _check_profiles_fit(name, hub, pools, user_node_selector(name, hub))
+                except NestedValueError as problem:
+                    yield problem
 
     def namespace_of(self, hub_name: str) -> str:
         """The namespace a hub lives in."""

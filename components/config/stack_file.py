@@ -77,8 +77,11 @@ def read_stack_file(path: Path, shown_as: Path | None = None) -> StackFile:
     `shown_as` (e.g. relative to the project) when given."""
     shown = shown_as or path
     try:
-        with path.open("rb") as stream:
-            data = stream.read(MAX_FILE_BYTES + 1)
+        try:
+            with path.open("rb") as stream:
+                data = stream.read(MAX_FILE_BYTES + 1)
+        except OSError as error:
+            raise YamlInputError(1, f"cannot be read: {error.strerror or error}") from None
         if len(data) > MAX_FILE_BYTES:
             raise YamlInputError(1, f"larger than {MAX_FILE_BYTES // 1024} KiB: not a stack file")
         try:
