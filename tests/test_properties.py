@@ -5,10 +5,13 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from components.config import ConfigError, StackFileError
 from tools.plan import PlanError, make_plan
+from tools.validate import validate
 
 from .helpers import write_stack
 from .schemas import schema_problems
@@ -210,7 +213,42 @@ def _bad_duration(content):
     return f"hubs.{name}.culler.timeout", "timeout"
 
 
+def _true_for_a_number(content):  # issue 12 class 2: `true` was read as 1
+    name, hub = _hub(content)
+    hub["hub"]["concurrentSpawnLimit"] = True
+    return f"hubs.{name}.hub.concurrentSpawnLimit", "concurrentSpawnLimit"
+
+
+def _the_clusters_own_namespace(content):
+    name, hub = _hub(content)
+    hub["namespace"] = "kube-system"
+    return f"hubs.{name}.namespace", "namespace"
+
+
+def _fractional_gpu(content):
+    name, hub = _hub(content)
+    hub["singleuser"]["profiles"] = [{"displayName": "GPU", "extraResourceLimits": {"nvidia.com/gpu": "0.5"}}]
+    return f"hubs.{name}.singleuser.profiles[0].extraResourceLimits.nvidia.com/gpu", "nvidia.com/gpu"
+
+
+def _misspelt_project_namespace(content):  # class 3: would be another package's setting, ignored
+    content["config"]["jupyterhb:protectData"] = False
+    return "jupyterhb:protectData", "jupyterhb:protectData"
+
+
+def _plain_text_secret_in_defaults(content):  # class 7: plain text in git even if every hub overrides it
+    content["config"]["jupyterhub:defaults"] = {
+        "hub": {"database": {"type": "postgres", "url": "postgresql://hub:hunter2@db/hub"}}
+    }
+    return "defaults.hub.database.url", "url"
+
+
 MUTATIONS = [
+    _true_for_a_number,
+    _the_clusters_own_namespace,
+    _fractional_gpu,
+    _misspelt_project_namespace,
+    _plain_text_secret_in_defaults,
     _break_memory,
     _unknown_key,
     _bad_hub_name,
@@ -233,6 +271,9 @@ def test_generated_invalid_stacks_are_refused_at_their_line(content, mutation):
             refused = error
         else:
             raise AssertionError(f"{mutation.__name__} was accepted")
+        with pytest.raises((ConfigError, StackFileError)) as validated:  # make validate: the same problems
+            validate("generated", stack_file)
+        assert str(validated.value) == str(refused)
         lines = stack_file.read_text().splitlines()
     assert refused.declared == 0
     located = [entry for entry in str(refused).splitlines() if f": {path}: " in entry]
