@@ -398,6 +398,14 @@ CASES = [
         "hubs.physics.hub.extraConfig",
         "caps at 1 MiB",
     ),
+    # A value matching no member of a union: one line at the key, no pydantic internals in the path.
+    (
+        "static-ip-neither-an-address-nor-reserve",
+        HEAD + "      proxy:\n        service: {type: LoadBalancer, staticIp: 300.1.1.1}\n",
+        11,
+        "hubs.physics.proxy.service.staticIp",
+        "'300.1.1.1' is not an IPv4 address, or input should be 'reserve'",
+    ),
     # Every login would come back to another address.
     (
         "callback-url-of-another-host",
@@ -420,6 +428,17 @@ CASES = [
 )
 def test_bad_config_is_refused_at_its_line_with_nothing_declared(tmp_path, content, line, path, fragment):
     assert_refused(tmp_path, content, line, path, fragment)
+
+
+def test_no_problem_names_pydantic_internals(tmp_path):
+    for _, content, *_ in CASES:
+        stack_file = tmp_path / "bad.yaml"
+        stack_file.write_text(content)
+        with pytest.raises(PlanError) as raised:
+            make_plan("bad", config_file=stack_file)
+        assert not any(word in str(raised.value) for word in ("function-after", "function-before", "literal[")), str(
+            raised.value
+        )
 
 
 def test_there_are_at_least_twenty_bad_configs():

@@ -95,6 +95,8 @@ def _clean_location(loc: Sequence[str | int], data: Any) -> tuple[list[str | int
             continue
         if isinstance(node, Mapping) and part not in node and part in (node.get(k) for k in DISCRIMINATORS):
             continue  # the tag of a discriminated union: the value of its `type` or `kind` key
+        if node is not None and not isinstance(node, (Mapping, list)):
+            break  # past the value the user typed: the rest names members of a union it matched none of
         if (found := child(node, part)) is not MISSING:
             path.append(part)
             node = found
@@ -181,6 +183,7 @@ def load_stack_config(
     try:
         config = StackConfig.from_values(merged)
     except ValidationError as validation:
+        by_place: dict[str, list[str]] = {}
         for error in _each_problem(validation.errors()):
             loc = list(error["loc"])
             nested = error.get("ctx", {}).get("error")
@@ -195,7 +198,17 @@ def load_stack_config(
             if bad_key is not None:
                 message = f"key {bad_key!r}: {message}"
             line_path = [*path, bad_key] if bad_key is not None else path
-            problems.append(_locate(project, line_path, stack_file) + f"{_dotted(path)}: {message}")
+            where = _locate(project, line_path, stack_file) + f"{_dotted(path)}: "
+            # A value that matches no member of a union gets one error per member: one line, "or" between.
+            if where in by_place:
+                if message not in by_place[where]:
+                    by_place[where].append(message)
+            else:
+                by_place[where] = [message]
+        problems += [
+            where + ", or ".join([messages[0], *(m[:1].lower() + m[1:] for m in messages[1:])])
+            for where, messages in by_place.items()
+        ]
         raise ConfigError(sorted(set(problems), key=_line_order)) from None
     if problems:
         raise ConfigError(sorted(set(problems), key=_line_order))
