@@ -511,6 +511,17 @@ config:
     ]
 
 
+def test_a_field_error_in_one_hub_does_not_hide_another_hubs_cross_field_problem(tmp_path):
+    content = HEAD + "        concurrentSpawnLimit: many\n    chemistry:\n      namespace: kube-system\n"
+    content += "      hub:\n        authenticator: {type: dummy}\n"
+    stack_file = tmp_path / "mixed.yaml"
+    stack_file.write_text(content)
+    with pytest.raises(PlanError) as raised:
+        make_plan("mixed", config_file=stack_file)
+    located = [(int(entry.split(":")[1]), entry.split(": ")[1]) for entry in str(raised.value).splitlines()[1:]]
+    assert located == [(10, "hubs.physics.hub.concurrentSpawnLimit"), (12, "hubs.chemistry.namespace")]
+
+
 def test_bad_config_writes_no_plan_output(tmp_path, capsys):
     stack_file = tmp_path / "broken.yaml"
     stack_file.write_text(HEAD + "        imagee: x\n")

@@ -183,36 +183,68 @@ def load_stack_config(
     try:
         config = StackConfig.from_values(merged)
     except ValidationError as validation:
-        by_place: dict[str, list[str]] = {}
-        for error in _each_problem(validation.errors()):
-            loc = list(error["loc"])
-            nested = error.get("ctx", {}).get("error")
-            if isinstance(nested, NestedValueError):
-                loc.extend(nested.path)
-            path, bad_key = _clean_location(loc, merged)
-            path = origin(data, path)
-            node = _value_at(data, path)
-            if error["type"] in _TAG_ERRORS and isinstance(node, Mapping):
-                path.extend(key for key in DISCRIMINATORS if key in node)
-            message = _message(error, path, data, project)
-            if bad_key is not None:
-                message = f"key {bad_key!r}: {message}"
-            line_path = [*path, bad_key] if bad_key is not None else path
-            where = _locate(project, line_path, stack_file) + f"{_dotted(path)}: "
-            # A value that matches no member of a union gets one error per member: one line, "or" between.
-            if where in by_place:
-                if message not in by_place[where]:
-                    by_place[where].append(message)
-            else:
-                by_place[where] = [message]
-        problems += [
-            where + ", or ".join([messages[0], *(m[:1].lower() + m[1:] for m in messages[1:])])
-            for where, messages in by_place.items()
-        ]
+        problems += _problems_of(validation.errors(), merged, data, project, stack_file)
+        # Rules across settings run only on valid models: check them on the hubs that are valid, so a
+        # mistake in one hub does not hide the others' problems.
+        valid_hubs = _without_invalid_hubs(merged, validation.errors())
+        if valid_hubs is not None:
+            try:
+                StackConfig.from_values(valid_hubs)
+            except ValidationError as rules:
+                problems += _problems_of(rules.errors(), valid_hubs, data, project, stack_file)
         raise ConfigError(sorted(set(problems), key=_line_order)) from None
     if problems:
         raise ConfigError(sorted(set(problems), key=_line_order))
     return config
+
+
+def _problems_of(
+    errors: list[Any], merged: dict[str, Any], data: dict[str, Any], project: str, stack_file: StackFile | None
+) -> list[str]:
+    """pydantic's errors as `file:line: key.path: message` lines (`merged`: what was validated; `data`: the
+    stack's own values, before defaults, which say where each value was typed)."""
+    by_place: dict[str, list[str]] = {}
+    for error in _each_problem(errors):
+        loc = list(error["loc"])
+        nested = error.get("ctx", {}).get("error")
+        if isinstance(nested, NestedValueError):
+            loc.extend(nested.path)
+        path, bad_key = _clean_location(loc, merged)
+        path = origin(data, path)
+        node = _value_at(data, path)
+        if error["type"] in _TAG_ERRORS and isinstance(node, Mapping):
+            path.extend(key for key in DISCRIMINATORS if key in node)
+        message = _message(error, path, data, project)
+        if bad_key is not None:
+            message = f"key {bad_key!r}: {message}"
+        line_path = [*path, bad_key] if bad_key is not None else path
+        where = _locate(project, line_path, stack_file) + f"{_dotted(path)}: "
+        # A value that matches no member of a union gets one error per member: one line, "or" between.
+        if where in by_place:
+            if message not in by_place[where]:
+                by_place[where].append(message)
+        else:
+            by_place[where] = [message]
+    return [
+        where + ", or ".join([messages[0], *(m[:1].lower() + m[1:] for m in messages[1:])])
+        for where, messages in by_place.items()
+    ]
+
+
+def _without_invalid_hubs(merged: dict[str, Any], errors: list[Any]) -> dict[str, Any] | None:
+    """The validated data without the hubs that have errors, or None when an error is outside the hubs
+    (or no hub is left)."""
+    invalid = set()
+    for error in errors:
+        loc = error["loc"]
+        if len(loc) < 2 or loc[0] != "hubs":
+            return None
+        invalid.add(loc[1])
+    hubs = merged.get("hubs")
+    if not isinstance(hubs, Mapping):
+        return None
+    remaining = {name: hub for name, hub in hubs.items() if name not in invalid}
+    return {**merged, "hubs": remaining} if remaining else None
 
 
 def _is_secret_field(annotation: Any) -> bool:
