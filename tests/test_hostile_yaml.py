@@ -118,6 +118,19 @@ def _measured(command: list[str], cwd: Path = ROOT) -> tuple[int, str, float, fl
     return result.returncode, result.stderr, time.perf_counter() - started, peak_mib
 
 
+def test_many_anchors_cost_what_the_file_holds(tmp_path):
+    """Each anchor keeps the lines below it: found in the part of the file it spans (once, 20,000 anchors
+    took 25 s because each looked through the whole file)."""
+    stack_file = tmp_path / "anchors.yaml"
+    stack_file.write_text("config:\n  a:\n" + "".join(f"    - &a{i} {{k: {i}}}\n" for i in range(30_000)))
+    code, stderr, seconds, peak_mib = _measured(
+        [sys.executable, "-m", "tools.validate", "x", "--config-file", str(stack_file)]
+    )
+    assert code == 1 and "Traceback" not in stderr, stderr
+    assert f"{stack_file}: cluster: required key is missing" in stderr  # read, then validated
+    assert seconds < 10 and peak_mib < MEMORY_BUDGET_MIB, (seconds, peak_mib)
+
+
 @pytest.mark.parametrize("tool", ["tools.validate", "tools.plan"])
 def test_a_missing_file_or_a_directory_is_refused_without_a_traceback(tmp_path, tool):
     for path, reason in ((tmp_path / "missing.yaml", "No such file"), (tmp_path, "Is a directory")):

@@ -5,7 +5,14 @@ import pulumi
 import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 
-from ..config.gke import GkeClusterConfig, GkeNodePool, node_service_account_id
+from ..config.gke import (
+    ADDRESS_SUFFIX,
+    CLIENTS_POLICY_SUFFIX,
+    GkeClusterConfig,
+    GkeNodePool,
+    hub_gcp_name,
+    node_service_account_id,
+)
 from ..config.node_pools import NodePoolFacts
 from ..storage.storage_class import declare_storage_class, zonal_disk_class
 from .facts import ClusterFacts, ReservedAddress
@@ -245,7 +252,7 @@ class GkeLoadBalancing:
         """An external address for a hub, kept across re-creations of what uses it: regional for the
         proxy-public load balancer, global for the HTTPS load balancer of `offload` (a GKE Ingress)."""
         protected = pulumi.ResourceOptions.merge(self._on_gcp, pulumi.ResourceOptions(protect=self._protect))
-        name = f"{self._config.name}-{hub_name}-proxy"
+        name = hub_gcp_name(self._config.name, hub_name, ADDRESS_SUFFIX)
         if global_address:
             address = gcp.compute.GlobalAddress(
                 f"{hub_name}-ingress-ip", name=name, address_type="EXTERNAL", ip_version="IPV4", opts=protected
@@ -284,7 +291,7 @@ class GkeLoadBalancing:
         )
         policy = gcp.compute.SecurityPolicy(
             f"{hub_name}-clients",
-            name=f"{self._config.name}-{hub_name}-clients",
+            name=hub_gcp_name(self._config.name, hub_name, CLIENTS_POLICY_SUFFIX),
             description=f"Client networks allowed to reach hub {hub_name}",
             rules=rules,
             opts=self._on_gcp,

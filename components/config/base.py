@@ -1,11 +1,12 @@
 """The base of every configuration model: strict, camelCase in YAML, documented by docstrings."""
 
 import functools
-import typing
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic.alias_generators import to_camel
+
+from .introspection import type_members
 
 
 class Model(BaseModel):
@@ -52,21 +53,12 @@ class NestedValueError(ValueError):
         self.path = path
 
 
-def _members(annotation: Any) -> list[Any]:
-    origin = typing.get_origin(annotation)
-    if origin is typing.Annotated:
-        return _members(typing.get_args(annotation)[0])
-    if origin is typing.Union or type(annotation).__name__ == "UnionType":
-        return [member for argument in typing.get_args(annotation) for member in _members(argument)]
-    return [annotation]
-
-
 @functools.cache
 def _numeric_keys(model: type[BaseModel]) -> frozenset[str]:
     """The keys (aliases) of a model's fields that hold only numbers (int or float, never a bool)."""
     keys = set()
     for name, info in model.model_fields.items():
-        members = [member for member in _members(info.annotation) if member is not type(None)]
+        members = [member for member in type_members(info.annotation) if member is not type(None)]
         if members and all(member in (int, float) for member in members):
             keys.add(info.alias or to_camel(name))
     return frozenset(keys)

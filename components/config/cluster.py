@@ -13,7 +13,7 @@ from .base import Model, NestedValueError
 from .eks import EksClusterConfig
 from .gke import GkeClusterConfig
 from .node_pools import NodePoolFacts
-from .types import DnsSubdomain
+from .types import DnsSubdomain, platform_storage_class
 
 
 class StorageClassSpec(Model):
@@ -54,8 +54,8 @@ class StorageConfig(Model):
         if self.create is not None and self.class_name in LOCAL_STORAGE_CLASSES:
             raise NestedValueError(
                 ("className",),
-                f"{self.class_name!r} is the StorageClass {LOCAL_STORAGE_CLASSES[self.class_name]} already makes: "
-                "to use it, leave out create; to create one, give it its own name",
+                platform_storage_class(self.class_name, LOCAL_STORAGE_CLASSES[self.class_name])
+                + " (to use it, leave out create)",
             )
         return self
 

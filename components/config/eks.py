@@ -8,7 +8,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from .base import Model, NestedValueError
 from .node_pools import CORE, GPU_PRESENT_LABEL, USER, NodePoolFacts, pool_facts
-from .types import Cidr, DnsLabel, DnsSubdomain, ImageRef, IPv4Cidr, fullmatch, not_taken
+from .types import Cidr, DnsLabel, DnsSubdomain, ImageRef, IPv4Cidr, fullmatch, not_a_platform_storage_class
 
 AWS_REGIONS = frozenset(
     {
@@ -155,7 +155,7 @@ class EksNetwork(Model):
 class EksStorage(Model):
     """The StorageClass for the hub database and user homes, on the EBS CSI driver."""
 
-    class_name: Annotated[DnsSubdomain, not_taken({"gp2": "every EKS cluster"})] = "jupyterhub-gp3"
+    class_name: Annotated[DnsSubdomain, not_a_platform_storage_class({"gp2": "every EKS cluster"})] = "jupyterhub-gp3"
     """The name of the StorageClass the stack creates (encrypted gp3 volumes)."""
     reclaim_policy: Literal["Retain", "Delete"] = "Retain"
     """`Retain` keeps a volume when its claim is deleted, so a deleted user's home can be recovered."""

@@ -8,7 +8,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from .base import Model, NestedValueError
 from .node_pools import CORE, USER, NodePoolFacts, pool_facts
-from .types import Cidr, DnsLabel, DnsSubdomain, IPv4Cidr, fullmatch, not_taken
+from .types import Cidr, DnsLabel, DnsSubdomain, IPv4Cidr, fullmatch, not_a_platform_storage_class
 
 GCP_REGIONS = frozenset(
     {
@@ -170,8 +170,14 @@ GKE_STORAGE_CLASSES: dict[str, str] = dict.fromkeys(("standard", "standard-rwo",
 GKE_CLUSTER_NAME_MAX = 40
 GCP_NAME_MAX = 63
 """Compute Engine resource names (addresses, security policies) are at most 63 characters."""
-HUB_NAME_SUFFIXES = ("-proxy", "-clients")
-"""What the stack adds after `<cluster>-<hub>` for a hub's reserved address and security policy."""
+ADDRESS_SUFFIX, CLIENTS_POLICY_SUFFIX = "proxy", "clients"
+HUB_GCP_NAMES = {ADDRESS_SUFFIX: "the hub's reserved address", CLIENTS_POLICY_SUFFIX: "its Cloud Armor policy"}
+"""The Google Cloud resources the stack may make per hub, by the suffix of their names."""
+
+
+def hub_gcp_name(cluster_name: str, hub_name: str, suffix: str) -> str:
+    """The name of a hub's Google Cloud resource: `<cluster>-<hub>-<suffix>`."""
+    return f"{cluster_name}-{hub_name}-{suffix}"
 
 
 def _gke_cluster_name(name: str) -> str:
@@ -188,7 +194,7 @@ def node_service_account_id(cluster_name: str) -> str:
 class GkeStorage(Model):
     """The StorageClass for the hub database and user homes, on the Compute Engine PD CSI driver."""
 
-    class_name: Annotated[DnsSubdomain, not_taken(GKE_STORAGE_CLASSES)] = "jupyterhub-pd"
+    class_name: Annotated[DnsSubdomain, not_a_platform_storage_class(GKE_STORAGE_CLASSES)] = "jupyterhub-pd"
     """The name of the StorageClass the stack creates."""
     disk_type: Literal["pd-balanced", "pd-ssd", "pd-standard"] = "pd-balanced"
     """The persistent disk type."""

@@ -9,7 +9,7 @@ from .base import Model, NestedProblemsError, NestedValueError
 from .cluster import ClusterConfig, ExistingClusterConfig
 from .culler import CullerConfig
 from .eks import EksClusterConfig, EksNodeGroup
-from .gke import GCP_NAME_MAX, HUB_NAME_SUFFIXES, GkeClusterConfig, GkeNodePool
+from .gke import GCP_NAME_MAX, HUB_GCP_NAMES, GkeClusterConfig, GkeNodePool, hub_gcp_name
 from .hub import DummyAuthenticator, HubConfig
 from .node_pools import GPU_RESOURCE, NodePoolFacts
 from .placement import cluster_with_hub_pools, user_node_selector
@@ -116,21 +116,22 @@ class StackConfig(Model):
                         ("hubs", name, "hub", "authenticator", "type"),
                         "the dummy authenticator lets anyone in; it is only allowed with environment: development",
                     )
-                    continue
 
     def _gcp_names_fit(self) -> Iterator[NestedValueError]:
         if not isinstance(self.cluster, GkeClusterConfig):
             return
-        longest = max(len(suffix) for suffix in HUB_NAME_SUFFIXES)
         for name in self.hubs:
-            full = f"{self.cluster.name}-{name}"
-            if len(full) + longest > GCP_NAME_MAX:
+            too_long = [
+                f"{full} ({what})"
+                for suffix, what in HUB_GCP_NAMES.items()
+                if len(full := hub_gcp_name(self.cluster.name, name, suffix)) > GCP_NAME_MAX
+            ]
+            if too_long:
                 yield NestedValueError(
                     ("hubs", name),
-                    f"{full}-clients (the hub's Cloud Armor policy; its address is {full}-proxy) is longer than "
-                    f"the {GCP_NAME_MAX} characters Google Cloud allows: shorten the hub's or the cluster's name",
+                    f"{', '.join(too_long)} would be longer than the {GCP_NAME_MAX} characters Google Cloud "
+                    "allows: shorten the hub's or the cluster's name",
                 )
-                continue
 
     def _hubs_do_not_collide(self) -> Iterator[NestedValueError]:
         namespaces: dict[str, str] = {}
@@ -181,7 +182,6 @@ class StackConfig(Model):
                         "set mode: letsencrypt (automatic certificates), manual (your certificate) "
                         "or offload (the load balancer's)",
                     )
-                    continue
                 continue
             if hub.host is None:
                 yield NestedValueError(
@@ -215,7 +215,6 @@ class StackConfig(Model):
                     f"the provider sends users back here after login, so it must be this hub's: {expected} "
                     "(its host and baseUrl); register the same URL with the provider",
                 )
-                continue
 
     def _check_offload(self, name: str, hub: JupyterHubConfig) -> None:
         https, service = hub.proxy.https, hub.proxy.service
@@ -265,7 +264,6 @@ class StackConfig(Model):
                 yield NestedValueError(
                     ("hubs", name, "userPool"), f"the cluster already has a pool named {name!r}, this hub's pool's name"
                 )
-                continue
 
     def _hubs_fit_the_cluster(self) -> Iterator[NestedValueError]:
         pools = cluster_with_hub_pools(self).node_pools()

@@ -77,21 +77,26 @@ def read_stack_file(path: Path, shown_as: Path | None = None) -> StackFile:
     `shown_as` (e.g. relative to the project) when given."""
     shown = shown_as or path
     try:
-        try:
-            with path.open("rb") as stream:
-                data = stream.read(MAX_FILE_BYTES + 1)
-        except OSError as error:
-            raise YamlInputError(1, f"cannot be read: {error.strerror or error}") from None
-        if len(data) > MAX_FILE_BYTES:
-            raise YamlInputError(1, f"larger than {MAX_FILE_BYTES // 1024} KiB: not a stack file")
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as error:
-            line = data[: error.start].count(b"\n") + 1
-            raise YamlInputError(line, f"not UTF-8 text (byte 0x{data[error.start]:02x})") from None
+        text = _read_text(path)
     except YamlInputError as error:
         raise StackFileError(f"{shown}:{error}") from None
     return _parse(text, shown)
+
+
+def _read_text(path: Path) -> str:
+    """The file's text: at most MAX_FILE_BYTES of UTF-8 (a byte-order mark is allowed)."""
+    try:
+        with path.open("rb") as stream:
+            data = stream.read(MAX_FILE_BYTES + 1)
+    except OSError as error:
+        raise YamlInputError(1, f"cannot be read: {error.strerror or error}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise YamlInputError(1, f"larger than {MAX_FILE_BYTES // 1024} KiB: not a stack file")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise YamlInputError(line, f"not UTF-8 text (byte 0x{data[error.start]:02x})") from None
 
 
 @functools.lru_cache(maxsize=8)

@@ -304,15 +304,18 @@ def fullmatch(pattern: str, what: str) -> AfterValidator:
     return AfterValidator(check)
 
 
-def not_taken(taken: Mapping[str, str]) -> AfterValidator:
-    """The validator of a name the stack creates that must not be one the platform already made
-    (`taken`: name -> who makes it): creating it would fail, or fight over the existing object."""
+def platform_storage_class(name: str, maker: str) -> str:
+    """Why the stack must not create a StorageClass named like one the platform (`maker`) makes."""
+    return f"{name!r} is the StorageClass {maker} already makes: to create one, give it its own name"
+
+
+def not_a_platform_storage_class(taken: Mapping[str, str]) -> AfterValidator:
+    """The validator of the name of a StorageClass the stack creates (`taken`: the names the platform
+    makes -> who makes them): creating one of those would fail, or fight over the existing class."""
 
     def check(value: str) -> str:
         if value in taken:
-            raise ValueError(
-                f"{value!r} is the StorageClass {taken[value]} already makes: give the stack's its own name"
-            )
+            raise ValueError(platform_storage_class(value, taken[value]))
         return value
 
     return AfterValidator(check)

@@ -63,12 +63,14 @@ class _Open:
 
     container: dict[str, Any] | list[Any]
     path: KeyPath
-    line: int
     anchor: str | None
     values_at_start: int
+    log_at_start: int
+    """Where its lines start in the builder's line log."""
     key: str | None = None
     key_line: int = 0
     merging: bool = False
+    merge_log_at: int = 0
     merges: list[tuple[dict[str, Any], dict[KeyPath, int]]] = field(default_factory=list)
     own: set[str] = field(default_factory=set)
 
@@ -129,6 +131,9 @@ class _Builder:
         self.result = YamlValues()
         self.stack: list[_Open] = []
         self.anchors: dict[str, _Anchor] = {}
+        self.log: list[tuple[KeyPath, int]] = []
+        """Every line noted, in order: the lines below a value are the ones noted while it was open, so
+        finding them costs the size of the value, not of the file (many anchors stay linear)."""
         self.values = 0
         self.done = False
 
@@ -161,16 +166,20 @@ class _Builder:
             )
         self.count(event)
         self.note_line(path, event)
-        self.stack.append(_Open(container, path, _line(event), event.anchor, self.values))
+        self.stack.append(_Open(container, path, event.anchor, self.values, len(self.log)))
 
     def note_line(self, path: KeyPath, event: Any) -> None:
         top = self.stack[-1] if self.stack else None
         if top is None:
             return
         if isinstance(top.container, list):
-            self.result.lines[path] = _line(event)
+            self.note(path, _line(event))
         elif top.key is not None:
-            self.result.lines[path] = top.key_line
+            self.note(path, top.key_line)
+
+    def note(self, path: KeyPath, line: int) -> None:
+        self.result.lines[path] = line
+        self.log.append((path, line))
 
     def end(self) -> None:
         top = self.stack.pop()
@@ -181,16 +190,20 @@ class _Builder:
                 merged.update(source)
                 for relative, line in lines.items():
                     if relative[0] not in top.own:
-                        self.result.lines[(*top.path, *relative)] = line
+                        self.note((*top.path, *relative), line)
             value = {**merged, **value}
         if top.anchor is not None:
-            self.anchors[top.anchor] = _Anchor(value, self.values - top.values_at_start + 1, self.lines_below(top.path))
+            size = self.values - top.values_at_start + 1
+            self.anchors[top.anchor] = _Anchor(value, size, self.lines_below(top.path, top.log_at_start))
         self.add(value)
 
-    def lines_below(self, path: KeyPath) -> dict[KeyPath, int]:
+    def lines_below(self, path: KeyPath, since: int) -> dict[KeyPath, int]:
+        """The lines noted below `path` since log position `since`, relative to it (still current ones)."""
         depth = len(path)
         return {
-            key[depth:]: line for key, line in self.result.lines.items() if len(key) > depth and key[:depth] == path
+            key[depth:]: line
+            for key, line in self.log[since:]
+            if len(key) > depth and key[:depth] == path and self.result.lines.get(key) == line
         }
 
     def add(self, value: Any) -> None:
@@ -205,9 +218,9 @@ class _Builder:
             # `<<: *common` or `<<: [*a, *b]`: the lines noted under `<<` belong to the merged keys.
             top.merging = False
             merge_path = (*top.path, "<<")
-            below = self.lines_below(merge_path)
-            for key in [key for key in self.result.lines if key[: len(merge_path)] == merge_path]:
-                del self.result.lines[key]
+            below = self.lines_below(merge_path, top.merge_log_at)
+            for relative in below:
+                del self.result.lines[(*merge_path, *relative)]
             if isinstance(value, dict):
                 top.merges.append((value, below))
             elif isinstance(value, list) and all(isinstance(source, dict) for source in value):
@@ -225,7 +238,7 @@ class _Builder:
         if is_key:
             top = self.stack[-1]
             if event.value == "<<" and event.tag is None and event.implicit[0]:
-                top.merging, top.key_line = True, _line(event)
+                top.merging, top.key_line, top.merge_log_at = True, _line(event), len(self.log)
                 return
             if event.tag not in (None, "!", f"{_TAG}str"):
                 raise YamlInputError(_line(event), "a key must be plain text")
@@ -252,7 +265,7 @@ class _Builder:
         self.count(event, anchor.size)
         self.note_line(path, event)
         for relative, line in anchor.lines.items():
-            self.result.lines[(*path, *relative)] = line
+            self.note((*path, *relative), line)
         self.add(copy.deepcopy(anchor.value))
 
 
