@@ -68,6 +68,20 @@ CASES = [
         "not a Kubernetes quantity",
     ),
     (
+        "quantity-kubernetes-would-cap",
+        HEAD + "      singleuser:\n        memory: {limit: 9Ei}\n",
+        11,
+        "hubs.physics.singleuser.memory.limit",
+        "beyond the largest quantity Kubernetes keeps",
+    ),
+    (
+        "quantity-kubernetes-would-round",
+        HEAD + "      singleuser:\n        cpu: {limit: 0.0005}\n",
+        11,
+        "hubs.physics.singleuser.cpu.limit",
+        "finer than Kubernetes keeps",
+    ),
+    (
         "bad-cpu-quantity",
         HEAD + "      singleuser:\n        cpu: {limit: two}\n",
         11,
@@ -520,6 +534,51 @@ def test_a_field_error_in_one_hub_does_not_hide_another_hubs_cross_field_problem
         make_plan("mixed", config_file=stack_file)
     located = [(int(entry.split(":")[1]), entry.split(": ")[1]) for entry in str(raised.value).splitlines()[1:]]
     assert located == [(10, "hubs.physics.hub.concurrentSpawnLimit"), (12, "hubs.chemistry.namespace")]
+
+
+def test_a_field_error_does_not_hide_its_own_hubs_cross_field_problems(tmp_path):
+    # A mistyped limit and an unknown key beside two rule problems of the same hub: the cluster's own
+    # namespace and a callback URL for another host. All four, each at its line.
+    content = HEAD.replace("environment: development", "environment: production")
+    content = content.replace("        authenticator:\n          type: dummy\n", "")
+    content += """\
+        concurrentSpawnLimit: many
+        authenticator: {type: github, clientId: x, clientSecret: {secure: v1:x}, callbackUrl: https://elsewhere.example.edu/hub/oauth_callback}
+        adminUsers: [x]
+      namespace: kube-system
+      host: physics.example.edu
+      proxy:
+        https: {mode: letsencrypt, letsencrypt: {contactEmail: it@example.edu}}
+      singleuser:
+        cpuu: 2
+"""
+    stack_file = tmp_path / "own.yaml"
+    stack_file.write_text(content)
+    with pytest.raises(PlanError) as raised:
+        make_plan("own", config_file=stack_file)
+    located = [(int(entry.split(":")[1]), entry.split(": ")[1]) for entry in str(raised.value).splitlines()[1:]]
+    assert located == [
+        (8, "hubs.physics.hub.concurrentSpawnLimit"),
+        (9, "hubs.physics.hub.authenticator.callbackUrl"),
+        (11, "hubs.physics.namespace"),
+        (16, "hubs.physics.singleuser.cpuu"),
+    ]
+
+
+def test_a_rule_is_not_checked_against_the_default_standing_in_for_an_invalid_value(tmp_path):
+    # `mode: letsencrpt` is wrong; the built-in mode that stands in for it while the rules run must not
+    # bring a second problem about the same key.
+    content = HEAD.replace("environment: development", "environment: production")
+    github = "type: github\n          clientId: x\n          clientSecret: {secure: v1:x}"
+    content = content.replace("type: dummy", github)
+    content += "          callbackUrl: https://physics.example.edu/hub/oauth_callback\n        adminUsers: [x]\n"
+    content += "      host: physics.example.edu\n      proxy:\n        https: {mode: letsencrpt}\n"
+    stack_file = tmp_path / "typo.yaml"
+    stack_file.write_text(content)
+    with pytest.raises(PlanError) as raised:
+        make_plan("typo", config_file=stack_file)
+    problems = str(raised.value).splitlines()[1:]
+    assert len(problems) == 1 and ": hubs.physics.proxy.https.mode: " in problems[0], problems
 
 
 def test_bad_config_writes_no_plan_output(tmp_path, capsys):

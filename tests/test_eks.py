@@ -261,6 +261,13 @@ BAD_EKS = [
         "cluster.network.vpcCidr",
         "a /16 to a /28",
     ),
+    (
+        "database-larger-than-a-gp3-volume",
+        EKS_HEAD + HUBS + "        database: {size: 17Ti}\n",
+        11,
+        "hubs.stats.hub.database.size",
+        "larger than the cluster's volumes can be (16Ti",
+    ),
     ("ipv6-vpc", EKS_HEAD + "    network: {vpcCidr: 'fd00::/56'}\n" + HUBS, 7, "cluster.network.vpcCidr", "IPv4 only"),
     (
         "storage-class-eks-makes",

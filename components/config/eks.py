@@ -155,6 +155,9 @@ class EksNetwork(Model):
 class EksStorage(Model):
     """The StorageClass for the hub database and user homes, on the EBS CSI driver."""
 
+    DISK_MAX: ClassVar[tuple[int, str]] = (16 * 2**40, "16Ti, a gp3 volume's largest size")
+    """The largest volume of the class, in bytes, and how to say it."""
+
     class_name: Annotated[DnsSubdomain, not_a_platform_storage_class({"gp2": "every EKS cluster"})] = "jupyterhub-gp3"
     """The name of the StorageClass the stack creates (encrypted gp3 volumes)."""
     reclaim_policy: Literal["Retain", "Delete"] = "Retain"

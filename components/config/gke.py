@@ -180,10 +180,33 @@ def hub_gcp_name(cluster_name: str, hub_name: str, suffix: str) -> str:
     return f"{cluster_name}-{hub_name}-{suffix}"
 
 
+GKE_POOL_NAME_MAX = 40
+
+
+def gke_name_problem(name: str, what: str, limit: int) -> str | None:
+    """Why `name` (already a DNS-1123 label) cannot name a GKE cluster or node pool, or None: Google
+    Cloud names start with a letter, and these two have at most 40 characters."""
+    if not name[:1].isalpha():
+        return f"{name!r} starts with a digit: a {what} name starts with a lowercase letter"
+    if len(name) > limit:
+        return f"{name!r} has {len(name)} characters: GKE allows at most {limit} in a {what} name"
+    return None
+
+
 def _gke_cluster_name(name: str) -> str:
-    if len(name) > GKE_CLUSTER_NAME_MAX:
-        raise ValueError(f"{name!r} has {len(name)} characters: GKE allows at most {GKE_CLUSTER_NAME_MAX}")
+    if (problem := gke_name_problem(name, "cluster", GKE_CLUSTER_NAME_MAX)) is not None:
+        raise ValueError(problem)
     return name
+
+
+def _gke_pool_name(name: str) -> str:
+    if (problem := gke_name_problem(name, "node pool", GKE_POOL_NAME_MAX)) is not None:
+        raise ValueError(problem)
+    return name
+
+
+GkePoolName = Annotated[DnsLabel, AfterValidator(_gke_pool_name)]
+"""A GKE node pool's name: a DNS-1123 label of at most 40 characters, starting with a letter."""
 
 
 def node_service_account_id(cluster_name: str) -> str:
@@ -193,6 +216,9 @@ def node_service_account_id(cluster_name: str) -> str:
 
 class GkeStorage(Model):
     """The StorageClass for the hub database and user homes, on the Compute Engine PD CSI driver."""
+
+    DISK_MAX: ClassVar[tuple[int, str]] = (64 * 2**40, "64Ti, a Persistent Disk's largest size")
+    """The largest volume of the class, in bytes, and how to say it."""
 
     class_name: Annotated[DnsSubdomain, not_a_platform_storage_class(GKE_STORAGE_CLASSES)] = "jupyterhub-pd"
     """The name of the StorageClass the stack creates."""
@@ -221,8 +247,8 @@ class GkeClusterConfig(Model):
     location: GcpLocation
     """A region (regional cluster, control plane in three zones) or a zone (zonal cluster)."""
     name: Annotated[DnsLabel, AfterValidator(_gke_cluster_name)] = "jupyterhub"
-    """The cluster's name (GKE allows 40 characters; it also prefixes the network, router, NAT, node
-    service account and each hub's address and security policy)."""
+    """The cluster's name (GKE allows 40 characters, starting with a letter; it also prefixes the network,
+    router, NAT, node service account and each hub's address and security policy)."""
     release_channel: Literal["RAPID", "REGULAR", "STABLE", "EXTENDED"] | None = "REGULAR"
     """Who picks the Kubernetes version and when upgrades happen. Empty: pin `kubernetesVersion`."""
     kubernetes_version: str | None = Field(default=None, pattern=r"^1\.[0-9]+(\.[0-9]+(-gke\.[0-9]+)?)?$")
@@ -241,7 +267,7 @@ class GkeClusterConfig(Model):
     """Daily maintenance window start, UTC (HH:MM); GKE upgrades nodes in the four hours after it."""
     core_pool: CorePool = CorePool()
     """Nodes for the hub and proxy."""
-    user_pools: dict[DnsLabel, GkeNodePool] = Field(default_factory=lambda: {"users": GkeNodePool()}, min_length=1)
+    user_pools: dict[GkePoolName, GkeNodePool] = Field(default_factory=lambda: {"users": GkeNodePool()}, min_length=1)
     """Nodes for user servers, by pool name; add a pool with `gpu` for GPU profiles."""
     storage: GkeStorage = GkeStorage()
     """Disks for the hub database and user homes."""

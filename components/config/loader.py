@@ -4,6 +4,7 @@ The values come from the Pulumi engine (decrypted, as the program receives them)
 it can be found, supplies line numbers and tells which values were stored encrypted.
 """
 
+import copy
 import difflib
 import json
 import typing
@@ -184,14 +185,7 @@ def load_stack_config(
         config = StackConfig.from_values(merged)
     except ValidationError as validation:
         problems += _problems_of(validation.errors(), merged, data, project, stack_file)
-        # Rules across settings run only on valid models: check them on the hubs that are valid, so a
-        # mistake in one hub does not hide the others' problems.
-        valid_hubs = _without_invalid_hubs(merged, validation.errors())
-        if valid_hubs is not None:
-            try:
-                StackConfig.from_values(valid_hubs)
-            except ValidationError as rules:
-                problems += _problems_of(rules.errors(), valid_hubs, data, project, stack_file)
+        problems += _cross_field_problems(merged, validation.errors(), data, project, stack_file)
         raise ConfigError(sorted(set(problems), key=_line_order)) from None
     if problems:
         raise ConfigError(sorted(set(problems), key=_line_order))
@@ -231,20 +225,66 @@ def _problems_of(
     ]
 
 
-def _without_invalid_hubs(merged: dict[str, Any], errors: list[Any]) -> dict[str, Any] | None:
-    """The validated data without the hubs that have errors, or None when an error is outside the hubs
-    (or no hub is left)."""
-    invalid = set()
+def _cross_field_problems(
+    merged: dict[str, Any], errors: list[Any], data: dict[str, Any], project: str, stack_file: StackFile | None
+) -> list[str]:
+    """The problems of the rules across settings, which pydantic runs only on a valid stack: found on the
+    stack without its invalid values, so a field's mistake hides neither its own hub's nor the other hubs'
+    rule problems. A rule's problem at or under a removed value is left out: it would be about the
+    built-in default that stood in for the user's value, not about what the user typed."""
+    candidate: dict[str, Any] | None = copy.deepcopy(merged)
+    removed: list[tuple[str | int, ...]] = []
+    # Remove the invalid values; then the hubs still invalid without them (their errors were hidden
+    # behind the first); then the rules have a valid stack to run on.
+    for _ in range(3):
+        candidate = _without(candidate, errors, removed) if candidate is not None else None
+        if candidate is None:
+            return []
+        try:
+            StackConfig.from_values(candidate)
+            return []
+        except ValidationError as again:
+            errors = again.errors()
+        if all(not error["loc"] for error in errors):  # only the rules' problems are left
+            kept = [error for error in _each_problem(errors) if not _under_any(_full_location(error), removed)]
+            return _problems_of(kept, candidate, data, project, stack_file)
+    return []
+
+
+def _full_location(error: Any) -> tuple[str | int, ...]:
+    nested = error.get("ctx", {}).get("error")
+    return (*error["loc"], *(nested.path if isinstance(nested, NestedValueError) else ()))
+
+
+def _under_any(path: tuple[str | int, ...], prefixes: list[tuple[str | int, ...]]) -> bool:
+    return any(path[: len(prefix)] == prefix for prefix in prefixes)
+
+
+def _without(
+    candidate: dict[str, Any], errors: list[Any], removed: list[tuple[str | int, ...]]
+) -> dict[str, Any] | None:
+    """`candidate` without the values the field errors are about (recorded in `removed`); a hub whose
+    error cannot be removed alone (a missing key, an item of a list) goes whole. None when an error
+    outside the hubs cannot be removed, or no hub is left."""
+    targets = []
     for error in errors:
-        loc = error["loc"]
-        if len(loc) < 2 or loc[0] != "hubs":
-            return None
-        invalid.add(loc[1])
-    hubs = merged.get("hubs")
-    if not isinstance(hubs, Mapping):
-        return None
-    remaining = {name: hub for name, hub in hubs.items() if name not in invalid}
-    return {**merged, "hubs": remaining} if remaining else None
+        if not error["loc"]:
+            continue  # a rule's problem: it goes once the values it is about are valid
+        path, bad_key = _clean_location(error["loc"], candidate)
+        target = (*path, bad_key) if bad_key is not None else tuple(path)
+        parent = _value_at(candidate, target[:-1]) if target else None
+        if error["type"] == "missing" or not isinstance(parent, dict) or target[-1] not in parent:
+            if len(target) < 2 or target[0] != "hubs":
+                return None
+            target = target[:2]  # the whole hub
+        targets.append(target)
+    for target in sorted(set(targets), key=len):
+        if not _under_any(target, removed):
+            parent = _value_at(candidate, target[:-1])
+            if isinstance(parent, dict):
+                parent.pop(target[-1], None)
+            removed.append(target)
+    return candidate if candidate.get("hubs") else None
 
 
 def _is_secret_field(annotation: Any) -> bool:

@@ -9,13 +9,21 @@ from .base import Model, NestedProblemsError, NestedValueError
 from .cluster import ClusterConfig, ExistingClusterConfig
 from .culler import CullerConfig
 from .eks import EksClusterConfig, EksNodeGroup
-from .gke import GCP_NAME_MAX, HUB_GCP_NAMES, GkeClusterConfig, GkeNodePool, hub_gcp_name
-from .hub import DummyAuthenticator, HubConfig
+from .gke import (
+    GCP_NAME_MAX,
+    GKE_POOL_NAME_MAX,
+    HUB_GCP_NAMES,
+    GkeClusterConfig,
+    GkeNodePool,
+    gke_name_problem,
+    hub_gcp_name,
+)
+from .hub import DummyAuthenticator, HubConfig, SqlitePvcDatabase
 from .node_pools import GPU_RESOURCE, NodePoolFacts
 from .placement import cluster_with_hub_pools, user_node_selector
 from .proxy import OFFLOAD_ANNOTATIONS, ProxyConfig
 from .singleuser import SingleUserConfig
-from .types import DnsLabel, Hostname
+from .types import DnsLabel, Hostname, quantity_value
 
 RESERVED_NAMESPACES = frozenset({"default", "kube-system", "kube-public", "kube-node-lease"})
 """Namespaces every cluster has for itself."""
@@ -102,6 +110,7 @@ class StackConfig(Model):
             self._https_where_it_matters,
             self._hub_pools_fit_the_cluster,
             self._hubs_fit_the_cluster,
+            self._volumes_fit_the_cloud,
         )
         problems = [problem for rule in rules for problem in rule()]
         if problems:
@@ -120,7 +129,11 @@ class StackConfig(Model):
     def _gcp_names_fit(self) -> Iterator[NestedValueError]:
         if not isinstance(self.cluster, GkeClusterConfig):
             return
-        for name in self.hubs:
+        for name, hub in self.hubs.items():
+            if hub.user_pool is not None:
+                problem = gke_name_problem(name, "node pool", GKE_POOL_NAME_MAX)
+                if problem is not None:
+                    yield NestedValueError(("hubs", name, "userPool"), f"the pool is named after the hub: {problem}")
             too_long = [
                 f"{full} ({what})"
                 for suffix, what in HUB_GCP_NAMES.items()
@@ -299,6 +312,25 @@ class StackConfig(Model):
                     _check_profiles_fit(name, hub, pools, user_node_selector(name, hub))
                 except NestedValueError as problem:
                     yield problem
+
+    def _volumes_fit_the_cloud(self) -> Iterator[NestedValueError]:
+        if not isinstance(self.cluster, GkeClusterConfig | EksClusterConfig):
+            return  # an existing cluster's storage is its own: its limits are unknown here
+        storage = self.cluster.storage
+        largest, said = storage.DISK_MAX
+        for name, hub in self.hubs.items():
+            volumes: list[tuple[tuple[str, ...], str, str | None]] = []
+            if isinstance(hub.hub.database, SqlitePvcDatabase):
+                database = hub.hub.database
+                volumes.append((("hub", "database", "size"), database.size, database.storage_class))
+            home = hub.singleuser.storage
+            if home.type == "dynamic":
+                volumes.append((("singleuser", "storage", "capacity"), home.capacity, home.storage_class))
+            for path, size, storage_class in volumes:
+                if storage_class in (None, storage.class_name) and quantity_value(size) > largest:
+                    yield NestedValueError(
+                        ("hubs", name, *path), f"{size} is larger than the cluster's volumes can be ({said})"
+                    )
 
     def namespace_of(self, hub_name: str) -> str:
         """The namespace a hub lives in."""

@@ -47,11 +47,19 @@ def quantity_value(quantity: str) -> Decimal:
     return number * _SUFFIX_FACTOR[match["suffix"]]
 
 
+QUANTITY_MAX = Decimal(2**63 - 1)
+"""The largest quantity Kubernetes stores; it silently caps a larger one."""
+
+
 def _quantity(value: object) -> str:
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise ValueError("expected a Kubernetes quantity such as 500m, 2 or 10Gi")
     text = str(value).strip()
-    quantity_value(text)
+    number = quantity_value(text)
+    if abs(number) > QUANTITY_MAX:
+        raise ValueError(f"{text!r} is beyond the largest quantity Kubernetes keeps (2^63-1): it would be capped")
+    if number * 1000 != (number * 1000).to_integral_value():
+        raise ValueError(f"{text!r} is finer than Kubernetes keeps (1m, three decimal places): it would be rounded")
     return text
 
 
