@@ -243,7 +243,22 @@ def _plain_text_secret_in_defaults(content):  # class 7: plain text in git even 
     return "defaults.hub.database.url", "url"
 
 
+def _quantity_kubernetes_would_round(content):  # class 2: 0.0001 CPU silently became 1m
+    name, hub = _hub(content)
+    hub["singleuser"]["cpu"] = {"limit": "0.0001"}
+    return f"hubs.{name}.singleuser.cpu.limit", "limit"
+
+
+def _rule_problem_beside_a_field_error(content):  # class 5: the field error hid the rule's problem
+    name, hub = _hub(content)
+    hub["hub"]["imagee"] = "quay.io/x/y:1"
+    hub["namespace"] = "kube-public"
+    return f"hubs.{name}.namespace", "namespace"
+
+
 MUTATIONS = [
+    _quantity_kubernetes_would_round,
+    _rule_problem_beside_a_field_error,
     _true_for_a_number,
     _the_clusters_own_namespace,
     _fractional_gpu,
