@@ -9,7 +9,7 @@ from pydantic import Discriminator, Field, SecretStr, Tag, field_validator, mode
 from .base import Model
 from .resources import ContainerResources, ResourceList
 from .secrets import Secret, is_unknown
-from .types import DnsSubdomain, HttpUrl, ImageRef, MemoryQuantity, Username
+from .types import DnsSubdomain, Hostname, HttpUrl, ImageRef, MemoryQuantity, Username
 
 HUB_IMAGE = "quay.io/jupyterhub/k8s-hub:4.4.0"
 HUB_IMAGE_UID = 1000
@@ -135,8 +135,11 @@ class GoogleAuthenticator(OAuthAuthenticator):
 
     type: Literal["google"]
     """`google`: Google OAuth client."""
-    allowed_domains: list[str] = []
-    """Google Workspace domains (e.g. `university.edu`) whose users may log in."""
+    allowed_domains: list[Hostname] = []
+    """Google Workspace domains (e.g. `university.edu`) whose users may log in: Google's `hd` claim, the
+    Workspace an account belongs to, must be one of them (an address of the domain is not enough). Every
+    user of these domains may log in; everyone else is refused. With one domain, user names are the
+    address without `@domain` (`alice`, and so in `adminUsers`); with several, the whole address."""
 
     def has_allow_rule(self) -> bool:
         return self.allow_all or bool(self.allowed_domains)

@@ -56,6 +56,9 @@ def _authenticator(hub: HubConfig) -> AuthenticatorSettings:
     if isinstance(auth, GitHubAuthenticator):
         return GitHubAuthenticatorSettings(**oauth, allowed_organizations=list(auth.allowed_organizations))
     if isinstance(auth, GoogleAuthenticator):
+        # OAuthenticator's hosted_domain only refuses other Workspaces; it admits nobody by itself. With
+        # domains listed, every account Google places in one of them is admitted (and the rest refused).
+        oauth["allow_all"] = auth.allow_all or bool(auth.allowed_domains)
         return GoogleAuthenticatorSettings(**oauth, allowed_domains=list(auth.allowed_domains))
     if not isinstance(auth, GenericOAuthenticator):
         assert_never(auth)

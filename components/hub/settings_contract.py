@@ -123,7 +123,8 @@ class OAuthSettings(Contract):
     callback_url: str
     """The hub's OAuth callback URL, as registered with the provider."""
     allow_all: bool
-    """Whether every user the provider authenticates is allowed in."""
+    """Whether every user the provider authenticates (and the authenticator does not block, e.g. an
+    account outside Google's `allowedDomains`) is allowed in."""
 
 
 class GitHubAuthenticatorSettings(OAuthSettings):
@@ -141,7 +142,7 @@ class GoogleAuthenticatorSettings(OAuthSettings):
     type: Literal["google"] = "google"
     """Which authenticator this is."""
     allowed_domains: list[str]
-    """Google Workspace domains whose accounts are allowed in."""
+    """Google Workspace domains (the `hd` claim): accounts of other Workspaces are blocked."""
 
 
 class GenericOAuthenticatorSettings(OAuthSettings):

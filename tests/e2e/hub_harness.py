@@ -196,8 +196,11 @@ def hub_from_plan(
     directory: Path,
     kubeconfig: Path | None = None,
     addresses: dict[str, str] | None = None,
+    hub_environment: dict[str, str] | None = None,
 ) -> Iterator[HubUnderTest]:
-    """Start the proxy and the hub of one namespace of a plan; stop both when the block ends."""
+    """Start the proxy and the hub of one namespace of a plan; stop both when the block ends.
+    `hub_environment`: more variables for the hub's process, such as an address a library reads from
+    the environment (GOOGLE_API_URL for a stand-in Google)."""
     config_dir, secret_dir = lay_out_hub_files(objects, namespace, directory)
     addresses = addresses or local_service_addresses(objects, namespace)
 
@@ -229,6 +232,7 @@ def hub_from_plan(
     env = {e["name"]: remap_path(e["value"], mounts) for e in hub.get("env", []) if "value" in e}
     env["HUB_SERVICE_ADDRESSES"] = json.dumps({name: addresses[name] for name in ("hub", "proxy-api")})
     env["KUBECONFIG"] = str(kubeconfig or dummy_kubeconfig(directory / "kubeconfig"))
+    env.update(hub_environment or {})
     settings = HubSettings.from_json((config_dir / SETTINGS_FILE).read_text())
     public_url = f"{scheme}://{addresses[users_service]}{settings.base_url}"
 
