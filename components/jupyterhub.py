@@ -44,7 +44,11 @@ class JupyterHub(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         self.namespace = declare_namespace(name, spec.namespace, spec.stack.protect_data, list(args.after), child)
         self.hub = Hub(name, HubArgs(spec=spec, namespace=self.namespace), opts=child)
-        self.proxy = Proxy(name, ProxyArgs(spec=spec, namespace=self.namespace, token=self.hub.proxy_token), opts=child)
+        self.proxy = Proxy(
+            name,
+            ProxyArgs(spec=spec, namespace=self.namespace, token=self.hub.proxy_token, digester=self.hub.digester),
+            opts=child,
+        )
         if isinstance(spec.edge, CaddyFront):
             self.autohttps = AutoHttps(
                 name, AutoHttpsArgs(spec=spec, front=spec.edge, namespace=self.namespace), opts=child

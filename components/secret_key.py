@@ -13,6 +13,8 @@ class SecretKey:
     secret: pulumi.Input[str]
     """The Secret's name (an output of the Secret, so readers are created after it)."""
     key: str
+    digest: pulumi.Input[str]
+    """A keyed digest of the value (components.checksum): a reader's pods roll when it changes."""
 
     def env_source(self) -> dict[str, Any]:
         """An env entry's `valueFrom`."""

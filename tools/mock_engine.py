@@ -107,9 +107,11 @@ class RecordedResource:
         }
 
 
-def fake_secret_hex(name: str) -> str:
-    """A stable stand-in for generated random bytes (the real values live only in the stack state)."""
-    return hashlib.sha256(f"offline-plan:{name}".encode()).hexdigest()
+def fake_secret_hex(name: str, keepers: Any = None) -> str:
+    """A stable stand-in for generated random bytes (the real values live only in the stack state); new
+    keepers give new bytes, as they replace the real resource."""
+    seed = name if not keepers else f"{name}:{json.dumps(keepers, sort_keys=True)}"
+    return hashlib.sha256(f"offline-plan:{seed}".encode()).hexdigest()
 
 
 CLOUD_OUTPUTS: dict[str, dict[str, Any]] = {
@@ -142,7 +144,7 @@ class _Mocks(pulumi.runtime.Mocks):
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         state = {**args.inputs, **CLOUD_OUTPUTS.get(args.typ, {})}
         if args.typ == "random:index/randomBytes:RandomBytes":
-            state["hex"] = fake_secret_hex(args.name)
+            state["hex"] = fake_secret_hex(args.name, args.inputs.get("keepers"))
             state["base64"] = state["hex"]
         state.setdefault("name", args.name)
         return f"{args.name}-id", state

@@ -6,7 +6,7 @@ from importlib import resources
 import pulumi
 import pulumi_kubernetes as k8s
 
-from ..checksum import files_checksum
+from ..checksum import SecretDigester, declare_secret_digester, files_checksum
 from ..config.hub import SqlitePvcDatabase
 from ..labels import HUB, labels, selector
 from ..manifest import ApiFields, ObjectMeta, singleton_deployment_spec
@@ -43,6 +43,8 @@ class Hub(pulumi.ComponentResource):
 
     proxy_token: SecretKey
     """The token the proxy and the hub share (a key of the hub Secret)."""
+    digester: SecretDigester
+    """This hub's keyed digests of secret values (for checksum annotations)."""
 
     def __init__(self, name: str, args: HubArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("jupyterhub:hub:Hub", name, None, opts)
@@ -51,9 +53,14 @@ class Hub(pulumi.ComponentResource):
         meta: ObjectMeta = {"namespace": namespace.ref, "labels": labels(spec.name, HUB)}
 
         self.service_account = declare_hub_rbac(name, namespace.ref, child)
-        secret = declare_hub_secret(name, namespace.ref, spec.config, spec.stack.secrets_generation, child)
+        self.digester = declare_secret_digester(name, child)
+        secret = declare_hub_secret(
+            name, namespace.ref, spec.config, spec.stack.secrets_generation, child, self.digester
+        )
         self.secret = secret.resource
-        self.proxy_token = SecretKey(secret=self.secret.metadata.name, key=secret.keys.proxy_token)
+        self.proxy_token = SecretKey(
+            secret=self.secret.metadata.name, key=secret.keys.proxy_token, digest=secret.proxy_token_digest
+        )
 
         settings = hub_settings(spec, secret.keys)
         files = {CONFIG_FILE: jupyterhub_config_source(), SETTINGS_FILE: settings.to_json()}
@@ -95,6 +102,7 @@ class Hub(pulumi.ComponentResource):
                     secret=self.secret.metadata.name,
                     database_claim=database_claim,
                     config_checksum=files_checksum(files),
+                    secret_checksum=secret.digest,
                 ),
             ),
             opts=child,

@@ -2,8 +2,10 @@
 
 from typing import Any
 
+import pulumi
+
 from ..api_access import KUBE_API_ACCESS_MOUNT, KUBE_API_ACCESS_VOLUME
-from ..checksum import CHECKSUM_ANNOTATION
+from ..checksum import CHECKSUM_ANNOTATION, SECRET_CHECKSUM_ANNOTATION
 from ..config.hub import HUB_IMAGE_UID
 from ..labels import HUB, labels
 from ..manifest import ApiFields
@@ -24,6 +26,7 @@ def hub_pod_template(
     secret: Any,
     database_claim: Any | None,
     config_checksum: str,
+    secret_checksum: pulumi.Input[str],
 ) -> ApiFields:
     """The hub Deployment's pod template. `service_account`, `config_map`, `secret` and `database_claim`
     are names (inputs, so the Deployment is created after what it uses)."""
@@ -84,8 +87,8 @@ def hub_pod_template(
     return {
         "metadata": {
             "labels": labels(spec.name, HUB),
-            # A new checksum rolls the hub when its settings or jupyterhub_config.py change.
-            "annotations": {CHECKSUM_ANNOTATION: config_checksum},
+            # New checksums roll the hub when its settings, jupyterhub_config.py or secrets change.
+            "annotations": {CHECKSUM_ANNOTATION: config_checksum, SECRET_CHECKSUM_ANNOTATION: secret_checksum},
         },
         "spec": on_core_nodes(pod, spec.node_purpose),
     }

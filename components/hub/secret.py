@@ -7,6 +7,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
+from ..checksum import SecretDigester
 from ..config.hub import DummyAuthenticator, PostgresDatabase
 from ..config.stack import JupyterHubConfig
 from ..labels import HUB, labels
@@ -35,6 +36,10 @@ class HubSecret:
 
     resource: k8s.core.v1.Secret
     keys: HubSecretKeys
+    digest: pulumi.Output[str]
+    """A keyed digest of all its values: changes when any of them does (the hub mounts them all)."""
+    proxy_token_digest: pulumi.Output[str]
+    """A keyed digest of the proxy token alone (what the proxy reads)."""
 
 
 def declare_hub_secret(
@@ -43,6 +48,7 @@ def declare_hub_secret(
     config: JupyterHubConfig,
     generation: int,
     opts: pulumi.ResourceOptions,
+    digester: SecretDigester,
 ) -> HubSecret:
     """The Secret mounted into the hub (and whose proxy token the proxy reads)."""
     values: dict[str, pulumi.Input[str]] = {
@@ -82,4 +88,9 @@ def declare_hub_secret(
         dummy_password=present(DUMMY_PASSWORD_KEY),
         database_url=present(DATABASE_URL_KEY),
     )
-    return HubSecret(resource, keys)
+    return HubSecret(
+        resource,
+        keys,
+        digest=digester.digest(values),
+        proxy_token_digest=digester.digest({PROXY_TOKEN_KEY: values[PROXY_TOKEN_KEY]}),
+    )

@@ -6,6 +6,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
+from ..checksum import SecretDigester
 from ..config.proxy import EKS_CERTIFICATE_ANNOTATION, EKS_OFFLOAD_PORTS_ANNOTATION
 from ..endpoints import Endpoints
 from ..labels import AUTOHTTPS, PROXY, labels, selector
@@ -59,6 +60,8 @@ class ProxyArgs:
     namespace: HubNamespace
     token: SecretKey
     """The proxy API token the hub holds (a key of the hub Secret)."""
+    digester: SecretDigester
+    """The hub's keyed digests of secret values (for the proxy's own TLS Secret)."""
 
 
 class Proxy(pulumi.ComponentResource):
@@ -77,18 +80,21 @@ class Proxy(pulumi.ComponentResource):
             opts=child,
         )
         tls_secret = None
+        secret_checksum: pulumi.Input[str] = args.token.digest
         if isinstance(edge, TlsAtProxy):
+            tls = {
+                "tls.crt": pulumi.Output.secret(edge.certificate.get_secret_value()),
+                "tls.key": pulumi.Output.secret(edge.key.get_secret_value()),
+            }
             self.tls_secret = k8s.core.v1.Secret(
                 f"{name}-proxy-tls",
                 metadata={**meta, "name": "proxy-tls"},
                 type="kubernetes.io/tls",
-                string_data={
-                    "tls.crt": pulumi.Output.secret(edge.certificate.get_secret_value()),
-                    "tls.key": pulumi.Output.secret(edge.key.get_secret_value()),
-                },
+                string_data=tls,
                 opts=child,
             )
             tls_secret = self.tls_secret.metadata.name
+            secret_checksum = args.digester.digest({**tls, "proxy-token": args.token.digest})
         self.deployment = k8s.apps.v1.Deployment(
             f"{name}-proxy",
             metadata={**meta, "name": "proxy"},
@@ -96,7 +102,11 @@ class Proxy(pulumi.ComponentResource):
             spec=singleton_deployment_spec(
                 selector(spec.name, PROXY),
                 proxy_pod_template(
-                    spec, token=args.token, service_account=self.service_account.metadata.name, tls_secret=tls_secret
+                    spec,
+                    token=args.token,
+                    service_account=self.service_account.metadata.name,
+                    tls_secret=tls_secret,
+                    secret_checksum=secret_checksum,
                 ),
             ),
             opts=child,

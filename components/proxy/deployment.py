@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from ..checksum import SECRET_CHECKSUM_ANNOTATION
 from ..endpoints import Endpoints
 from ..labels import PROXY, labels
 from ..manifest import ApiFields
@@ -47,9 +48,12 @@ def proxy_command(endpoints: Endpoints, base_url: str, edge: Edge) -> list[str]:
     ]
 
 
-def proxy_pod_template(spec: HubSpec, *, token: SecretKey, service_account: Any, tls_secret: Any | None) -> ApiFields:
+def proxy_pod_template(
+    spec: HubSpec, *, token: SecretKey, service_account: Any, tls_secret: Any | None, secret_checksum: Any
+) -> ApiFields:
     """The proxy Deployment's pod template; the API token comes from the hub Secret, the certificate
-    (TLS at the proxy) from `tls_secret`."""
+    (TLS at the proxy) from `tls_secret`; `secret_checksum` (a keyed digest of both) rolls the proxy
+    with the hub when either changes, so the two never hold different tokens."""
     config, endpoints = spec.config, spec.endpoints
     ports = public_ports(endpoints, spec.edge)
     health = {"path": "/_chp_healthz", "port": next(iter(ports))}
@@ -84,4 +88,7 @@ def proxy_pod_template(spec: HubSpec, *, token: SecretKey, service_account: Any,
     if tls_secret is not None:
         container["volumeMounts"] = [{"name": "tls", "mountPath": TLS_DIR, "readOnly": True}]
         pod["volumes"] = [{"name": "tls", "secret": {"secretName": tls_secret, "defaultMode": 0o440}}]
-    return {"metadata": {"labels": labels(spec.name, PROXY)}, "spec": on_core_nodes(pod, spec.node_purpose)}
+    return {
+        "metadata": {"labels": labels(spec.name, PROXY), "annotations": {SECRET_CHECKSUM_ANNOTATION: secret_checksum}},
+        "spec": on_core_nodes(pod, spec.node_purpose),
+    }
