@@ -90,3 +90,41 @@ def test_malformed_yaml_names_its_line(tmp_path):
     path.write_text("config:\n  a: [1,\n  b: 2\n")
     with pytest.raises(StackFileError, match=r"x.yaml:\d+: invalid YAML"):
         read_stack_file(path)
+
+
+def test_no_message_shows_a_decrypted_value(tmp_path):
+    # Encrypted values where validators quote what they refuse: the host (wrong setting for a secret, and
+    # not a host name) and the callback URL (wrong path). The engine hands the program decrypted values.
+    path = tmp_path / "Pulumi.physics.yaml"
+    path.write_text(
+        "config:\n  jupyterhub:environment: development\n  jupyterhub:cluster:\n    kind: existing\n"
+        "  jupyterhub:hubs:\n    physics:\n      host:\n        secure: v1:AAAA\n      hub:\n"
+        "        adminUsers: [prof]\n        authenticator:\n          type: github\n          clientId: x\n"
+        "          clientSecret:\n            secure: v1:BBBB\n          callbackUrl:\n            secure: v1:CCCC\n"
+    )
+    hubs = {
+        "physics": {
+            "host": "db-hunter2.internal password=hunter2",
+            "hub": {
+                "adminUsers": ["prof"],
+                "authenticator": {
+                    "type": "github",
+                    "clientId": "x",
+                    "clientSecret": "s3cr3t-client",
+                    "callbackUrl": "https://x.example.edu/cb?token=tok-hunter2",
+                },
+            },
+        }
+    }
+    values = {
+        "jupyterhub:environment": "development",
+        "jupyterhub:cluster": json.dumps({"kind": "existing"}),
+        "jupyterhub:hubs": json.dumps(hubs),
+    }
+    with pytest.raises(ConfigError) as raised:
+        load_stack_config("jupyterhub", values, {"jupyterhub:hubs"}, read_stack_file(path))
+    text = str(raised.value)
+    assert "hunter2" not in text and "s3cr3t" not in text and "x.example.edu/cb" not in text
+    located = {problem.split(": ")[1] for problem in raised.value.problems}
+    assert {"hubs.physics.host", "hubs.physics.hub.authenticator.callbackUrl"} <= located  # still refused, at the key
+    assert "<the encrypted value>" in text

@@ -256,7 +256,14 @@ def _rule_problem_beside_a_field_error(content):  # class 5: the field error hid
     return f"hubs.{name}.namespace", "namespace"
 
 
+def _encrypted_where_no_secret_carries_it(content):  # issue 13 item 5: would be plain text in a ConfigMap
+    name, hub = _hub(content)
+    hub["singleuser"]["defaultUrl"] = {"secure": "v1:encrypted"}
+    return f"hubs.{name}.singleuser.defaultUrl", "defaultUrl"
+
+
 MUTATIONS = [
+    _encrypted_where_no_secret_carries_it,
     _quantity_kubernetes_would_round,
     _rule_problem_beside_a_field_error,
     _true_for_a_number,

@@ -105,7 +105,12 @@ VARIATIONS: dict[str, dict[str, Any]] = {
     "gpu-profiles-storage-class": stack_config(
         {
             "ml": dev_hub(
-                singleuser={**GPU_PROFILES, "storage": {"capacity": "20Gi", "storageClass": "fast-ssd"}},
+                singleuser={
+                    **GPU_PROFILES,
+                    "storage": {"capacity": "20Gi", "storageClass": "fast-ssd"},
+                    # A class's API key: encrypted, so carried in the users' Secret.
+                    "extraEnv": {"COURSE": "ml-2026", "MODEL_API_KEY": secure("model-api-key")},
+                },
                 proxy={
                     "service": {
                         "type": "LoadBalancer",

@@ -7,15 +7,17 @@ it can be found, supplies line numbers and tells which values were stored encryp
 import copy
 import difflib
 import json
+import re
 import typing
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from pydantic import BaseModel, SecretStr, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from .base import NestedProblemsError, NestedValueError
 from .defaults import MISSING, apply_defaults, child, origin
-from .introspection import nested_models, type_members
+from .introspection import type_members
+from .secret_placement import ENCRYPTED_NOT_SECRET, PLAIN_TEXT_SECRET, misplaced_values
 from .secrets import ConfigSecret
 from .stack import JupyterHubConfig, StackConfig
 from .stack_file import KeyPath, StackFile
@@ -146,7 +148,12 @@ def _message(error: Any, path: list[str | int], data: Any, project: str) -> str:
         return f"unknown key {key!r}{hint} (valid keys: {', '.join(valid)})"
     if kind in ("int_parsing", "float_parsing") and error.get("input") in ("true", "false"):
         return f"expected a number, not {error['input']}"
-    if kind == "plain_text_secret":
+    if kind == ENCRYPTED_NOT_SECRET:
+        return (
+            "is stored encrypted, but this setting is not a secret: the program would write it in plain text "
+            "(into a ConfigMap or an object's spec, so the state and every plan diff); store it without --secret"
+        )
+    if kind == PLAIN_TEXT_SECRET:
         full = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in path).replace(".[", "[")
         return f"is stored in plain text; store it encrypted with `pulumi config set --secret --path '{full}' <value>`"
     if kind in _TAG_ERRORS and kind != "database_type":
@@ -177,9 +184,14 @@ def load_stack_config(
                 _mark_secret(data, (full_key.removeprefix(prefix), *secure_path[1:]))
 
     problems = _misspelt_namespaces(project, values, stack_file)
-    for path in _plain_text_secrets([JupyterHubConfig], data.get("defaults"), ["defaults"]):
-        message = _message({"type": "plain_text_secret"}, path, data, project)
-        problems.append(_locate(project, path, stack_file) + f"{_dotted(path)}: {message}")
+    if stack_file is not None:  # without it, every string of a key holding a secret counts as encrypted
+        placed = [
+            *misplaced_values(StackConfig, {key: value for key, value in data.items() if key != "defaults"}, []),
+            *misplaced_values(JupyterHubConfig, data.get("defaults"), ["defaults"], plain_text=True),
+        ]
+        for path, kind in placed:
+            message = _message({"type": kind}, path, data, project)
+            problems.append(_locate(project, path, stack_file) + f"{_dotted(path)}: {message}")
     merged = apply_defaults(data)
     try:
         config = StackConfig.from_values(merged)
@@ -198,6 +210,7 @@ def _problems_of(
     """pydantic's errors as `file:line: key.path: message` lines (`merged`: what was validated; `data`: the
     stack's own values, before defaults, which say where each value was typed)."""
     by_place: dict[str, list[str]] = {}
+    secrets = _encrypted_strings(data)
     for error in _each_problem(errors):
         loc = list(error["loc"])
         nested = error.get("ctx", {}).get("error")
@@ -208,7 +221,9 @@ def _problems_of(
         node = _value_at(data, path)
         if error["type"] in _TAG_ERRORS and isinstance(node, Mapping):
             path.extend(key for key in DISCRIMINATORS if key in node)
-        message = _message(error, path, data, project)
+        # Validators may quote the value they refuse: where it was stored encrypted, no quoted text is shown.
+        quotes_value = error["type"] not in _NAMES_ONLY and bool(_encrypted_strings(node))
+        message = _without_secrets(_message(error, path, data, project), secrets, quotes_value)
         if bad_key is not None:
             message = f"key {bad_key!r}: {message}"
         line_path = [*path, bad_key] if bad_key is not None else path
@@ -287,31 +302,32 @@ def _without(
     return candidate if candidate.get("hubs") else None
 
 
-def _is_secret_field(annotation: Any) -> bool:
-    return any(member is SecretStr for member in type_members(annotation))
+HIDDEN = "<the encrypted value>"
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
 
 
-def _plain_text_secrets(models: list[type[BaseModel]], value: Any, path: list[str | int]) -> list[list[str | int]]:
-    """Where `value`, read as any of `models`, holds a secret setting in plain text. Used for `defaults`,
-    which is only validated through the hubs: a plain-text secret there is still plain text in a file in
-    git even when every hub overrides it."""
-    found: list[list[str | int]] = []
-    if isinstance(value, list):
-        for index, item in enumerate(value):
-            found += _plain_text_secrets(models, item, [*path, index])
-        return found
-    if not isinstance(value, Mapping):
-        return found
-    for key, item in value.items():
-        fields = [info for model in models for name, info in model.model_fields.items() if (info.alias or name) == key]
-        if any(_is_secret_field(info.annotation) for info in fields):
-            if isinstance(item, str) and not isinstance(item, ConfigSecret):
-                found.append([*path, key])
-            continue
-        inner = [model for info in fields for model in nested_models(info.annotation)]
-        if inner:
-            found += _plain_text_secrets(inner, item, [*path, key])
-    return found
+def _encrypted_strings(node: Any) -> list[str]:
+    """Every value stored encrypted at or below `node`, longest first."""
+    if isinstance(node, ConfigSecret):
+        return [str(node)]
+    items = node.values() if isinstance(node, Mapping) else node if isinstance(node, list) else []
+    return sorted({secret for item in items for secret in _encrypted_strings(item)}, key=len, reverse=True)
+
+
+_NAMES_ONLY = ("missing", "extra_forbidden", ENCRYPTED_NOT_SECRET, PLAIN_TEXT_SECRET, *_TAG_ERRORS)
+"""Problems whose messages quote only key and type names, never the value."""
+
+
+def _without_secrets(message: str, secrets: list[str], quotes_value: bool) -> str:
+    """A message that shows no decrypted value: each one it contains is replaced, and with `quotes_value`
+    (a validator's message about an encrypted value) every quoted text, which may be a part of it."""
+    if quotes_value:
+        message = _QUOTED.sub(HIDDEN, message)
+    for secret in secrets:
+        message = message.replace(repr(secret), HIDDEN)
+        if len(secret) >= 4:  # shorter ones would match ordinary words; they are hidden when quoted
+            message = message.replace(secret, HIDDEN)
+    return message
 
 
 def _each_problem(errors: list[Any]) -> Iterator[Any]:

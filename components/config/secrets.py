@@ -5,6 +5,7 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, SecretStr, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
+from .introspection import type_members
 from .stack_file import SECRET_PLACEHOLDER_PREFIX
 
 
@@ -38,3 +39,27 @@ ENCRYPTED_VALUE_SCHEMA = {
 
 Secret = Annotated[SecretStr, BeforeValidator(_must_be_encrypted), WithJsonSchema(ENCRYPTED_VALUE_SCHEMA)]
 """A secret string: never printed, never in plain text in the stack file, plan or ConfigMaps."""
+
+
+def _secret_if_encrypted(value: Any) -> Any:
+    return SecretStr(value) if isinstance(value, ConfigSecret) else value
+
+
+PlainOrSecret = Annotated[
+    str | SecretStr,
+    BeforeValidator(_secret_if_encrypted),
+    WithJsonSchema({"anyOf": [{"type": "string"}, ENCRYPTED_VALUE_SCHEMA]}),
+]
+"""A string that is secret when the user stored it encrypted (then carried in a Kubernetes Secret, never
+in a ConfigMap), plain text otherwise."""
+
+
+def may_be_encrypted(annotation: Any) -> bool:
+    """Whether a setting of this type can carry an encrypted value (it is a Secret or PlainOrSecret)."""
+    return any(member is SecretStr for member in type_members(annotation))
+
+
+def must_be_encrypted(annotation: Any) -> bool:
+    """Whether a setting of this type is a secret in any case (plain text refused)."""
+    members = type_members(annotation)
+    return SecretStr in members and str not in members

@@ -3,10 +3,11 @@
 import ipaddress
 from typing import Literal, Self
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 
 from .base import Model, NestedValueError
 from .resources import CpuRange, MemoryRange, check_not_above
+from .secrets import PlainOrSecret
 from .types import (
     Cidr,
     DnsLabel,
@@ -157,9 +158,11 @@ class SingleUserConfig(Model):
     """Memory per user."""
     storage: HomeStorage = HomeStorage()
     """Home directories."""
-    extra_env: dict[EnvName, str] = {}
+    extra_env: dict[EnvName, PlainOrSecret] = {}
     """Environment variables for every user server, taken literally: `{...}` is not a KubeSpawner template
-    (JSON values are fine)."""
+    (JSON values are fine). A value stored encrypted (`pulumi config set --secret --path
+    'hubs.<hub>.singleuser.extraEnv.API_KEY' <value>`), such as a class's API key, goes into the hub's
+    `singleuser-env` Secret and reaches the servers from there, never through a ConfigMap."""
     start_timeout: Duration = 300
     """How long a server may take to start (image pulls, scale-up) before the start is abandoned."""
     uid: int = Field(default=1000, ge=1, le=2**31 - 1)
@@ -192,7 +195,7 @@ class SingleUserConfig(Model):
 
     @field_validator("extra_env")
     @classmethod
-    def _not_reserved(cls, env: dict[str, str]) -> dict[str, str]:
+    def _not_reserved(cls, env: dict[str, str | SecretStr]) -> dict[str, str | SecretStr]:
         for name in env:
             if name.startswith(_RESERVED_ENV_PREFIXES):
                 raise ValueError(f"{name} is set by JupyterHub itself and cannot be overridden")

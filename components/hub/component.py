@@ -14,6 +14,7 @@ from ..namespace import HubNamespace
 from ..plan.hub_spec import HubSpec
 from ..secret_key import SecretKey
 from ..service import cluster_ip_service
+from ..singleuser.env_secret import declare_user_env_secret
 from .deployment import hub_pod_template
 from .network_policy import hub_network_policy_spec
 from .rbac import declare_hub_rbac
@@ -62,7 +63,9 @@ class Hub(pulumi.ComponentResource):
             secret=self.secret.metadata.name, key=secret.keys.proxy_token, digest=secret.proxy_token_digest
         )
 
-        settings = hub_settings(spec, secret.keys)
+        user_env = declare_user_env_secret(name, namespace.ref, spec.config.singleuser, child)
+        self.user_env_secret = user_env.resource
+        settings = hub_settings(spec, secret.keys, user_env.variables)
         files = {CONFIG_FILE: jupyterhub_config_source(), SETTINGS_FILE: settings.to_json()}
         self.config_map = k8s.core.v1.ConfigMap(f"{name}-hub", metadata={**meta, "name": "hub"}, data=files, opts=child)
 

@@ -130,6 +130,8 @@ c.KubeSpawner.namespace = settings["namespace"]
 for trait, value in spawner_traits(spawner["traits"]).items():
     setattr(c.KubeSpawner, trait, value)
 c.KubeSpawner.environment = {name: literal(value) for name, value in spawner["environment"].items()}
+for name, ref in spawner["secretEnvironment"].items():  # the value stays in the Secret: the pod reads it
+    c.KubeSpawner.environment[name] = {"valueFrom": {"secretKeyRef": {"name": ref["secret"], "key": ref["key"]}}}
 c.KubeSpawner.http_timeout = 60
 c.KubeSpawner.events_enabled = True
 c.KubeSpawner.automount_service_account_token = False  # user code never needs the Kubernetes API

@@ -31,6 +31,7 @@ from .settings_contract import (
     NamedServersSettings,
     PostgresDatabaseSettings,
     ProxySettings,
+    SecretKeySettings,
     SqliteMemoryDatabaseSettings,
     SqlitePvcDatabaseSettings,
 )
@@ -75,8 +76,11 @@ def _authenticator(hub: HubConfig) -> AuthenticatorSettings:
     )
 
 
-def hub_settings(spec: HubSpec, secrets: HubSecretKeys) -> HubSettings:
-    """settings.json for one hub, whose Secret holds `secrets`."""
+def hub_settings(
+    spec: HubSpec, secrets: HubSecretKeys, secret_environment: dict[str, SecretKeySettings]
+) -> HubSettings:
+    """settings.json for one hub, whose Secret holds `secrets` (and the users' Secret the encrypted
+    environment variables of `secret_environment`)."""
     config, endpoints = spec.config, spec.endpoints
     hub, culler = config.hub, config.culler
     return HubSettings(
@@ -100,7 +104,7 @@ def hub_settings(spec: HubSpec, secrets: HubSecretKeys) -> HubSettings:
         # Strict-Transport-Security only where the hub is served over HTTPS.
         https=HttpsSettings(hsts_max_age=0 if isinstance(spec.edge, PlainHttp) else config.proxy.https.hsts_max_age),
         authenticator=_authenticator(hub),
-        spawner=spawner_settings(spec),
+        spawner=spawner_settings(spec, secret_environment),
         culler=CullerSettings(
             enabled=culler.enabled,
             timeout=culler.timeout,

@@ -245,6 +245,15 @@ class ProfileSettings(Contract):
     """The traits this profile changes (null ones are left as they are)."""
 
 
+class SecretKeySettings(Contract):
+    """A key of a Secret in the hub's namespace."""
+
+    secret: str
+    """The Secret's name."""
+    key: str
+    """The key in it."""
+
+
 class SpawnerSettings(Contract):
     """User servers (KubeSpawner)."""
 
@@ -252,6 +261,9 @@ class SpawnerSettings(Contract):
     """Traits set for every user server."""
     environment: dict[str, str]
     """Environment variables of every user server, literal (no KubeSpawner templates)."""
+    secret_environment: dict[str, SecretKeySettings]
+    """Environment variables of every user server whose values are in a Secret (the pod reads them with
+    `valueFrom`; the hub never sees the values)."""
     home: HomeSettings
     """The home volume."""
     profiles: list[ProfileSettings]

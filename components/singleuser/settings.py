@@ -10,7 +10,13 @@ from ..config.node_pools import GPU_RESOURCE
 from ..config.resources import CpuRange, MemoryRange
 from ..config.singleuser import Profile, SingleUserConfig
 from ..config.types import quantity_value
-from ..hub.settings_contract import HomeSettings, ProfileSettings, SpawnerSettings, SpawnerTraits
+from ..hub.settings_contract import (
+    HomeSettings,
+    ProfileSettings,
+    SecretKeySettings,
+    SpawnerSettings,
+    SpawnerTraits,
+)
 from ..labels import APP_NAME, SINGLEUSER
 from ..plan.hub_spec import HubSpec
 from ..scheduling import USER, node_affinity, user_toleration
@@ -57,8 +63,9 @@ def _profile(config: SingleUserConfig, profile: Profile) -> ProfileSettings:
     )
 
 
-def spawner_settings(spec: HubSpec) -> SpawnerSettings:
-    """KubeSpawner trait values for one hub's user servers (no secrets)."""
+def spawner_settings(spec: HubSpec, secret_environment: dict[str, SecretKeySettings]) -> SpawnerSettings:
+    """KubeSpawner trait values for one hub's user servers (no secrets: the encrypted `extraEnv` values are
+    in the Secret keys of `secret_environment`)."""
     hub_name, config = spec.name, spec.config.singleuser
     affinity = node_affinity(USER, spec.node_purpose) or {}
     node_rules = affinity.get("nodeAffinity", {})
@@ -88,7 +95,8 @@ def spawner_settings(spec: HubSpec) -> SpawnerSettings:
     )
     return SpawnerSettings(
         traits=traits,
-        environment=dict(config.extra_env),
+        environment={name: value for name, value in config.extra_env.items() if isinstance(value, str)},
+        secret_environment=secret_environment,
         home=HomeSettings(
             type=storage.type,
             capacity=storage.capacity,

@@ -148,3 +148,16 @@ def test_gpu_profile_targets_gpu_nodes(rendered):
 
 def test_start_timeout_reaches_kubespawner(rendered):
     assert rendered["dev"][1][""]["start_timeout"] == 300
+
+
+@pytest.mark.parametrize("profile", ["cpu-only", "gpu"])
+def test_an_encrypted_env_value_reaches_the_pod_from_the_users_secret(rendered, profile):
+    objects, users = rendered["profiles"]
+    env = {e["name"]: e for e in _container(users[profile]["pod"])["env"]}
+    assert env["COURSE"]["value"] == "ml-2026"
+    assert "value" not in env["MODEL_API_KEY"]
+    reference = env["MODEL_API_KEY"]["valueFrom"]["secretKeyRef"]
+    secret = find(objects, "Secret", reference["name"], "ml")
+    assert secret["stringData"] == {reference["key"]: "[secret]"}  # the plan never shows the value
+    config_map = find(objects, "ConfigMap", "hub", "ml")
+    assert "model-api-key" not in str(config_map) and "offline-plan-secret" not in str(config_map)
