@@ -5,18 +5,8 @@ its line; at a secret setting, or in `extraEnv` (carried in the users' Secret), 
 import pytest
 
 from .helpers import assert_refused, plan_config, secure, stack_config
+from .test_config_errors import HEAD  # the smallest stack file (lines 1-9)
 
-HEAD = """\
-config:
-  jupyterhub:environment: development
-  jupyterhub:cluster:
-    kind: existing
-  jupyterhub:hubs:
-    physics:
-      hub:
-        authenticator:
-          type: dummy
-"""
 # Lines 1-9; cases append from line 10.
 ENCRYPTED = "{secure: v1:abcdef}"
 
