@@ -482,6 +482,11 @@ def test_all_problems_are_reported_at_once(tmp_path):
     ]
 
 
+def _located(error: Exception) -> list[tuple[int, str]]:
+    """(line, key path) of each problem of a refusal, in order."""
+    return [(int(entry.split(":")[1]), entry.split(": ")[1]) for entry in str(error).splitlines()[1:]]
+
+
 def test_every_cross_field_problem_is_reported_at_once(tmp_path):
     """Rules across settings run on every hub: one hub's problem does not hide another's, or another rule's."""
     content = """\
@@ -514,7 +519,7 @@ config:
     stack_file.write_text(content)
     with pytest.raises(PlanError) as raised:
         make_plan("many", config_file=stack_file)
-    located = [(int(entry.split(":")[1]), entry.split(": ")[1]) for entry in str(raised.value).splitlines()[1:]]
+    located = _located(raised.value)
     assert located == [
         (6, "hubs.a.proxy.https.mode"),  # no HTTPS outside development
         (7, "hubs.a.namespace"),  # the cluster's own namespace
@@ -532,7 +537,7 @@ def test_a_field_error_in_one_hub_does_not_hide_another_hubs_cross_field_problem
     stack_file.write_text(content)
     with pytest.raises(PlanError) as raised:
         make_plan("mixed", config_file=stack_file)
-    located = [(int(entry.split(":")[1]), entry.split(": ")[1]) for entry in str(raised.value).splitlines()[1:]]
+    located = _located(raised.value)
     assert located == [(10, "hubs.physics.hub.concurrentSpawnLimit"), (12, "hubs.chemistry.namespace")]
 
 
@@ -556,7 +561,7 @@ def test_a_field_error_does_not_hide_its_own_hubs_cross_field_problems(tmp_path)
     stack_file.write_text(content)
     with pytest.raises(PlanError) as raised:
         make_plan("own", config_file=stack_file)
-    located = [(int(entry.split(":")[1]), entry.split(": ")[1]) for entry in str(raised.value).splitlines()[1:]]
+    located = _located(raised.value)
     assert located == [
         (8, "hubs.physics.hub.concurrentSpawnLimit"),
         (9, "hubs.physics.hub.authenticator.callbackUrl"),

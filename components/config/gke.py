@@ -193,19 +193,16 @@ def gke_name_problem(name: str, what: str, limit: int) -> str | None:
     return None
 
 
-def _gke_cluster_name(name: str) -> str:
-    if (problem := gke_name_problem(name, "cluster", GKE_CLUSTER_NAME_MAX)) is not None:
-        raise ValueError(problem)
-    return name
+def _gke_name(what: str, limit: int) -> AfterValidator:
+    def check(name: str) -> str:
+        if (problem := gke_name_problem(name, what, limit)) is not None:
+            raise ValueError(problem)
+        return name
+
+    return AfterValidator(check)
 
 
-def _gke_pool_name(name: str) -> str:
-    if (problem := gke_name_problem(name, "node pool", GKE_POOL_NAME_MAX)) is not None:
-        raise ValueError(problem)
-    return name
-
-
-GkePoolName = Annotated[DnsLabel, AfterValidator(_gke_pool_name)]
+GkePoolName = Annotated[DnsLabel, _gke_name("node pool", GKE_POOL_NAME_MAX)]
 """A GKE node pool's name: a DNS-1123 label of at most 40 characters, starting with a letter."""
 
 
@@ -246,7 +243,7 @@ class GkeClusterConfig(Model):
     """The Google Cloud project id."""
     location: GcpLocation
     """A region (regional cluster, control plane in three zones) or a zone (zonal cluster)."""
-    name: Annotated[DnsLabel, AfterValidator(_gke_cluster_name)] = "jupyterhub"
+    name: Annotated[DnsLabel, _gke_name("cluster", GKE_CLUSTER_NAME_MAX)] = "jupyterhub"
     """The cluster's name (GKE allows 40 characters, starting with a letter; it also prefixes the network,
     router, NAT, node service account and each hub's address and security policy)."""
     release_channel: Literal["RAPID", "REGULAR", "STABLE", "EXTENDED"] | None = "REGULAR"

@@ -212,11 +212,7 @@ def _problems_of(
     by_place: dict[str, list[str]] = {}
     secrets = _encrypted_strings(data)
     for error in _each_problem(errors):
-        loc = list(error["loc"])
-        nested = error.get("ctx", {}).get("error")
-        if isinstance(nested, NestedValueError):
-            loc.extend(nested.path)
-        path, bad_key = _clean_location(loc, merged)
+        path, bad_key = _clean_location(_full_location(error), merged)
         path = origin(data, path)
         node = _value_at(data, path)
         if error["type"] in _TAG_ERRORS and isinstance(node, Mapping):
@@ -252,7 +248,7 @@ def _cross_field_problems(
     # Remove the invalid values; then the hubs still invalid without them (their errors were hidden
     # behind the first); then the rules have a valid stack to run on.
     for _ in range(3):
-        candidate = _without(candidate, errors, removed) if candidate is not None else None
+        candidate = _without(candidate, errors, removed)
         if candidate is None:
             return []
         try:
@@ -267,6 +263,7 @@ def _cross_field_problems(
 
 
 def _full_location(error: Any) -> tuple[str | int, ...]:
+    """Where an error is, below the model that raised it when a rule names a key (NestedValueError)."""
     nested = error.get("ctx", {}).get("error")
     return (*error["loc"], *(nested.path if isinstance(nested, NestedValueError) else ()))
 
