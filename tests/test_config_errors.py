@@ -482,9 +482,13 @@ def test_all_problems_are_reported_at_once(tmp_path):
     ]
 
 
-def _located(error: Exception) -> list[tuple[int, str]]:
-    """(line, key path) of each problem of a refusal, in order."""
-    return [(int(entry.split(":")[1]), entry.split(": ")[1]) for entry in str(error).splitlines()[1:]]
+def _refused_at(tmp_path, content: str) -> list[tuple[int, str]]:
+    """Plan a stack file that must be refused: (line, key path) of each of its problems, in order."""
+    stack_file = tmp_path / "refused.yaml"
+    stack_file.write_text(content)
+    with pytest.raises(PlanError) as raised:
+        make_plan("refused", config_file=stack_file)
+    return [(int(entry.split(":")[1]), entry.split(": ")[1]) for entry in str(raised.value).splitlines()[1:]]
 
 
 def test_every_cross_field_problem_is_reported_at_once(tmp_path):
@@ -515,11 +519,7 @@ config:
       proxy:
         https: {mode: letsencrypt, letsencrypt: {contactEmail: it@example.edu}}
 """
-    stack_file = tmp_path / "many.yaml"
-    stack_file.write_text(content)
-    with pytest.raises(PlanError) as raised:
-        make_plan("many", config_file=stack_file)
-    located = _located(raised.value)
+    located = _refused_at(tmp_path, content)
     assert located == [
         (6, "hubs.a.proxy.https.mode"),  # no HTTPS outside development
         (7, "hubs.a.namespace"),  # the cluster's own namespace
@@ -533,11 +533,7 @@ config:
 def test_a_field_error_in_one_hub_does_not_hide_another_hubs_cross_field_problem(tmp_path):
     content = HEAD + "        concurrentSpawnLimit: many\n    chemistry:\n      namespace: kube-system\n"
     content += "      hub:\n        authenticator: {type: dummy}\n"
-    stack_file = tmp_path / "mixed.yaml"
-    stack_file.write_text(content)
-    with pytest.raises(PlanError) as raised:
-        make_plan("mixed", config_file=stack_file)
-    located = _located(raised.value)
+    located = _refused_at(tmp_path, content)
     assert located == [(10, "hubs.physics.hub.concurrentSpawnLimit"), (12, "hubs.chemistry.namespace")]
 
 
@@ -557,11 +553,7 @@ def test_a_field_error_does_not_hide_its_own_hubs_cross_field_problems(tmp_path)
       singleuser:
         cpuu: 2
 """
-    stack_file = tmp_path / "own.yaml"
-    stack_file.write_text(content)
-    with pytest.raises(PlanError) as raised:
-        make_plan("own", config_file=stack_file)
-    located = _located(raised.value)
+    located = _refused_at(tmp_path, content)
     assert located == [
         (8, "hubs.physics.hub.concurrentSpawnLimit"),
         (9, "hubs.physics.hub.authenticator.callbackUrl"),
