@@ -65,6 +65,34 @@ def _api_not_open_to_the_internet(kind: str, props: Props) -> list[str]:
     return ["the Kubernetes API is open to the whole internet: allow only your networks"] if open_ else []
 
 
+def _node_metadata_pinned(kind: str, props: Props) -> list[str]:
+    if kind == "aws:eks/nodeGroup:NodeGroup":
+        return [] if props.get("launchTemplate") else ["no launch template: the node's instance metadata is not pinned"]
+    if kind != "aws:ec2/launchTemplate:LaunchTemplate":
+        return []
+    metadata = props.get("metadataOptions") or {}
+    problems = []
+    if metadata.get("httpTokens") != "required":
+        problems.append("instance metadata answers without an IMDSv2 token: set httpTokens: required")
+    if metadata.get("httpPutResponseHopLimit") != 1:
+        problems.append("pods can reach the node's instance metadata: set httpPutResponseHopLimit: 1")
+    for device in props.get("blockDeviceMappings") or []:
+        if str((device.get("ebs") or {}).get("encrypted", "false")).lower() != "true":
+            problems.append(f"volume {device.get('deviceName')} is not encrypted")
+    return problems
+
+
+def _secrets_envelope_encrypted(kind: str, props: Props) -> list[str]:
+    if kind != "aws:eks/cluster:Cluster":
+        return []
+    encrypted = any("secrets" in (config.get("resources") or []) for config in _as_list(props.get("encryptionConfig")))
+    return [] if encrypted else ["Secrets are not envelope-encrypted: set encryptionConfig with a KMS key"]
+
+
+def _as_list(value: Any) -> list[dict[str, Any]]:
+    return value if isinstance(value, list) else [value] if isinstance(value, dict) else []
+
+
 HUB_SETTINGS_READ = {
     "hubName": ("hubName",),
     "environment": ("environment",),
@@ -141,6 +169,16 @@ RULES = [
     ),
     Rule("hub-has-an-admin", "Every hub has an admin.", _every_hub_has_an_admin),
     Rule("homes-retained", "StorageClasses keep volumes when claims are deleted (Retain).", _homes_retained),
+    Rule(
+        "node-metadata-pinned",
+        "EKS nodes serve instance metadata with IMDSv2 to the node alone and encrypt their volumes.",
+        _node_metadata_pinned,
+    ),
+    Rule(
+        "secrets-envelope-encrypted",
+        "EKS encrypts Kubernetes Secrets with a KMS key.",
+        _secrets_envelope_encrypted,
+    ),
 ]
 
 

@@ -12,7 +12,7 @@ from components.config.node_pools import GPU_TAINT, NodePoolFacts
 from components.scheduling import NODE_PURPOSE_LABEL, USER_TAINT
 from tools.plan import make_plan
 
-from .helpers import assert_refused, find, hub_settings, of_type, only, plan_imports
+from .helpers import assert_refused, find, hub_settings, of_type, only, plan_config, plan_imports
 from .wiring import check_placement, schedulable, user_pod_specs
 
 STACK = "stats-dept-eks"
@@ -244,8 +244,9 @@ config:
     kind: eks
     region: us-east-2
     availabilityZones: [us-east-2a, us-east-2b]
+    endpoint: {publicAccessCidrs: [198.51.100.0/24]}
 """
-# Lines 1-6; cases add cluster keys from line 7, then HUBS.
+# Lines 1-7; cases add cluster keys from line 8, then HUBS.
 HUBS = """\
   jupyterhub:hubs:
     stats:
@@ -257,18 +258,18 @@ BAD_EKS = [
     (
         "vpc-larger-than-aws-allows",
         EKS_HEAD + "    network: {vpcCidr: 10.0.0.0/8}\n" + HUBS,
-        7,
+        8,
         "cluster.network.vpcCidr",
         "a /16 to a /28",
     ),
     (
         "database-larger-than-a-gp3-volume",
         EKS_HEAD + HUBS + "        database: {size: 17Ti}\n",
-        11,
+        12,
         "hubs.stats.hub.database.size",
         "larger than the cluster's volumes can be (16Ti",
     ),
-    ("ipv6-vpc", EKS_HEAD + "    network: {vpcCidr: 'fd00::/56'}\n" + HUBS, 7, "cluster.network.vpcCidr", "IPv4 only"),
+    ("ipv6-vpc", EKS_HEAD + "    network: {vpcCidr: 'fd00::/56'}\n" + HUBS, 8, "cluster.network.vpcCidr", "IPv4 only"),
     (
         "storage-class-eks-makes",
         EKS_HEAD + "    storage:\n      className: gp2\n" + HUBS,
@@ -300,20 +301,50 @@ BAD_EKS = [
     (
         "bad-vpc-cidr",
         EKS_HEAD + "    network: {vpcCidr: 10.0.0.1/16}\n" + HUBS,
-        7,
+        8,
         "cluster.network.vpcCidr",
         "not a CIDR block",
     ),
     (
         "vpc-too-small",
         EKS_HEAD + "    network: {vpcCidr: 10.0.0.0/24}\n" + HUBS,
-        7,
+        8,
         "cluster.network.vpcCidr",
         "too small",
     ),
+    # The Kubernetes API is closed to the internet unless the stack lists who may reach it.
+    (
+        "api-open-to-every-address-by-default",
+        EKS_HEAD.replace("    endpoint: {publicAccessCidrs: [198.51.100.0/24]}\n", "") + HUBS,
+        3,
+        "cluster.endpoint.publicAccessCidrs",
+        "open to every address",
+    ),
+    (
+        "api-open-to-every-address-without-opt-in",
+        EKS_HEAD.replace("[198.51.100.0/24]", "[198.51.100.0/24, 0.0.0.0/0]") + HUBS,
+        7,
+        "cluster.endpoint.publicAccessCidrs[1]",
+        "apiFromAnyAddress: true",
+    ),
+    (
+        "private-api-opened-to-every-address",
+        EKS_HEAD.replace("{publicAccessCidrs: [198.51.100.0/24]}", "{publicAccess: false, apiFromAnyAddress: true}")
+        + HUBS,
+        7,
+        "cluster.endpoint.apiFromAnyAddress",
+        "only with publicAccess: true",
+    ),
+    (
+        "kubernetes-version-eks-no-longer-runs",
+        EKS_HEAD + "    kubernetesVersion: '1.31'\n" + HUBS,
+        8,
+        "cluster.kubernetesVersion",
+        "EKS no longer runs Kubernetes 1.31: use 1.32 or newer",
+    ),
     (
         "bad-public-cidr",
-        EKS_HEAD + "    endpoint: {publicAccessCidrs: [campus]}\n" + HUBS,
+        EKS_HEAD.replace("[198.51.100.0/24]", "[campus]") + HUBS,
         7,
         "cluster.endpoint.publicAccessCidrs[0]",
         "not a CIDR block",
@@ -321,21 +352,21 @@ BAD_EKS = [
     (
         "group-min-above-max",
         EKS_HEAD + "    userGroups:\n      students: {minNodes: 4, maxNodes: 1}\n" + HUBS,
-        8,
+        9,
         "cluster.userGroups.students.minNodes",
         "minNodes 4 is larger than maxNodes 1",
     ),
     (
         "bad-instance-type",
         EKS_HEAD + "    coreGroup: {instanceTypes: [large]}\n" + HUBS,
-        7,
+        8,
         "cluster.coreGroup.instanceTypes[0]",
         "not an EC2 instance type",
     ),
     (
         "bad-admin-arn",
         EKS_HEAD + "    adminArns: [admins]\n" + HUBS,
-        7,
+        8,
         "cluster.adminArns[0]",
         "not an IAM role or user ARN",
     ),
@@ -343,21 +374,21 @@ BAD_EKS = [
         "gpu-profile-without-gpu-group",
         EKS_HEAD + HUBS + "      singleuser:\n        profiles:\n"
         "          - displayName: GPU\n            extraResourceLimits: {nvidia.com/gpu: 1}\n",
-        14,
+        15,
         "hubs.stats.singleuser.profiles[0].extraResourceLimits",
         "no user pool",
     ),
     (
         "reserve-on-eks",
         EKS_HEAD + HUBS + "      proxy:\n        service: {staticIp: reserve}\n",
-        12,
+        13,
         "hubs.stats.proxy.service.staticIp",
         "EKS load balancers have DNS names",
     ),
     (
         "offload-without-acm-certificate",
         EKS_HEAD + HUBS + "      host: stats.example.edu\n      proxy:\n        https: {mode: offload}\n",
-        13,  # a missing key is reported at its parent's line
+        14,  # a missing key is reported at its parent's line
         "hubs.stats.proxy.https.certificateArn",
         "required with mode: offload on EKS",
     ),
@@ -369,3 +400,70 @@ BAD_EKS = [
 )
 def test_bad_eks_settings_are_refused_at_their_line(tmp_path, content, line, path, fragment):
     assert_refused(tmp_path, content, line, path, fragment)
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "public_cidrs", "public", "private"),
+    [
+        ("{publicAccessCidrs: [198.51.100.0/24]}", ["198.51.100.0/24"], True, True),
+        ("{publicAccess: false}", None, False, True),
+        ("{apiFromAnyAddress: true}", None, True, True),  # EKS's default for an empty list: 0.0.0.0/0
+    ],
+)
+def test_who_reaches_the_api(tmp_path, endpoint, public_cidrs, public, private):
+    stack = EKS_HEAD.replace("{publicAccessCidrs: [198.51.100.0/24]}", endpoint) + HUBS
+    vpc = only(plan_config(tmp_path, stack), "aws:eks/cluster:Cluster").inputs["vpcConfig"]
+    assert vpc.get("publicAccessCidrs") == public_cidrs
+    assert vpc["endpointPublicAccess"] is public and vpc["endpointPrivateAccess"] is private
+
+
+def test_nodes_pin_instance_metadata_to_imdsv2_for_the_node_alone_and_encrypt_their_root_volumes(plan):
+    templates = {t.urn: t for t in of_type(plan, "aws:ec2/launchTemplate:LaunchTemplate")}
+    groups = of_type(plan, "aws:eks/nodeGroup:NodeGroup")
+    assert len(templates) == len(groups) == 3
+    disk_sizes = {"core": 50, "students": 100, "gpu": 100}  # the stack's diskSizeGb, or the default
+    for group in groups:
+        template = next(t for t in templates.values() if t.name == group.name)
+        assert template.urn in group.dependencies
+        assert group.inputs["launchTemplate"] == {"id": f"{template.name}-id", "version": "1"}
+        assert "diskSize" not in group.inputs  # EKS refuses a size beside a launch template
+        # The documented form: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_LaunchTemplateInstanceMetadataOptionsRequest.html
+        assert template.inputs["metadataOptions"] == {
+            "httpEndpoint": "enabled",
+            "httpTokens": "required",
+            "httpPutResponseHopLimit": 1,
+            "instanceMetadataTags": "disabled",
+        }
+        assert template.inputs["blockDeviceMappings"] == [
+            {
+                "deviceName": "/dev/xvda",
+                "ebs": {
+                    "volumeSize": disk_sizes[group.inputs["nodeGroupName"]],
+                    "volumeType": "gp3",
+                    "encrypted": "true",
+                    "deleteOnTermination": "true",
+                },
+            }
+        ]
+
+
+def test_secrets_are_envelope_encrypted_with_a_protected_rotating_key_of_the_stacks(plan):
+    key = only(plan, "aws:kms/key:Key")
+    assert key.options["protect"] is True
+    assert key.inputs["enableKeyRotation"] is True and key.inputs["deletionWindowInDays"] == 30
+    cluster = only(plan, "aws:eks/cluster:Cluster")
+    assert key.urn in cluster.dependencies
+    assert cluster.inputs["encryptionConfig"] == {
+        "provider": {"keyArn": "arn:aws:kms:us-east-2:123456789012:key/00000000-0000-0000-0000-offlineplan0"},
+        "resources": ["secrets"],
+    }
+    role_policy = next(r for r in of_type(plan, "aws:iam/rolePolicy:RolePolicy") if r.name.endswith("-secrets-key"))
+    assert only(plan, "aws:iam/role:Role", "cluster-cluster-role").urn in role_policy.dependencies
+    policy = json.loads(role_policy.inputs["policy"])
+    assert policy["Statement"] == [
+        {
+            "Effect": "Allow",
+            "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey"],
+            "Resource": "arn:aws:kms:us-east-2:123456789012:key/00000000-0000-0000-0000-offlineplan0",
+        }
+    ]

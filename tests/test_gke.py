@@ -9,7 +9,7 @@ from components.config.node_pools import GPU_TAINT
 from components.scheduling import NODE_PURPOSE_LABEL, USER_TAINT
 from tools.plan import make_plan
 
-from .helpers import assert_refused, find, hub_settings, of_type, only, plan_imports
+from .helpers import assert_refused, find, hub_settings, of_type, only, plan_config, plan_imports
 from .wiring import check_placement, schedulable, user_pod_specs
 
 STACK = "physics-gke"
@@ -164,8 +164,9 @@ config:
     kind: gke
     project: uni-physics-jupyter
     location: europe-west1
+    authorizedNetworks: [{cidr: 198.51.100.0/24, name: campus}]
 """
-# Lines 1-6; cases add cluster keys from line 7, then HUBS.
+# Lines 1-7; cases add cluster keys from line 8, then HUBS.
 HUBS = """\
   jupyterhub:hubs:
     physics:
@@ -177,63 +178,63 @@ BAD_GKE = [
     (
         "cluster-name-over-40",
         GKE_HEAD + "    name: " + "a" * 41 + "\n" + HUBS,
-        7,
+        8,
         "cluster.name",
         "GKE allows at most 40",
     ),
     (
         "hub-names-over-63-on-gcp",
         GKE_HEAD + "    name: " + "c" * 40 + "\n" + HUBS.replace("    physics:\n", "    " + "p" * 20 + ":\n"),
-        9,
+        10,
         "hubs." + "p" * 20,
         "longer than the 63 characters",
     ),
     (
         "cluster-name-digit-first",
         GKE_HEAD + "    name: 1class\n" + HUBS,
-        7,
+        8,
         "cluster.name",
         "starts with a lowercase letter",
     ),
     (
         "pool-name-over-40",
         GKE_HEAD + "    userPools:\n      " + "p" * 41 + ": {}\n" + HUBS,
-        8,
+        9,
         "cluster.userPools",
         "at most 40 in a node pool name",
     ),
     (
         "pool-name-digit-first",
         GKE_HEAD + "    userPools:\n      2nd: {}\n" + HUBS,
-        8,
+        9,
         "cluster.userPools",
         "starts with a digit",
     ),
     (
         "hub-pool-name-over-40",
         GKE_HEAD + HUBS.replace("    physics:\n", "    " + "h" * 41 + ":\n") + "      userPool: {maxNodes: 1}\n",
-        11,
+        12,
         "hubs." + "h" * 41 + ".userPool",
         "the pool is named after the hub",
     ),
     (
         "home-larger-than-a-persistent-disk",
         GKE_HEAD + HUBS + "      singleuser:\n        storage: {capacity: 65Ti}\n",
-        12,
+        13,
         "hubs.physics.singleuser.storage.capacity",
         "larger than the cluster's volumes can be (64Ti",
     ),
     (
         "ipv6-pods-range",
         GKE_HEAD + "    network: {podsCidr: 'fd00::/48'}\n" + HUBS,
-        7,
+        8,
         "cluster.network.podsCidr",
         "IPv4 only",
     ),
     (
         "storage-class-gke-makes",
         GKE_HEAD + "    storage:\n      className: standard-rwo\n" + HUBS,
-        8,
+        9,
         "cluster.storage.className",
         "every GKE cluster already makes",
     ),
@@ -255,36 +256,36 @@ BAD_GKE = [
     (
         "pool-min-above-max",
         GKE_HEAD + "    userPools:\n      students: {minNodes: 5, maxNodes: 2}\n" + HUBS,
-        8,
+        9,
         "cluster.userPools.students.minNodes",
         "minNodes 5 is larger than maxNodes 2",
     ),
     (
         "core-pool-to-zero",
         GKE_HEAD + "    corePool: {minNodes: 0}\n" + HUBS,
-        7,
+        8,
         "cluster.corePool.minNodes",
         "greater than or equal to 1",
     ),
-    ("private-nodes-without-nat", GKE_HEAD + "    nat: false\n" + HUBS, 7, "cluster.nat", "need Cloud NAT"),
+    ("private-nodes-without-nat", GKE_HEAD + "    nat: false\n" + HUBS, 8, "cluster.nat", "need Cloud NAT"),
     (
         "overlapping-ranges",
         GKE_HEAD + "    network: {podsCidr: 10.0.0.0/16}\n" + HUBS,
-        7,
+        8,
         "cluster.network.podsCidr",
         "overlaps subnetCidr",
     ),
     (
         "channel-and-version",
         GKE_HEAD + "    kubernetesVersion: '1.33'\n" + HUBS,
-        7,
+        8,
         "cluster.kubernetesVersion",
         "either releaseChannel or kubernetesVersion",
     ),
     (
         "bad-machine-type",
         GKE_HEAD + "    corePool: {machineType: 'big machine'}\n" + HUBS,
-        7,
+        8,
         "cluster.corePool.machineType",
         "not a machine type",
     ),
@@ -292,7 +293,7 @@ BAD_GKE = [
         "gpu-profile-without-gpu-pool",
         GKE_HEAD + HUBS + "      singleuser:\n        profiles:\n"
         "          - displayName: GPU\n            extraResourceLimits: {nvidia.com/gpu: 1}\n",
-        14,
+        15,
         "hubs.physics.singleuser.profiles[0].extraResourceLimits",
         "no user pool",
     ),
@@ -300,21 +301,52 @@ BAD_GKE = [
         "profile-selector-matches-no-pool",
         GKE_HEAD + HUBS + "      singleuser:\n        profiles:\n"
         "          - displayName: Big\n            nodeSelector: {hub.jupyter.org/pool: huge}\n",
-        14,
+        15,
         "hubs.physics.singleuser.profiles[0].nodeSelector",
         "no user pool has these labels",
     ),
     (
         "dns-without-reserved-address",
         GKE_HEAD + "    dns: {managedZone: hub-example-edu}\n" + HUBS + "      host: physics.example.edu\n",
-        9,
+        10,
         "hubs.physics.proxy.service.staticIp",
         "reserve its address",
+    ),
+    # The Kubernetes API is closed to the internet unless the stack lists who may reach it.
+    (
+        "api-open-to-every-address-by-default",
+        GKE_HEAD.replace("    authorizedNetworks: [{cidr: 198.51.100.0/24, name: campus}]\n", "") + HUBS,
+        3,
+        "cluster.authorizedNetworks",
+        "open to every address",
+    ),
+    (
+        "api-open-to-every-address-without-opt-in",
+        GKE_HEAD.replace("198.51.100.0/24", "0.0.0.0/0") + HUBS,
+        7,
+        "cluster.authorizedNetworks[0].cidr",
+        "apiFromAnyAddress: true",
+    ),
+    (
+        "private-endpoint-without-private-nodes",
+        GKE_HEAD + "    privateNodes: false\n    privateEndpoint: true\n" + HUBS,
+        9,
+        "cluster.privateEndpoint",
+        "needs privateNodes: true",
+    ),
+    (
+        "private-endpoint-opened-to-every-address",
+        GKE_HEAD + "    privateEndpoint: true\n    apiFromAnyAddress: true\n" + HUBS,
+        9,
+        "cluster.apiFromAnyAddress",
+        "no public address",
     ),
     (
         "reserve-on-existing-cluster",
         GKE_HEAD.replace("kind: gke", "kind: existing").replace(
-            "    project: uni-physics-jupyter\n    location: europe-west1\n", ""
+            "    project: uni-physics-jupyter\n    location: europe-west1\n"
+            "    authorizedNetworks: [{cidr: 198.51.100.0/24, name: campus}]\n",
+            "",
         )
         + HUBS
         + "      proxy:\n        service: {staticIp: reserve}\n",
@@ -330,3 +362,30 @@ BAD_GKE = [
 )
 def test_bad_gke_settings_are_refused_at_their_line(tmp_path, content, line, path, fragment):
     assert_refused(tmp_path, content, line, path, fragment)
+
+
+def _gke_cluster_inputs(tmp_path, head: str) -> dict:
+    return only(plan_config(tmp_path, head + HUBS), "gcp:container/cluster:Cluster").inputs
+
+
+def test_the_api_admits_only_the_listed_networks_not_even_google_clouds(plan):
+    config = only(plan, "gcp:container/cluster:Cluster").inputs["masterAuthorizedNetworksConfig"]
+    assert config["gcpPublicCidrsAccessEnabled"] is False
+
+
+def test_a_private_endpoint_closes_the_public_address(tmp_path):
+    inputs = _gke_cluster_inputs(
+        tmp_path,
+        GKE_HEAD.replace("198.51.100.0/24, name: campus", "10.8.0.0/16, name: vpn") + "    privateEndpoint: true\n",
+    )
+    assert inputs["privateClusterConfig"]["enablePrivateEndpoint"] is True
+    assert inputs["masterAuthorizedNetworksConfig"]["cidrBlocks"] == [
+        {"cidrBlock": "10.8.0.0/16", "displayName": "vpn"}
+    ]
+
+
+def test_an_api_open_to_every_address_only_when_opted_in(tmp_path):
+    head = GKE_HEAD.replace("    authorizedNetworks: [{cidr: 198.51.100.0/24, name: campus}]\n", "")
+    inputs = _gke_cluster_inputs(tmp_path, head + "    apiFromAnyAddress: true\n")
+    assert "masterAuthorizedNetworksConfig" not in inputs  # GKE's default: every address
+    assert inputs["privateClusterConfig"]["enablePrivateEndpoint"] is False

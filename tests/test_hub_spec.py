@@ -14,8 +14,19 @@ from components.config.stack import StackConfig
 from components.plan import CaddyFront, GkeIngress, PlainHttp, TlsAtLoadBalancer, TlsAtProxy, plan_hubs
 from components.plan.hub_spec import HubSpec
 
-GKE = {"kind": "gke", "project": "uni-test-project", "location": "europe-west1"}
-EKS = {"kind": "eks", "region": "us-east-2", "availabilityZones": ["us-east-2a", "us-east-2b"]}
+CAMPUS = "198.51.100.0/24"
+GKE = {
+    "kind": "gke",
+    "project": "uni-test-project",
+    "location": "europe-west1",
+    "authorizedNetworks": [{"cidr": CAMPUS}],
+}
+EKS = {
+    "kind": "eks",
+    "region": "us-east-2",
+    "availabilityZones": ["us-east-2a", "us-east-2b"],
+    "endpoint": {"publicAccessCidrs": [CAMPUS]},
+}
 EXISTING = {"kind": "existing"}
 OAUTH = {
     "type": "github",

@@ -92,10 +92,40 @@ def test_homes_retained(plans):
     assert list(violations(storage.type, storage.inputs)) == ["homes-retained"]
 
 
+def test_node_metadata_pinned(plans):
+    template = _resource(plans["stats-dept-eks"], "aws:ec2/launchTemplate:LaunchTemplate", "cluster-group-students")
+    assert violations(template.type, template.inputs) == {}
+    template.inputs["metadataOptions"]["httpPutResponseHopLimit"] = 2
+    assert violations(template.type, template.inputs) == {
+        "node-metadata-pinned": ["pods can reach the node's instance metadata: set httpPutResponseHopLimit: 1"]
+    }
+    template.inputs["metadataOptions"] = {"httpTokens": "optional", "httpPutResponseHopLimit": 1}
+    template.inputs["blockDeviceMappings"][0]["ebs"]["encrypted"] = "false"
+    assert violations(template.type, template.inputs) == {
+        "node-metadata-pinned": [
+            "instance metadata answers without an IMDSv2 token: set httpTokens: required",
+            "volume /dev/xvda is not encrypted",
+        ]
+    }
+    group = _resource(plans["stats-dept-eks"], "aws:eks/nodeGroup:NodeGroup", "cluster-group-students")
+    assert violations(group.type, group.inputs) == {}
+    group.inputs.pop("launchTemplate")
+    assert list(violations(group.type, group.inputs)) == ["node-metadata-pinned"]
+
+
+def test_secrets_envelope_encrypted(plans):
+    cluster = _resource(plans["stats-dept-eks"], "aws:eks/cluster:Cluster")
+    assert violations(cluster.type, cluster.inputs) == {}
+    cluster.inputs["encryptionConfig"]["resources"] = []
+    assert list(violations(cluster.type, cluster.inputs)) == ["secrets-envelope-encrypted"]
+    cluster.inputs.pop("encryptionConfig")
+    assert list(violations(cluster.type, cluster.inputs)) == ["secrets-envelope-encrypted"]
+
+
 def test_the_pack_declares_every_rule():
     source = (__import__("pathlib").Path(__file__).resolve().parents[1] / "policy" / "__main__.py").read_text()
     assert "policies=[_policy(rule) for rule in RULES]" in source
-    assert len({rule.name for rule in RULES}) == len(RULES) == 6
+    assert len({rule.name for rule in RULES}) == len(RULES) == 8
 
 
 def test_the_pack_reads_only_keys_of_the_hub_settings_contract():

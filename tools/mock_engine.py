@@ -131,6 +131,8 @@ CLOUD_OUTPUTS: dict[str, dict[str, Any]] = {
         "arn": "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-2.amazonaws.com/id/OFFLINEPLAN",
     },
     "aws:eks/nodeGroup:NodeGroup": {"resources": [{"autoscalingGroups": [{"name": "eks-offline-plan-asg"}]}]},
+    "aws:ec2/launchTemplate:LaunchTemplate": {"latestVersion": 1},
+    "aws:kms/key:Key": {"arn": "arn:aws:kms:us-east-2:123456789012:key/00000000-0000-0000-0000-offlineplan0"},
     "kubernetes:core/v1:Service": {"status": {"loadBalancer": {"ingress": [{"hostname": "lb.offline-plan.invalid"}]}}},
 }
 """What the clouds would answer for outputs the program uses, in place of the real values (documentation

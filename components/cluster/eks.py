@@ -40,6 +40,19 @@ AUTOSCALER_ACTIONS = (
 AUTOSCALER_SCALING_ACTIONS = ("autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup")
 AUTOSCALER_CHART_REPO = "https://kubernetes.github.io/autoscaler"
 
+NODE_METADATA_OPTIONS: aws.ec2.LaunchTemplateMetadataOptionsArgsDict = {
+    "http_endpoint": "enabled",
+    "http_tokens": "required",  # IMDSv2 only: no credentials for a plain GET (SSRF)
+    "http_put_response_hop_limit": 1,  # a pod's network namespace is one hop more: pods get no node credentials
+    "instance_metadata_tags": "disabled",
+}
+"""The node's instance metadata service: only the node itself reaches it, with IMDSv2 session tokens (AWS's
+EKS best-practice guide, "Restrict access to the instance profile assigned to the worker node"). Add-ons that
+need AWS credentials get them from their own IRSA roles; the EBS CSI node plugin reads its node's zone and
+instance id from the Kubernetes API when the metadata service does not answer."""
+SECRETS_KEY_ACTIONS = ("kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey")
+"""What the cluster's role does with the Secrets encryption key."""
+
 
 def _assume_role_policy(service: str) -> str:
     return json.dumps(
@@ -103,6 +116,28 @@ class EksCluster(pulumi.ComponentResource):
         private_subnets, public_subnets = self._network(name)
 
         cluster_role = self._role(f"{name}-cluster-role", _assume_role_policy("eks.amazonaws.com"), CLUSTER_POLICIES)
+        # Envelope encryption of Secrets with a key of the stack's: etcd holds them encrypted with a data key
+        # that only this KMS key unwraps. Losing the key loses every Secret, hence protected like the cluster.
+        self.secrets_key = aws.kms.Key(
+            f"{name}-secrets-key",
+            description=f"Envelope encryption of Kubernetes Secrets of EKS cluster {config.name}",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            opts=pulumi.ResourceOptions.merge(self._on_aws, pulumi.ResourceOptions(protect=protect)),
+        )
+        aws.iam.RolePolicy(
+            f"{name}-cluster-role-secrets-key",
+            role=cluster_role.name,
+            policy=self.secrets_key.arn.apply(
+                lambda arn: json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [{"Effect": "Allow", "Action": list(SECRETS_KEY_ACTIONS), "Resource": arn}],
+                    }
+                )
+            ),
+            opts=self._on_aws,
+        )
         self.cluster = aws.eks.Cluster(
             f"{name}-cluster",
             name=config.name,
@@ -112,9 +147,11 @@ class EksCluster(pulumi.ComponentResource):
                 "subnet_ids": [s.id for s in private_subnets + public_subnets],
                 "endpoint_public_access": config.endpoint.public_access,
                 "endpoint_private_access": config.endpoint.private_access,
+                # Empty only with apiFromAnyAddress (the config refuses it otherwise): EKS's 0.0.0.0/0.
                 "public_access_cidrs": config.endpoint.public_access_cidrs or None,
             },
             access_config={"authentication_mode": "API", "bootstrap_cluster_creator_admin_permissions": True},
+            encryption_config={"provider": {"key_arn": self.secrets_key.arn}, "resources": ["secrets"]},
             enabled_cluster_log_types=["api", "audit", "authenticator", "controllerManager", "scheduler"],
             opts=pulumi.ResourceOptions.merge(self._on_aws, pulumi.ResourceOptions(protect=protect)),
         )
@@ -317,6 +354,24 @@ class EksCluster(pulumi.ComponentResource):
             f"k8s.io/cluster-autoscaler/{self.config.name}": "owned",
             **autoscaler_node_template_tags(facts),
         }
+        template = aws.ec2.LaunchTemplate(
+            f"{name}-group-{group_name}",
+            description=f"EKS node group {group_name}: IMDSv2 only, encrypted root volume",
+            metadata_options=NODE_METADATA_OPTIONS,
+            block_device_mappings=[
+                {
+                    "device_name": "/dev/xvda",  # the root volume of EKS's AL2023 AMIs
+                    "ebs": {
+                        "volume_size": group.disk_size_gb,
+                        "volume_type": "gp3",
+                        "encrypted": "true",
+                        "delete_on_termination": "true",
+                    },
+                }
+            ],
+            update_default_version=True,
+            opts=self._on_aws,
+        )
         node_group = aws.eks.NodeGroup(
             f"{name}-group-{group_name}",
             cluster_name=self.cluster.name,
@@ -326,7 +381,8 @@ class EksCluster(pulumi.ComponentResource):
             instance_types=group.instance_types,
             capacity_type=group.capacity_type,
             ami_type="AL2023_x86_64_NVIDIA" if group.gpu else "AL2023_x86_64_STANDARD",
-            disk_size=group.disk_size_gb,
+            # The root volume's size is the launch template's (EKS refuses both).
+            launch_template={"id": template.id, "version": template.latest_version.apply(str)},
             scaling_config={
                 "min_size": group.min_nodes,
                 "max_size": group.max_nodes,

@@ -128,17 +128,20 @@ class GkeCluster(pulumi.ComponentResource):
             },
             private_cluster_config={
                 "enable_private_nodes": config.private_nodes,
-                "enable_private_endpoint": False,
+                "enable_private_endpoint": config.private_endpoint,
                 "master_ipv4_cidr_block": config.network.control_plane_cidr if config.private_nodes else None,
             },
-            master_authorized_networks_config={
+            # Only the listed networks reach the API (not even Google Cloud's public addresses), unless
+            # the stack opted in to every address.
+            master_authorized_networks_config=None
+            if config.api_from_any_address and not config.authorized_networks
+            else {
                 "cidr_blocks": [
                     {"cidr_block": network_.cidr, "display_name": network_.name}
                     for network_ in config.authorized_networks
-                ]
-            }
-            if config.authorized_networks
-            else None,
+                ],
+                "gcp_public_cidrs_access_enabled": False,
+            },
             # The default pool only exists while the cluster is created; changes to it must not replace the cluster.
             opts=pulumi.ResourceOptions.merge(
                 on_gcp, pulumi.ResourceOptions(protect=protect, ignore_changes=["nodeConfig", "initialNodeCount"])

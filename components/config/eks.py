@@ -6,6 +6,7 @@ from typing import Annotated, ClassVar, Literal, Self
 
 from pydantic import AfterValidator, Field, model_validator
 
+from .api_endpoint import ANY_ADDRESS_OPT_IN, check_allow_list
 from .base import Model, NestedValueError
 from .node_pools import CORE, GPU_PRESENT_LABEL, USER, NodePoolFacts, pool_facts
 from .types import Cidr, DnsLabel, DnsSubdomain, ImageRef, IPv4Cidr, fullmatch, not_a_platform_storage_class
@@ -111,13 +112,30 @@ class EksCoreGroup(EksNodeGroup):
     """The root volume size."""
 
 
+EKS_OLDEST_VERSION = (1, 32)
+"""The oldest Kubernetes minor version EKS runs (as of 2026-12: 1.31's extended support ended 2026-11-26;
+https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html). EKS upgrades a cluster past its
+extended support on its own, under the stack, so a stack asking for an older one would never match the cloud."""
+
+
+def _supported_by_eks(version: str) -> str:
+    major, minor = (int(part) for part in version.split("."))
+    if (major, minor) < EKS_OLDEST_VERSION:
+        oldest = ".".join(map(str, EKS_OLDEST_VERSION))
+        raise ValueError(f"EKS no longer runs Kubernetes {version}: use {oldest} or newer")
+    return version
+
+
 class EksEndpoint(Model):
     """Who may reach the Kubernetes API."""
 
     public_access: bool = True
-    """Reachable from the internet (restricted to `publicAccessCidrs`)."""
+    """Reachable from the internet, from `publicAccessCidrs` only."""
     public_access_cidrs: list[Cidr] = []
-    """Networks allowed to the public endpoint, e.g. the campus range. Empty: any address."""
+    """Networks allowed to the public endpoint: those that run `pulumi up` and kubectl (campus, VPN, CI
+    runners). Needed with `publicAccess` unless `apiFromAnyAddress`."""
+    api_from_any_address: bool = False
+    """Opt in to a public endpoint reachable from every address (`0.0.0.0/0`; authentication still applies)."""
     private_access: bool = True
     """Reachable from inside the VPC (nodes use it)."""
 
@@ -125,9 +143,23 @@ class EksEndpoint(Model):
     def _reachable(self) -> Self:
         if not self.public_access and not self.private_access:
             raise NestedValueError(("privateAccess",), "the API must be reachable publicly or privately")
-        if self.public_access_cidrs and not self.public_access:
-            raise NestedValueError(("publicAccessCidrs",), "only with publicAccess: true")
+        if not self.public_access:
+            if self.public_access_cidrs:
+                raise NestedValueError(("publicAccessCidrs",), "only with publicAccess: true")
+            if self.api_from_any_address:
+                raise NestedValueError((ANY_ADDRESS_OPT_IN,), "only with publicAccess: true")
         return self
+
+    def check_closed(self) -> None:
+        """Refuse a public endpoint open to every address without the opt-in (a rule of the cluster's,
+        so that the endpoint's defaults stay a valid model)."""
+        if self.public_access:
+            check_allow_list(
+                self.public_access_cidrs,
+                any_address=self.api_from_any_address,
+                key=("publicAccessCidrs",),
+                closed_elsewise="set publicAccess: false (then `pulumi up` runs inside the VPC)",
+            )
 
 
 class EksNetwork(Model):
@@ -197,8 +229,11 @@ class EksClusterConfig(Model):
     """Two or three zones of the region (e.g. `us-east-1a`); subnets and node groups span them."""
     name: DnsLabel = "jupyterhub"
     """The cluster's name."""
-    kubernetes_version: str = Field(default="1.33", pattern=r"^1\.[0-9]+$")
-    """The Kubernetes minor version."""
+    kubernetes_version: Annotated[str, AfterValidator(_supported_by_eks)] = Field(
+        default="1.35", pattern=r"^1\.[0-9]+$"
+    )
+    """The Kubernetes minor version, at least the oldest EKS still runs (1.32, in extended support at an extra
+    hourly cost until 2027-03-23); 1.35 is in standard support until 2027-03-27."""
     endpoint: EksEndpoint = EksEndpoint()
     """Access to the Kubernetes API."""
     admin_arns: list[PrincipalArn] = []
@@ -227,6 +262,14 @@ class EksClusterConfig(Model):
             raise NestedValueError(("availabilityZones",), "zones must be distinct")
         if "core" in self.user_groups:
             raise NestedValueError(("userGroups", "core"), "the name `core` is the core group's")
+        return self
+
+    @model_validator(mode="after")
+    def _api_closed(self) -> Self:
+        try:
+            self.endpoint.check_closed()
+        except NestedValueError as error:
+            raise NestedValueError(("endpoint", *error.path), str(error)) from None
         return self
 
     def node_pools(self) -> list[NodePoolFacts]:

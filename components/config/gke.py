@@ -6,6 +6,7 @@ from typing import Annotated, ClassVar, Literal, Self
 
 from pydantic import AfterValidator, Field, model_validator
 
+from .api_endpoint import ANY_ADDRESS_OPT_IN, check_allow_list
 from .base import Model, NestedValueError
 from .node_pools import CORE, USER, NodePoolFacts, pool_facts
 from .types import Cidr, DnsLabel, DnsSubdomain, IPv4Cidr, fullmatch, not_a_platform_storage_class
@@ -257,7 +258,13 @@ class GkeClusterConfig(Model):
     nat: bool = True
     """Create a Cloud Router and Cloud NAT for outbound traffic (needed with private nodes)."""
     authorized_networks: list[AuthorizedNetwork] = []
-    """Networks allowed to reach the Kubernetes API. Empty: any address (authentication still applies)."""
+    """Networks allowed to reach the Kubernetes API: those that run `pulumi up` and kubectl (campus, VPN,
+    CI runners). Needed unless `privateEndpoint` or `apiFromAnyAddress`; no other address reaches the API."""
+    private_endpoint: bool = False
+    """The API gets no public address, only one in the VPC: `pulumi up` and kubectl must then run inside
+    the VPC (a VM, a VPN or an Interconnect; list their ranges in `authorizedNetworks`). Needs `privateNodes`."""
+    api_from_any_address: bool = False
+    """Opt in to a public API reachable from every address (`0.0.0.0/0`; authentication still applies)."""
     network: GkeNetwork = GkeNetwork()
     """Address ranges of the VPC."""
     maintenance_start: str = Field(default="03:00", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
@@ -287,6 +294,21 @@ class GkeClusterConfig(Model):
             )
         if "core" in self.user_pools:
             raise NestedValueError(("userPools", "core"), "the name `core` is the core pool's")
+        return self
+
+    @model_validator(mode="after")
+    def _api_endpoint(self) -> Self:
+        if self.private_endpoint and not self.private_nodes:
+            raise NestedValueError(("privateEndpoint",), "a private endpoint needs privateNodes: true")
+        if self.private_endpoint and self.api_from_any_address:
+            raise NestedValueError((ANY_ADDRESS_OPT_IN,), "a private endpoint has no public address to open")
+        check_allow_list(
+            [network.cidr for network in self.authorized_networks],
+            any_address=self.api_from_any_address or self.private_endpoint,
+            key=("authorizedNetworks",),
+            where=("cidr",),
+            closed_elsewise="set privateEndpoint: true",
+        )
         return self
 
     def node_pools(self) -> list[NodePoolFacts]:
