@@ -46,4 +46,15 @@ def declare_namespace(
             opts, pulumi.ResourceOptions(protect=protect_data, retain_on_delete=True, depends_on=after)
         ),
     )
+    # Kubernetes makes a `default` ServiceAccount in every namespace and mounts its token into every pod that
+    # names no other account and does not opt out. Each pod the stack declares and each user server opts out
+    # already; turning the account's automount off covers any other pod (a Job someone runs, a future
+    # component). A Patch, since the namespace controller owns the account: Pulumi sets just this field
+    # (server-side apply) and gives it back when the patch is deleted.
+    k8s.core.v1.ServiceAccountPatch(
+        f"{hub_name}-default-service-account",
+        metadata={"name": "default", "namespace": resource.metadata.name},
+        automount_service_account_token=False,
+        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[resource])),
+    )
     return HubNamespace(name=name, resource=resource)

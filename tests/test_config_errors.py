@@ -269,6 +269,14 @@ CASES = [
         "hubs.physics.hub.extraConfig",
         "not valid Python",
     ),
+    # extraConfig runs with the hub's rights: only with the stack's explicit opt-in.
+    (
+        "extra-config-without-opt-in",
+        HEAD + "        extraConfig:\n          tweak: 'c.JupyterHub.shutdown_on_logout = True'\n",
+        10,
+        "hubs.physics.hub.extraConfig",
+        "allowExtraConfig: true",
+    ),
     (
         "no-hubs",
         "config:\n  jupyterhub:cluster:\n    kind: existing\n  jupyterhub:hubs: {}\n",

@@ -30,6 +30,7 @@ EXPECTED_OBJECTS = {
     ("NetworkPolicy", "jupyterhub", "proxy"),
     ("NetworkPolicy", "jupyterhub", "singleuser"),
     ("NetworkPolicy", "jupyterhub", "default-deny"),
+    ("ServiceAccount", "jupyterhub", "default"),  # a patch of the namespace's own account: no token automount
 }
 
 

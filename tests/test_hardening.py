@@ -78,6 +78,20 @@ def test_namespaces_enforce_restricted(plans, stack):
 
 
 @pytest.mark.parametrize("stack", STACKS)
+def test_each_namespaces_default_service_account_mounts_no_token(plans, stack):
+    """A pod that names no account runs as the namespace's `default` one: its token automount is off,
+    patched (the account is the controller manager's) after the namespace exists."""
+    plan = plans[stack]
+    namespaces = {r.inputs["metadata"]["name"]: r for r in plan.resources if r.type == "kubernetes:core/v1:Namespace"}
+    patches = [r for r in plan.resources if r.type == "kubernetes:core/v1:ServiceAccountPatch"]
+    assert sorted(p.inputs["metadata"]["namespace"] for p in patches) == sorted(namespaces)
+    for patch in patches:
+        assert patch.inputs["metadata"]["name"] == "default"
+        assert patch.inputs["automountServiceAccountToken"] is False
+        assert namespaces[patch.inputs["metadata"]["namespace"]].urn in patch.dependencies
+
+
+@pytest.mark.parametrize("stack", STACKS)
 def test_a_pod_no_component_policy_selects_reaches_nothing_and_nothing_reaches_it(plans, stack):
     """The namespace's default-deny policy: a pod started by hand (or a future component without a policy of
     its own) is isolated both ways, while the components' flows stay open."""

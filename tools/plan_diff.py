@@ -64,6 +64,8 @@ class PlanDiff:
     base: str
     changes: list[ResourceChange]
     unchanged: int
+    reviews: list[str] = field(default_factory=list)
+    """Changes a reviewer must read line by line (extraConfig code that runs with the hub's rights)."""
 
     def count(self, action: str) -> int:
         """How many resources get this action."""
@@ -136,6 +138,32 @@ def _digest(digests: dict[str, str], path: str) -> str | None:
     return digests.get(path)
 
 
+def _extra_config(resources: list[dict[str, Any]], groups: dict[str, str]) -> dict[str, dict[str, str]]:
+    """Every hub's extraConfig snippets, read from its settings ConfigMap (`hub <name>` → name → code)."""
+    snippets: dict[str, dict[str, str]] = {}
+    for resource in resources:
+        if resource["type"] != "kubernetes:core/v1:ConfigMap":
+            continue
+        settings = _maybe_json((resource["inputs"].get("data") or {}).get("settings.json"))
+        if isinstance(settings, dict) and isinstance(settings.get("extraConfig"), dict):
+            snippets.setdefault(groups[resource["urn"]], {}).update(settings["extraConfig"])
+    return snippets
+
+
+def extra_config_reviews(base: dict[str, Any], head: dict[str, Any]) -> list[str]:
+    """One line per extraConfig snippet added, changed or removed, whatever else happens to its hub."""
+    before = _extra_config(base["resources"], _groups(base["resources"]))
+    after = _extra_config(head["resources"], _groups(head["resources"]))
+    reviews = []
+    for group in sorted(set(before) | set(after)):
+        old, new = before.get(group, {}), after.get(group, {})
+        for name in sorted(set(old) | set(new)):
+            verb = "added" if name not in old else "removed" if name not in new else "changed"
+            if old.get(name) != new.get(name):
+                reviews.append(f"{group}: extraConfig snippet {name!r} {verb}: Python that runs with the hub's rights")
+    return reviews
+
+
 def diff_plans(stack: str, base_ref: str, base: dict[str, Any], head: dict[str, Any]) -> PlanDiff:
     """The changes from the plan `base` to the plan `head` (plan.json contents)."""
     old = {r["urn"]: r for r in base["resources"]}
@@ -164,12 +192,16 @@ def diff_plans(stack: str, base_ref: str, base: dict[str, Any], head: dict[str, 
             changes.append(ResourceChange("~", after["type"], after["name"], groups[urn], fields))
         else:
             unchanged += 1
-    return PlanDiff(stack=stack, base=base_ref, changes=changes, unchanged=unchanged)
+    return PlanDiff(
+        stack=stack, base=base_ref, changes=changes, unchanged=unchanged, reviews=extra_config_reviews(base, head)
+    )
 
 
 def render_text(diff: PlanDiff) -> str:
     """The diff for a terminal."""
     lines = [f"Plan diff of stack {diff.stack}: {diff.base} → working tree", ""]
+    if diff.reviews:
+        lines += ["REVIEW LINE BY LINE:", *(f"  ! {review}" for review in diff.reviews), ""]
     group = None
     for change in diff.changes:
         if change.group != group:
@@ -186,6 +218,13 @@ def render_text(diff: PlanDiff) -> str:
 def render_markdown(diff: PlanDiff) -> str:
     """The diff for a pull request comment."""
     lines = [f"### Plan diff: `{diff.stack}`", "", f"**{diff.summary}** (base `{diff.base}`, offline plan)", ""]
+    if diff.reviews:
+        lines += [
+            "> [!CAUTION]",
+            "> **Review line by line**: code that runs inside the hub with its rights changes.",
+            *(f"> - {review}" for review in diff.reviews),
+            "",
+        ]
     group = None
     for change in diff.changes:
         if change.group != group:

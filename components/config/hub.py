@@ -6,7 +6,7 @@ from urllib.parse import urlparse
 
 from pydantic import Discriminator, Field, SecretStr, Tag, field_validator, model_validator
 
-from .base import Model
+from .base import Model, NestedValueError
 from .resources import ContainerResources, ResourceList
 from .secrets import Secret, is_unknown
 from .types import DnsSubdomain, Hostname, HttpUrl, ImageRef, MemoryQuantity, Username
@@ -222,7 +222,11 @@ class HubConfig(Model):
     """The URL prefix of the whole hub, e.g. `/` or `/jupyter/`."""
     extra_config: dict[str, str] = {}
     """Escape hatch: named snippets of Python run at the end of jupyterhub_config.py in name order,
-    with `c` the traitlets config (as z2jh's `hub.extraConfig`)."""
+    with `c` the traitlets config (as z2jh's `hub.extraConfig`). Needs `allowExtraConfig: true`."""
+    allow_extra_config: bool = False
+    """Opt in to `extraConfig`: its code runs inside the hub with the hub's rights (it can start pods,
+    read the hub's Secrets and every user's token), so a stack must say it wants that. `make plan-diff`
+    calls out every change to the snippets for review."""
 
     @field_validator("base_url")
     @classmethod
@@ -246,6 +250,16 @@ class HubConfig(Model):
             except SyntaxError as error:
                 raise ValueError(f"snippet {name!r} is not valid Python: line {error.lineno}: {error.msg}") from None
         return snippets
+
+    @model_validator(mode="after")
+    def _extra_config_opted_in(self) -> Self:
+        if self.extra_config and not self.allow_extra_config:
+            raise NestedValueError(
+                ("extraConfig",),
+                "runs Python with the hub's rights (it can start pods and read the hub's Secrets): "
+                "set hub.allowExtraConfig: true to opt in, or use a typed setting",
+            )
+        return self
 
     @model_validator(mode="after")
     def _someone_can_log_in(self) -> Self:

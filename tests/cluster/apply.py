@@ -23,7 +23,7 @@ from tools.mock_engine import RecordedResource
 from tools.plan import is_kubernetes_object, manifest_of
 
 from ..e2e.hub_harness import self_signed_certificate
-from .api import Api, ApiError
+from .api import Api, ApiError, wait_for
 
 NEEDED_BY_OTHERS = ("Namespace", "CustomResourceDefinition", "StorageClass", "PriorityClass", "ServiceAccount")
 
@@ -83,15 +83,47 @@ def with_test_values(manifest: dict[str, Any]) -> dict[str, Any]:
     return manifest
 
 
+def is_patch(resource: RecordedResource) -> bool:
+    """Whether a resource is one of the provider's Patch resources (e.g. ServiceAccountPatch)."""
+    return resource.type.endswith("Patch")
+
+
+def patch_existing(api: Api, manifest: dict[str, Any]) -> None:
+    """What the provider does for a Patch resource: a server-side apply of just its fields to an object
+    another owner made (here the namespace's `default` ServiceAccount, which the controller manager creates
+    moments after the namespace). The provider patches only an object that exists, so wait for it."""
+    metadata = manifest["metadata"]
+    wait_for(
+        lambda: _exists(api, manifest),
+        30,
+        f"{manifest['kind']} {metadata.get('namespace', '')}/{metadata['name']} made by its owner, to patch",
+    )
+    api.apply(manifest)
+
+
+def _exists(api: Api, manifest: dict[str, Any]) -> bool:
+    metadata = manifest["metadata"]
+    try:
+        api.get(manifest["apiVersion"], manifest["kind"], metadata["name"], metadata.get("namespace"))
+    except ApiError as error:
+        if error.code == 404:
+            return False
+        raise
+    return True
+
+
 def apply_plan(api: Api, resources: list[RecordedResource]) -> list[Applied]:
     """Every Kubernetes object of a plan (with test values), wave by wave, created as `pulumi up` creates
-    new objects."""
+    new objects (and patched, for Patch resources)."""
     outcomes = []
     for number, wave in enumerate(waves(resources)):
         for resource in wave:
             manifest = with_test_values(manifest_of(resource))
             try:
-                api.create(manifest)
+                if is_patch(resource):
+                    patch_existing(api, manifest)
+                else:
+                    api.create(manifest)
                 outcomes.append(Applied(manifest, number, None, api.warnings))
             except ApiError as error:
                 outcomes.append(Applied(manifest, number, error, []))

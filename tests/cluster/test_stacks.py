@@ -231,6 +231,27 @@ def test_every_hub_namespace_enforces_pod_security(stack):
         assert labels.get("pod-security.kubernetes.io/enforce") == "restricted", labels
 
 
+def test_the_default_service_account_gives_pods_no_token(stack):
+    """The namespace's `default` account (the controller manager's) has automount off after the patch, so
+    a pod that names no account and says nothing of tokens is admitted without one."""
+    for namespace in stack.hub_namespaces:
+        account = stack.api.get("v1", "ServiceAccount", "default", namespace)
+        assert account["automountServiceAccountToken"] is False
+        pod = _pod_like_the_hub(stack, namespace, "no-account")
+        spec = pod["spec"]
+        # The hub's own account and its explicit token volume (api_access.py) out: a pod that says nothing.
+        spec.pop("serviceAccountName")
+        spec.pop("automountServiceAccountToken")
+        tokens = {v["name"] for v in spec["volumes"] if "projected" in v}
+        spec["volumes"] = [v for v in spec["volumes"] if v["name"] not in tokens]
+        for container in spec["containers"] + spec.get("initContainers", []):
+            container["volumeMounts"] = [m for m in container.get("volumeMounts", []) if m["name"] not in tokens]
+        admitted = stack.api.apply(pod, dry_run=True)["spec"]
+        assert admitted["serviceAccountName"] == "default"
+        projected = [v for v in admitted.get("volumes", []) if "projected" in v]
+        assert projected == [], projected
+
+
 def _hub_deployment(stack: StackOnCluster, namespace: str) -> dict[str, Any]:
     """A copy of a namespace's hub Deployment, to break on purpose."""
     hub = next(
