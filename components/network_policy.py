@@ -7,15 +7,15 @@ network policy, Calico, Cilium), this blocks the cloud metadata server without a
 
 from typing import Any
 
+from .config.cluster_addresses import ClusterAddresses, contained_in, not_the_internet
 from .labels import selector
 from .manifest import ApiFields
 
 METADATA_SERVER = "169.254.169.254/32"
-PRIVATE_IPV4_RANGES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
-LINK_LOCAL = "169.254.0.0/16"
-"""Link-local addresses, which include the cloud metadata server."""
 KUBERNETES_API_PORTS = (443, 6443)
 """The API server behind the `kubernetes` Service listens on 443 (managed clouds) or 6443 (kubeadm, kind)."""
+CLUSTER_DNS_PODS = {"k8s-app": "kube-dns"}
+"""The label of the cluster's DNS pods in kube-system: kube-dns on GKE, CoreDNS on EKS, kind, k3s and minikube."""
 
 
 def pods(hub_name: str, component: str) -> dict[str, Any]:
@@ -29,19 +29,45 @@ def tcp(port: int | str) -> dict[str, Any]:
 
 
 def dns_egress() -> dict[str, Any]:
-    """Name resolution: port 53 to cluster DNS (kube-system) and to private addresses (node-local caches)."""
+    """Name resolution: port 53 of the cluster's DNS pods, and of nothing else (not every kube-system pod,
+    not a private host answering on 53)."""
     return {
         "to": [
-            {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}}},
-            *({"ipBlock": {"cidr": cidr}} for cidr in PRIVATE_IPV4_RANGES),
+            {
+                "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
+                "podSelector": {"matchLabels": CLUSTER_DNS_PODS},
+            }
         ],
         "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
     }
 
 
-def public_internet_peer() -> dict[str, Any]:
-    """Every IPv4 address except private ranges and link-local ones (so not the metadata server)."""
-    return {"ipBlock": {"cidr": "0.0.0.0/0", "except": [*PRIVATE_IPV4_RANGES, LINK_LOCAL]}}
+def public_internet_peer(addresses: ClusterAddresses) -> dict[str, Any]:
+    """Every public IPv4 address: not the private, shared, loopback, link-local (metadata servers) or
+    reserved ranges, and not the cluster's own."""
+    return {"ipBlock": {"cidr": "0.0.0.0/0", "except": not_the_internet(addresses.internal)}}
+
+
+def kubernetes_api_egress(addresses: ClusterAddresses) -> dict[str, Any]:
+    """The API server's ports at its addresses (behind the `kubernetes` Service): the cluster's ranges where
+    the stack knows them, public addresses where the endpoint is public."""
+    peers = (
+        [{"ipBlock": {"cidr": cidr}} for cidr in addresses.api_server]
+        if addresses.api_server is not None
+        else [public_internet_peer(addresses)]
+    )
+    return {"to": peers, "ports": [tcp(port) for port in KUBERNETES_API_PORTS]}
+
+
+def cidr_peers(cidrs: list[str], addresses: ClusterAddresses) -> list[dict[str, Any]]:
+    """Peers for networks a stack allows on purpose: each without the cluster's own ranges inside it (a
+    campus `10.0.0.0/8` does not open the cluster's nodes in `10.0.0.0/16`); a network inside the cluster's
+    ranges is taken as meant (e.g. a database in the cluster's VPC)."""
+    peers = []
+    for cidr in cidrs:
+        inside = contained_in(cidr, addresses.internal)
+        peers.append({"ipBlock": {"cidr": cidr, **({"except": inside} if inside else {})}})
+    return peers
 
 
 DEFAULT_DENY_SPEC: ApiFields = {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}

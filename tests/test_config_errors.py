@@ -259,8 +259,30 @@ CASES = [
         "allowed-cidr-with-metadata",
         HEAD + "      singleuser:\n        network: {allowedCidrs: [169.254.0.0/16]}\n",
         11,
-        "hubs.physics.singleuser.network.allowedCidrs",
-        "metadata server",
+        "hubs.physics.singleuser.network.allowedCidrs[0]",
+        "the link-local range of the cloud metadata servers",
+    ),
+    # Not only 169.254.169.254: EKS Pod Identity (169.254.170.23) and AWS's IPv6 metadata (fd00:ec2::254).
+    (
+        "allowed-cidr-with-pod-identity-agent",
+        HEAD + "      singleuser:\n        network: {allowedCidrs: [10.20.0.0/16, 169.254.170.0/24]}\n",
+        11,
+        "hubs.physics.singleuser.network.allowedCidrs[1]",
+        "overlaps 169.254.0.0/16",
+    ),
+    (
+        "allowed-cidr-with-ipv6-metadata",
+        HEAD + "      singleuser:\n        network: {allowedCidrs: ['fd00::/8']}\n",
+        11,
+        "hubs.physics.singleuser.network.allowedCidrs[0]",
+        "overlaps fd00:ec2::/32",
+    ),
+    (
+        "hub-allowed-cidr-link-local",
+        HEAD + "        network: {allowedCidrs: ['fe80::/64']}\n",
+        10,
+        "hubs.physics.hub.network.allowedCidrs[0]",
+        "overlaps fe80::/10",
     ),
     (
         "extra-config-syntax",

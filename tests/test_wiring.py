@@ -97,6 +97,7 @@ def _pods(objects):
         "user": Pod(namespace, user_labels, "10.244.2.20"),
         "other-user": Pod(namespace, user_labels, "10.244.2.21"),
         "dns": Pod("kube-system", {"k8s-app": "kube-dns"}, "10.244.0.2"),
+        "metrics-server": Pod("kube-system", {"k8s-app": "metrics-server"}, "10.244.0.3"),
         "other-hub": Pod("other-class", {"app.kubernetes.io/component": "hub"}, "10.244.3.3"),
     }
 
@@ -105,6 +106,9 @@ INTERNET = External("203.0.113.7")
 API_SERVER = External("172.18.0.2")
 METADATA = External(METADATA_SERVER.split("/")[0])
 CAMPUS_DATABASE = External("10.20.0.5")
+CGNAT_NODE = External("100.64.3.4")  # a node or pod on the shared range some clusters use for pods
+POD_IDENTITY_AGENT = External("169.254.170.23")  # EKS Pod Identity: node credentials, not only 169.254.169.254
+PRIVATE_DNS = External("10.20.0.53")
 
 FLOWS = [
     # source, destination, port, protocol, allowed
@@ -132,6 +136,19 @@ FLOWS = [
     ("proxy", "dns", 53, "UDP", True),
     ("user", "dns", 53, "UDP", True),
     ("user", "dns", 53, "TCP", True),
+    # DNS is the cluster's DNS pods, nothing else answering on 53.
+    ("user", "metrics-server", 53, "UDP", False),
+    ("hub", "metrics-server", 53, "UDP", False),
+    ("user", "private-dns", 53, "UDP", False),
+    # The internet is public addresses only: not the shared range, not any link-local endpoint.
+    ("user", "cgnat-node", 10250, "TCP", False),
+    ("user", "pod-identity-agent", 80, "TCP", False),
+    ("hub", "pod-identity-agent", 80, "TCP", False),
+    # The hub reaches public HTTPS (OAuth providers), and the API server's ports only at its addresses.
+    ("hub", "internet", 443, "TCP", True),
+    ("hub", "internet", 6443, "TCP", False),
+    ("hub", "internet", 80, "TCP", False),
+    ("hub", "cgnat-node", 443, "TCP", False),
 ]
 
 
@@ -147,6 +164,9 @@ def test_network_policies_allow_exactly_the_needed_flows(objects, source, destin
         "api-server": API_SERVER,
         "metadata": METADATA,
         "campus-database": CAMPUS_DATABASE,
+        "cgnat-node": CGNAT_NODE,
+        "pod-identity-agent": POD_IDENTITY_AGENT,
+        "private-dns": PRIVATE_DNS,
     }
     assert allowed(policies_of(objects), endpoints[source], endpoints[destination], port, protocol) is expected
 

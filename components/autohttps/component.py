@@ -103,7 +103,9 @@ class AutoHttps(pulumi.ComponentResource):
         self.network_policy = k8s.networking.v1.NetworkPolicy(
             f"{name}-autohttps",
             metadata={**meta, "name": AUTOHTTPS},
-            spec=autohttps_network_policy_spec(spec.name, spec.endpoints, front.letsencrypt.acme_server),
+            spec=autohttps_network_policy_spec(
+                spec.name, spec.endpoints, front.letsencrypt.acme_server, spec.addresses
+            ),
             opts=child,
         )
         self.register_outputs({"certificates": self.certificates.metadata.name})

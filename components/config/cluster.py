@@ -10,10 +10,11 @@ from typing import Annotated, Literal, Self
 from pydantic import Field, model_validator
 
 from .base import Model, NestedValueError
+from .cluster_addresses import PRIVATE_IPV4_RANGES, ClusterAddresses
 from .eks import EksClusterConfig
 from .gke import GkeClusterConfig
 from .node_pools import NodePoolFacts
-from .types import DnsSubdomain, platform_storage_class
+from .types import Cidr, DnsSubdomain, platform_storage_class
 
 
 class StorageClassSpec(Model):
@@ -75,9 +76,23 @@ class ExistingClusterConfig(Model):
     """How strictly pods follow the node labels `hub.jupyter.org/node-purpose=core|user`: `require` them,
     `prefer` them (pods still run on unlabelled clusters such as a one-node minikube), or `ignore` them."""
 
+    api_server_cidrs: list[Cidr] = Field(default_factory=lambda: list(PRIVATE_IPV4_RANGES), min_length=1)
+    """Where the Kubernetes API server answers pods (the addresses behind the `kubernetes` Service, e.g. the
+    control-plane nodes): the hub and the HTTPS front reach these on 443 and 6443, and no other private
+    address. The default, the private ranges, suits kind, k3d and minikube; name the control plane's
+    addresses on a cluster of your own."""
+    internal_cidrs: list[Cidr] = []
+    """The cluster's own ranges (nodes, pods, Services), e.g. kind's `172.18.0.0/16`, `10.244.0.0/16` and
+    `10.96.0.0/12`: cut out of any broader network in `allowedCidrs`, and never part of user servers'
+    internet access even when they are public addresses used privately."""
+
     def node_pools(self) -> list[NodePoolFacts] | None:
         """The cluster's pools: not known for a cluster the stack does not make."""
         return None
+
+    def addresses(self) -> ClusterAddresses:
+        """The cluster's own ranges and where its API server answers, as the stack config says."""
+        return ClusterAddresses(internal=tuple(self.internal_cidrs), api_server=tuple(self.api_server_cidrs))
 
 
 ClusterConfig = Annotated[ExistingClusterConfig | GkeClusterConfig | EksClusterConfig, Field(discriminator="kind")]

@@ -8,6 +8,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from .api_endpoint import ANY_ADDRESS_OPT_IN, check_allow_list
 from .base import Model, NestedValueError
+from .cluster_addresses import ClusterAddresses
 from .node_pools import CORE, GPU_PRESENT_LABEL, USER, NodePoolFacts, pool_facts
 from .types import Cidr, DnsLabel, DnsSubdomain, ImageRef, IPv4Cidr, fullmatch, not_a_platform_storage_class
 
@@ -271,6 +272,12 @@ class EksClusterConfig(Model):
         except NestedValueError as error:
             raise NestedValueError(("endpoint", *error.path), str(error)) from None
         return self
+
+    def addresses(self) -> ClusterAddresses:
+        """The VPC's range; pods reach the API server through its network interfaces in the VPC's subnets
+        with private access, else at a public address."""
+        api_server = (self.network.vpc_cidr,) if self.endpoint.private_access else None
+        return ClusterAddresses(internal=(self.network.vpc_cidr,), api_server=api_server)
 
     def node_pools(self) -> list[NodePoolFacts]:
         """Every group as pods see it (with the labels EKS adds itself)."""

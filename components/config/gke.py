@@ -8,6 +8,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from .api_endpoint import ANY_ADDRESS_OPT_IN, check_allow_list
 from .base import Model, NestedValueError
+from .cluster_addresses import ClusterAddresses
 from .node_pools import CORE, USER, NodePoolFacts, pool_facts
 from .types import Cidr, DnsLabel, DnsSubdomain, IPv4Cidr, fullmatch, not_a_platform_storage_class
 
@@ -310,6 +311,15 @@ class GkeClusterConfig(Model):
             closed_elsewise="set privateEndpoint: true",
         )
         return self
+
+    def addresses(self) -> ClusterAddresses:
+        """The VPC's ranges; pods reach the API server at the private endpoint (in the control plane's range,
+        or in the node subnet on clusters using Private Service Connect) with private nodes, else at a public
+        address."""
+        network = self.network
+        ranges = (network.subnet_cidr, network.pods_cidr, network.services_cidr, network.control_plane_cidr)
+        api_server = (network.control_plane_cidr, network.subnet_cidr) if self.private_nodes else None
+        return ClusterAddresses(internal=ranges, api_server=api_server)
 
     def node_pools(self) -> list[NodePoolFacts]:
         """Every pool as pods see it (with the labels GKE adds itself)."""

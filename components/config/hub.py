@@ -9,7 +9,7 @@ from pydantic import Discriminator, Field, SecretStr, Tag, field_validator, mode
 from .base import Model, NestedValueError
 from .resources import ContainerResources, ResourceList
 from .secrets import Secret, is_unknown
-from .types import DnsSubdomain, Hostname, HttpUrl, ImageRef, MemoryQuantity, Username
+from .types import AllowedCidr, DnsSubdomain, Hostname, HttpUrl, ImageRef, MemoryQuantity, Username
 
 HUB_IMAGE = "quay.io/jupyterhub/k8s-hub:4.4.0"
 HUB_IMAGE_UID = 1000
@@ -196,6 +196,15 @@ EXTRA_CONFIG_MAX_BYTES = 768 * 1024
 jupyterhub_config.py and the rest of settings.json) must stay under Kubernetes' 1 MiB."""
 
 
+class HubNetwork(Model):
+    """What the hub may reach besides the proxy, user servers, the cluster's DNS, the Kubernetes API server
+    and public HTTPS (OAuth providers)."""
+
+    allowed_cidrs: list[AllowedCidr] = []
+    """Further networks the hub may reach on any port, e.g. a campus identity provider (`10.20.0.0/16`).
+    The cluster's own ranges inside a listed network stay closed."""
+
+
 class HubConfig(Model):
     """The Hub: authentication, the database, users and limits."""
 
@@ -220,6 +229,8 @@ class HubConfig(Model):
     """The most servers running at once. 0: no limit."""
     base_url: str = "/"
     """The URL prefix of the whole hub, e.g. `/` or `/jupyter/`."""
+    network: HubNetwork = HubNetwork()
+    """What the hub may reach."""
     extra_config: dict[str, str] = {}
     """Escape hatch: named snippets of Python run at the end of jupyterhub_config.py in name order,
     with `c` the traitlets config (as z2jh's `hub.extraConfig`). Needs `allowExtraConfig: true`."""

@@ -1,6 +1,5 @@
 """Settings of the users' servers: image, resources, home volumes, profiles and network access."""
 
-import ipaddress
 from typing import Literal, Self
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -9,7 +8,7 @@ from .base import Model, NestedValueError
 from .resources import CpuRange, MemoryRange, check_not_above
 from .secrets import PlainOrSecret
 from .types import (
-    Cidr,
+    AllowedCidr,
     DnsLabel,
     DnsSubdomain,
     Duration,
@@ -126,20 +125,10 @@ class NetworkAccess(Model):
     allow_public_internet: bool = True
     """Allow connections to public addresses (pip install, git clone, datasets). Private ranges and the
     cloud metadata server stay blocked."""
-    allowed_cidrs: list[Cidr] = []
-    """Further networks users may reach, e.g. a campus database (`10.20.0.0/16`)."""
-
-    @field_validator("allowed_cidrs")
-    @classmethod
-    def _not_metadata(cls, cidrs: list[str]) -> list[str]:
-        metadata = ipaddress.ip_address("169.254.169.254")
-        for cidr in cidrs:
-            network = ipaddress.ip_network(cidr)
-            if network.version == 4 and metadata in network:
-                raise ValueError(
-                    f"{cidr} contains the cloud metadata server 169.254.169.254, which users must not reach"
-                )
-        return cidrs
+    allowed_cidrs: list[AllowedCidr] = []
+    """Further networks users may reach, e.g. a campus database (`10.20.0.0/16`). The cluster's own ranges
+    inside a listed network stay closed (list a range inside them to open it on purpose); link-local
+    ranges (metadata servers) are refused."""
 
 
 _RESERVED_ENV_PREFIXES = ("JUPYTERHUB_", "JPY_")

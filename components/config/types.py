@@ -13,6 +13,8 @@ from urllib.parse import urlparse
 
 from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 
+from .cluster_addresses import overlaps_link_local
+
 _QUANTITY = re.compile(r"^(?P<number>[0-9]+(\.[0-9]*)?|\.[0-9]+)(?P<suffix>Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E)?$")
 _SUFFIX_FACTOR = {
     None: Decimal(1),
@@ -261,6 +263,21 @@ def _ipv4_cidr(value: str) -> str:
 
 IPv4Cidr = Annotated[Cidr, AfterValidator(_ipv4_cidr)]
 """An IPv4 network in CIDR notation (VPC, subnet, pod and service ranges)."""
+
+
+def _not_link_local(value: str) -> str:
+    link_local = overlaps_link_local(value)
+    if link_local is not None:
+        raise ValueError(
+            f"{value} overlaps {link_local}, the link-local range of the cloud metadata servers and other "
+            "node-local endpoints (node credentials), which pods must not reach"
+        )
+    return value
+
+
+AllowedCidr = Annotated[Cidr, AfterValidator(_not_link_local)]
+"""A network a stack lets pods reach on purpose: anything but link-local addresses (169.254.0.0/16,
+fe80::/10) and AWS's IPv6 metadata range (fd00:ec2::/32)."""
 
 
 def _ipv4(value: str) -> str:

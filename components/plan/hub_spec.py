@@ -12,6 +12,7 @@ from typing import Literal
 import pulumi
 
 from ..cluster import Cluster, LoadBalancing
+from ..config.cluster_addresses import ClusterAddresses
 from ..config.placement import hub_as_deployed
 from ..config.stack import JupyterHubConfig, StackConfig
 from ..endpoints import ENDPOINTS, Endpoints
@@ -52,6 +53,8 @@ class HubSpec:
     storage_class: str | None
     """The cluster's StorageClass for the database and homes unless they name their own; None: the default."""
     stack: StackSettings
+    addresses: ClusterAddresses
+    """The cluster's own ranges and where its API server answers (for the NetworkPolicies)."""
     endpoints: Endpoints = ENDPOINTS
 
     @property
@@ -119,6 +122,7 @@ def plan_hub(config: StackConfig, name: str, cluster: Cluster, stack: StackSetti
         node_purpose=facts.node_purpose,
         storage_class=facts.storage_class,
         stack=stack,
+        addresses=config.cluster.addresses(),
     )
 
 
