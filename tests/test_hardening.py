@@ -4,6 +4,7 @@ flows between hubs, and stateful resources that survive changes and teardown."""
 import copy
 
 import pytest
+from kubespawner import KubeSpawner
 
 from tools.plan import make_plan
 
@@ -230,6 +231,9 @@ def test_home_volumes_outlive_their_users(plans):
     with tempfile.TemporaryDirectory() as directory:
         config = load_hub_config(*lay_out_hub_files(objects, "jupyterhub", Path(directory)))
     assert config.KubeSpawner.delete_pvc is False  # deleting a user keeps their home
+    # The hub's spawner decides which claims go (tests/e2e/test_homes.py runs it): KubeSpawner's own never.
+    spawner_class = config.JupyterHub.spawner_class
+    assert spawner_class.__name__ == "HomeSpawner" and spawner_class.delete_forever is not KubeSpawner.delete_forever
 
 
 def test_protection_can_be_lifted_on_purpose(tmp_path):

@@ -172,7 +172,9 @@ def test_gpu_variation_service_culler_and_storage_class(plans, tmp_path):
     assert claim["spec"]["storageClassName"] == "jupyterhub-homes"
     config = _hub_config(plan, tmp_path)
     command = config.JupyterHub.services[0]["command"]
-    assert {"--timeout=7200", "--cull-every=300", "--max-age=28800", "--cull-users"} <= set(command)
+    assert {"--timeout=7200", "--cull-every=300", "--max-age=28800", "--cull-users", "--remove-named-servers"} <= set(
+        command
+    )
     assert "admin:users" in config.JupyterHub.load_roles[0]["scopes"]
     assert config.JupyterHub.allow_named_servers is True
     assert config.JupyterHub.base_url == "/ml/"

@@ -120,7 +120,7 @@ VARIATIONS: dict[str, dict[str, Any]] = {
                     }
                 },
                 hub={"namedServers": {"enabled": True, "limitPerUser": 3}, "baseUrl": "/ml/"},
-                culler={"timeout": "2h", "every": "5m", "maxAge": "8h", "cullUsers": True},
+                culler={"timeout": "2h", "every": "5m", "maxAge": "8h", "cullUsers": True, "removeNamedServers": True},
             )
         },
         cluster={

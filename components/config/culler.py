@@ -21,6 +21,9 @@ class CullerConfig(Model):
     """Stop any server older than this, active or not. 0: no age limit."""
     cull_users: bool = False
     """Also delete users whose servers were culled (their home volumes stay)."""
+    remove_named_servers: bool = False
+    """Remove named servers when culled instead of only stopping them, with their home claims (the disks
+    stay where the StorageClass retains them); the default server and its home are never removed."""
     concurrency: int = Field(default=10, ge=1, le=100)
     """How many requests the culler sends to the hub at once."""
 

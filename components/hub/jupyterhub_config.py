@@ -18,8 +18,13 @@ import json
 import os
 import re
 import sys
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
+
+from kubernetes_asyncio.client.rest import ApiException
+from kubespawner import KubeSpawner
 
 c = get_config()  # noqa: F821 - provided by traitlets when it loads this file
 
@@ -124,8 +129,60 @@ else:
             c.GenericOAuthenticator.admin_groups = set(auth["adminGroups"])
 
 # --- User servers (KubeSpawner) -------------------------------------------------------------------
+_QUANTITY_SUFFIXES = {"": 1, "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "P": 10**15, "E": 10**18}
+_QUANTITY_SUFFIXES.update({"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60})
+
+
+def quantity_bytes(quantity: str) -> Decimal:
+    """A storage quantity (`10Gi`, `1500M`, `1e9`) in bytes."""
+    number, suffix = re.fullmatch(r"([0-9.eE+-]*?)([KMGTPE]i|[kMGTPE])?", quantity).groups()  # type: ignore[union-attr]
+    return Decimal(number) * _QUANTITY_SUFFIXES[suffix or ""]
+
+
+class HomeSpawner(KubeSpawner):
+    """KubeSpawner, with homes that follow the stack: a returning user's claim grows to the configured size
+    when their server starts (Kubernetes expands the disk; classes made by the stack allow it), and a named
+    server's claim goes when the server is removed, while the default server's home is never deleted."""
+
+    async def get_pod_manifest(self) -> Any:
+        # KubeSpawner has ensured the claim (created it, or found it) just before it asks for the pod.
+        if self.storage_pvc_ensure:
+            await self._grow_home()
+        return await super().get_pod_manifest()
+
+    async def _grow_home(self) -> None:
+        try:
+            claim = await self.api.read_namespaced_persistent_volume_claim(self.pvc_name, self.namespace)
+        except ApiException as error:
+            if error.status == 404:
+                return
+            raise
+        size = claim.spec.resources.requests["storage"]
+        if quantity_bytes(size) >= quantity_bytes(self.storage_capacity):
+            return
+        self.log.info("Growing %s from %s to %s", self.pvc_name, size, self.storage_capacity)
+        patch = {"spec": {"resources": {"requests": {"storage": self.storage_capacity}}}}
+        try:
+            await self.api.patch_namespaced_persistent_volume_claim(
+                self.pvc_name, self.namespace, patch, _content_type="application/merge-patch+json"
+            )
+        except ApiException as error:  # e.g. a class that cannot expand: the server starts at the old size
+            self.log.warning("Could not grow %s to %s: %s", self.pvc_name, self.storage_capacity, error.reason)
+
+    async def delete_forever(self) -> None:
+        if not self.name or not self.storage_pvc_ensure:
+            self.log.info("Keeping the home of %s (only named servers' homes go with them)", self.user.name)
+            return
+        self.log.info("Deleting %s, the home of removed server %s/%s", self.pvc_name, self.user.name, self.name)
+        try:
+            await self.api.delete_namespaced_persistent_volume_claim(self.pvc_name, self.namespace)
+        except ApiException as error:
+            if error.status != 404:
+                raise
+
+
 spawner = settings["spawner"]
-c.JupyterHub.spawner_class = "kubespawner.KubeSpawner"
+c.JupyterHub.spawner_class = HomeSpawner
 c.KubeSpawner.namespace = settings["namespace"]
 for trait, value in spawner_traits(spawner["traits"]).items():
     setattr(c.KubeSpawner, trait, value)
@@ -153,7 +210,8 @@ if home["type"] == "dynamic":
         c.KubeSpawner.storage_class = home["storageClass"]
     c.KubeSpawner.volumes = [{"name": "home", "persistentVolumeClaim": {"claimName": "{pvc_name}"}}]
     c.KubeSpawner.volume_mounts = [{"name": "home", "mountPath": literal(home["mountPath"])}]
-    c.KubeSpawner.delete_pvc = False  # a deleted user's home stays until an admin removes it
+    # KubeSpawner's own claim deletion stays off: HomeSpawner.delete_forever decides (named servers' only).
+    c.KubeSpawner.delete_pvc = False
 else:
     c.KubeSpawner.storage_pvc_ensure = False
 
@@ -187,6 +245,8 @@ if culler["enabled"]:
     if culler["cullUsers"]:
         command.append("--cull-users")
         scopes.append("admin:users")
+    if culler["removeNamedServers"]:
+        command.append("--remove-named-servers")
     c.JupyterHub.services = [{"name": "idle-culler", "command": command, "api_token": secret("cullerApiToken")}]
     c.JupyterHub.load_roles = [
         {"name": "idle-culler", "description": "Stop idle servers", "scopes": scopes, "services": ["idle-culler"]}

@@ -10,11 +10,13 @@ from ..rbac import grant
 SERVICE_ACCOUNT = "hub"
 
 HUB_ROLE_RULES = [
-    # KubeSpawner starts, watches and stops user pods and creates their home volume claims.
+    # KubeSpawner starts, watches and stops user pods.
+    {"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "watch", "list", "create", "delete"]},
+    # It creates home claims; the hub's HomeSpawner grows them (patch) and deletes removed named servers'.
     {
         "apiGroups": [""],
-        "resources": ["pods", "persistentvolumeclaims"],
-        "verbs": ["get", "watch", "list", "create", "delete"],
+        "resources": ["persistentvolumeclaims"],
+        "verbs": ["get", "watch", "list", "create", "patch", "delete"],
     },
     # Spawn progress shown to users comes from pod events.
     {"apiGroups": [""], "resources": ["events"], "verbs": ["get", "watch", "list"]},

@@ -111,6 +111,7 @@ def hub_settings(
             every=culler.every,
             max_age=culler.max_age,
             cull_users=culler.cull_users,
+            remove_named_servers=culler.remove_named_servers,
             concurrency=culler.concurrency,
         ),
         secrets=secrets,

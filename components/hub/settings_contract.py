@@ -221,9 +221,11 @@ class HomeSettings(Contract):
     """Each user's home directory."""
 
     type: Literal["dynamic", "none"]
-    """dynamic: one claim per user server, created at first start and kept; none: no home volume."""
+    """dynamic: one claim per user server, created at first start and kept (a named server's goes when the
+    server is removed); none: no home volume."""
     capacity: str
-    """The size of each home claim (a Kubernetes quantity)."""
+    """The size of each home claim (a Kubernetes quantity); a smaller existing claim grows to it when its
+    server next starts."""
     storage_class: str | None
     """The StorageClass of home claims; null: the cluster's default class."""
     mount_path: str
@@ -283,6 +285,8 @@ class CullerSettings(Contract):
     """Seconds after which any server is stopped; 0: no age limit."""
     cull_users: bool
     """Whether idle users are deleted too."""
+    remove_named_servers: bool
+    """Whether culled named servers are removed (with their home claims), not only stopped."""
     concurrency: int
     """The most requests the culler makes to the hub at once."""
 
