@@ -17,8 +17,8 @@ for spec in plan_hubs(config, cluster):
     hub = hubs[spec.name] = JupyterHub(
         spec.name, JupyterHubArgs(spec=spec, provider=cluster.facts.provider, after=cluster.facts.ready)
     )
-    if (url := publish(spec, cluster, hub.proxy.public_endpoint)) is not None:
-        hub_urls[spec.name] = url
+    if hub.proxy is not None and (url := publish(spec, cluster, hub.proxy.public_endpoint)) is not None:
+        hub_urls[spec.name] = url  # a retired hub (no proxy) has no URL and no DNS record
 
 for key, value in cluster.outputs().items():
     pulumi.export(key, value)
@@ -29,5 +29,6 @@ pulumi.export(
     {
         name: pulumi.Output.concat(hub.namespace.ref, "/", hub.proxy.public_service.metadata.name)
         for name, hub in hubs.items()
+        if hub.proxy is not None
     },
 )

@@ -34,17 +34,38 @@ class JupyterHub(pulumi.ComponentResource):
     namespace's default-deny NetworkPolicy of one hub."""
 
     def __init__(self, name: str, args: JupyterHubArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        spec = args.spec
+        # A renamed hub keeps its objects: every resource below is named `<hub>-...`, so Pulumi derives each
+        # child's alias from this one (tests/test_retire.py holds the names to that).
+        renamed = [pulumi.Alias(name=former) for former in spec.config.former_names]
         super().__init__(
             "jupyterhub:index:JupyterHub",
             name,
             None,
-            pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(providers=[args.provider])),
+            pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(providers=[args.provider], aliases=renamed)),
         )
-        spec = args.spec
         child = pulumi.ResourceOptions(parent=self)
         self.namespace = declare_namespace(name, spec.namespace, spec.stack.protect_data, list(args.after), child)
         self.hub = Hub(name, HubArgs(spec=spec, namespace=self.namespace), opts=child)
-        self.proxy = Proxy(
+        self.proxy: Proxy | None = None
+        """The proxy; None for a retired hub, which serves nobody."""
+        if not spec.config.retired:
+            self.proxy = self._serve_users(name, spec, child)
+        self.default_deny_network_policy = k8s.networking.v1.NetworkPolicy(
+            f"{name}-default-deny",
+            metadata={
+                "name": "default-deny",
+                "namespace": self.namespace.ref,
+                "labels": labels(spec.name, "namespace"),
+            },
+            spec=DEFAULT_DENY_SPEC,
+            opts=child,
+        )
+        self.register_outputs({"namespace": self.namespace.ref})
+
+    def _serve_users(self, name: str, spec: HubSpec, child: pulumi.ResourceOptions) -> Proxy:
+        """The proxy (returned), its HTTPS front and the user servers' policy (the hub's own objects are Hub's)."""
+        proxy = Proxy(
             name,
             ProxyArgs(spec=spec, namespace=self.namespace, token=self.hub.proxy_token, digester=self.hub.digester),
             opts=child,
@@ -59,14 +80,4 @@ class JupyterHub(pulumi.ComponentResource):
             spec=singleuser_network_policy_spec(spec),
             opts=child,
         )
-        self.default_deny_network_policy = k8s.networking.v1.NetworkPolicy(
-            f"{name}-default-deny",
-            metadata={
-                "name": "default-deny",
-                "namespace": self.namespace.ref,
-                "labels": labels(spec.name, "namespace"),
-            },
-            spec=DEFAULT_DENY_SPEC,
-            opts=child,
-        )
-        self.register_outputs({"namespace": self.namespace.ref})
+        return proxy

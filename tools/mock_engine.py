@@ -155,6 +155,13 @@ class _Mocks(pulumi.runtime.Mocks):
         return {}, None
 
 
+def _aliases(request: Any) -> list[Any]:
+    """A registration's aliases to earlier names (as the SDK sent them); not the type-only aliases the
+    Kubernetes SDK adds to every object for its API's older versions."""
+    aliases = [json_format.MessageToDict(alias) for alias in request.aliases]
+    return [alias for alias in aliases if "urn" in alias or "name" in alias.get("spec", {})]
+
+
 class RecordingMonitor(mocks.MockMonitor):
     """The SDK's mock monitor, recording each registration (options included) before answering it."""
 
@@ -185,6 +192,8 @@ class RecordingMonitor(mocks.MockMonitor):
                     "deleteBeforeReplace": bool(request.deleteBeforeReplace),
                     "provider": request.provider or None,
                     "additionalSecretOutputs": list(request.additionalSecretOutputs),
+                    # Only when there are any, so plans of resources without aliases keep their shape.
+                    **({"aliases": aliases} if (aliases := _aliases(request)) else {}),
                 },
                 inputs=inputs,
                 secret_digests=secret_digests(raw),

@@ -49,6 +49,24 @@ class JupyterHubConfig(Model):
     """A node pool for this hub's users alone (cloud clusters), with the settings of an entry of
     `cluster.userPools` (GKE) or `cluster.userGroups` (EKS); it is named after the hub, and this hub's
     servers run only there (a profile with its own `nodeSelector` still goes where that points)."""
+    retired: bool = False
+    """Retire this hub and keep its data: `pulumi up` removes the hub, the proxy and everything serving users,
+    and keeps the namespace with every home claim, the hub's database claim and a default-deny policy that
+    isolates anything left in the namespace. Stop every server first (admin page: Stop All). Set it back to
+    `false` to bring the hub back with its users and homes. See the README, "Retiring a hub"."""
+    former_names: list[DnsLabel] = []
+    """Earlier names of this hub in the stack (its key under `jupyterhub:hubs`): renaming a hub keeps every
+    object instead of replacing it (Pulumi aliases). Needs `namespace` set to the namespace it had."""
+
+    @model_validator(mode="after")
+    def _renamed_in_place(self) -> Self:
+        if self.former_names and self.namespace is None:
+            raise NestedValueError(
+                ("formerNames",),
+                f"a renamed hub keeps its objects only in the namespace they are in: set namespace: "
+                f"{self.former_names[0]} (its namespace before the rename, unless it had one set)",
+            )
+        return self
 
     @field_validator("user_pool", mode="plain")
     @classmethod
@@ -151,6 +169,12 @@ class StackConfig(Model):
         hosts: dict[str, str] = {}
         node_ports: dict[int, str] = {}
         for name, hub in self.hubs.items():
+            for index, former in enumerate(hub.former_names):
+                if former in self.hubs:
+                    yield NestedValueError(
+                        ("hubs", name, "formerNames", index),
+                        f"{former!r} is a hub of this stack: its objects cannot also be this hub's",
+                    )
             namespace = self.namespace_of(name)
             if namespace in RESERVED_NAMESPACES:
                 where = ("hubs", name, "namespace") if hub.namespace is not None else ("hubs", name)

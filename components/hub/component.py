@@ -53,6 +53,10 @@ class Hub(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         meta: ObjectMeta = {"namespace": namespace.ref, "labels": labels(spec.name, HUB)}
 
+        if spec.config.retired:  # only the data stays: users, tokens and server state, should the hub return
+            self.database_claim = declare_database_claim(name, spec, meta, child)
+            self.register_outputs({})
+            return
         self.service_account = declare_hub_rbac(name, namespace.ref, child)
         self.digester = declare_secret_digester(name, child)
         secret = declare_hub_secret(
@@ -69,28 +73,8 @@ class Hub(pulumi.ComponentResource):
         files = {CONFIG_FILE: jupyterhub_config_source(), SETTINGS_FILE: settings.to_json()}
         self.config_map = k8s.core.v1.ConfigMap(f"{name}-hub", metadata={**meta, "name": "hub"}, data=files, opts=child)
 
-        database_claim = None
-        if isinstance(database := spec.config.hub.database, SqlitePvcDatabase):
-            storage_class = database.storage_class or spec.storage_class
-            claim: ApiFields = {
-                "accessModes": ["ReadWriteOnce"],
-                "resources": {"requests": {"storage": database.size}},
-                **({"storageClassName": storage_class} if storage_class else {}),
-            }
-            self.database_claim = k8s.core.v1.PersistentVolumeClaim(
-                f"{name}-hub-db",
-                metadata={**meta, "name": DATABASE_CLAIM},
-                spec=claim,
-                # Users, tokens and server state live here: never deleted or replaced by accident. A claim's
-                # class cannot change in place, so a later change of the default class must not replace it.
-                opts=pulumi.ResourceOptions.merge(
-                    child,
-                    pulumi.ResourceOptions(
-                        protect=spec.stack.protect_data, retain_on_delete=True, ignore_changes=["spec.storageClassName"]
-                    ),
-                ),
-            )
-            database_claim = self.database_claim.metadata.name
+        self.database_claim = declare_database_claim(name, spec, meta, child)
+        database_claim = self.database_claim.metadata.name if self.database_claim else None
 
         self.deployment = k8s.apps.v1.Deployment(
             f"{name}-hub",
@@ -123,3 +107,31 @@ class Hub(pulumi.ComponentResource):
             f"{name}-hub", metadata={**meta, "name": "hub"}, spec=hub_network_policy_spec(spec), opts=child
         )
         self.register_outputs({"service": self.service.metadata.name})
+
+
+def declare_database_claim(
+    name: str, spec: HubSpec, meta: ObjectMeta, opts: pulumi.ResourceOptions
+) -> k8s.core.v1.PersistentVolumeClaim | None:
+    """The hub database's claim, for the SQLite-on-a-volume database (None for the others)."""
+    database = spec.config.hub.database
+    if not isinstance(database, SqlitePvcDatabase):
+        return None
+    storage_class = database.storage_class or spec.storage_class
+    claim: ApiFields = {
+        "accessModes": ["ReadWriteOnce"],
+        "resources": {"requests": {"storage": database.size}},
+        **({"storageClassName": storage_class} if storage_class else {}),
+    }
+    return k8s.core.v1.PersistentVolumeClaim(
+        f"{name}-hub-db",
+        metadata={**meta, "name": DATABASE_CLAIM},
+        spec=claim,
+        # Users, tokens and server state live here: never deleted or replaced by accident. A claim's
+        # class cannot change in place, so a later change of the default class must not replace it.
+        opts=pulumi.ResourceOptions.merge(
+            opts,
+            pulumi.ResourceOptions(
+                protect=spec.stack.protect_data, retain_on_delete=True, ignore_changes=["spec.storageClassName"]
+            ),
+        ),
+    )
