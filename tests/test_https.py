@@ -5,7 +5,7 @@ import pytest
 
 from tools.plan import make_plan
 
-from .helpers import ROOT, assert_refused, find, hub_settings
+from .helpers import ROOT, assert_refused, find, hub_settings, plan_config
 from .test_department import DEPARTMENT
 
 
@@ -143,3 +143,45 @@ def test_a_hub_cannot_override_the_annotations_that_make_the_load_balancer_decry
     assert content != EKS_DEPARTMENT
     line = next(number for number, text in enumerate(content.splitlines(), 1) if annotation in text)
     assert_refused(tmp_path, content, line, f"defaults.proxy.service.annotations.{annotation}", "set by the stack")
+
+
+WORKSHOP = (ROOT / "stacks" / "workshop.yaml").read_text()
+WORKSHOP_SERVICE = "          type: LoadBalancer\n          loadBalancerSourceRanges: [198.51.100.0/24]\n"
+
+
+def test_each_node_port_lands_on_its_own_port(tmp_path):
+    """`nodePort` is HTTP's (which redirects), `httpsNodePort` HTTPS's, whichever order the ports come in."""
+    assert WORKSHOP.count(WORKSHOP_SERVICE) == 1
+    stack = WORKSHOP.replace(
+        WORKSHOP_SERVICE, "          type: NodePort\n          nodePort: 30080\n          httpsNodePort: 30443\n"
+    )
+    service = find(plan_config(tmp_path, stack).kubernetes_objects(), "Service", "proxy-public", "summer-workshop")
+    assert {port["name"]: port["nodePort"] for port in service["spec"]["ports"]} == {"http": 30080, "https": 30443}
+
+
+@pytest.mark.parametrize(
+    ("service", "path", "fragment"),
+    [
+        ("type: NodePort, nodePort: 30080, httpsNodePort: 30080", "httpsNodePort", "already nodePort"),
+        ("type: ClusterIP, httpsNodePort: 30443", "httpsNodePort", "needs type NodePort or LoadBalancer"),
+    ],
+)
+def test_bad_node_ports_are_refused(tmp_path, service, path, fragment):
+    stack = WORKSHOP.replace("        service:\n" + WORKSHOP_SERVICE, f"        service: {{{service}}}\n")
+    assert_refused(tmp_path, stack, 34, f"hubs.workshop.proxy.service.{path}", fragment)
+
+
+def test_an_https_node_port_without_https_is_refused(tmp_path):
+    stack = DEPARTMENT.replace(
+        "    algebra:\n", "    algebra:\n      proxy: {service: {type: NodePort, httpsNodePort: 30443}}\n"
+    )
+    assert_refused(tmp_path, stack, 15, "hubs.algebra.proxy.service.httpsNodePort", "no HTTPS port with https.mode off")
+
+
+def test_no_http_node_port_with_offload(tmp_path):
+    stack = EKS_DEPARTMENT.replace(
+        "      host: stat101.hub.stats.example.edu\n",
+        "      host: stat101.hub.stats.example.edu\n      proxy: {service: {nodePort: 30080}}\n",
+        1,
+    )
+    assert_refused(tmp_path, stack, 65, "hubs.stat101.proxy.service.nodePort", "use httpsNodePort")

@@ -7,7 +7,7 @@ from typing import Annotated, Literal, Self
 from pydantic import Field, model_validator
 
 from .base import Model, NestedValueError
-from .resources import ContainerResources, ResourceList
+from .resources import ContainerResources, ResourceList, over
 from .secrets import Secret
 from .types import Duration, HttpUrl, ImageRef, fullmatch
 
@@ -29,6 +29,12 @@ EmailAddress = Annotated[
 braces, `$`, spaces), since the address goes into the HTTPS front's configuration."""
 
 
+CADDY_RESOURCES = ContainerResources(
+    requests=ResourceList(cpu="50m", memory="64Mi"), limits=ResourceList(cpu="1", memory="256Mi")
+)
+"""The Caddy container's default CPU and memory."""
+
+
 class LetsEncryptConfig(Model):
     """Certificates obtained and renewed automatically from Let's Encrypt (or another ACME server)."""
 
@@ -42,10 +48,8 @@ class LetsEncryptConfig(Model):
     public CA (an internal ACME server). Not secret."""
     image: ImageRef = CADDY_IMAGE
     """The Caddy image of the HTTPS front."""
-    resources: ContainerResources = ContainerResources(
-        requests=ResourceList(cpu="50m", memory="64Mi"), limits=ResourceList(cpu="1", memory="256Mi")
-    )
-    """CPU and memory of the Caddy container."""
+    resources: Annotated[ContainerResources, over(CADDY_RESOURCES)] = CADDY_RESOURCES
+    """CPU and memory of the Caddy container; keys left out keep their defaults (`null` removes one)."""
 
 
 class HttpsConfig(Model):

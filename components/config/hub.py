@@ -7,7 +7,7 @@ from urllib.parse import urlparse
 from pydantic import Discriminator, Field, SecretStr, Tag, field_validator, model_validator
 
 from .base import Model, NestedValueError
-from .resources import ContainerResources, ResourceList
+from .resources import ContainerResources, ResourceList, over
 from .secrets import Secret, is_unknown
 from .types import AllowedCidr, DnsSubdomain, Hostname, HttpUrl, ImageRef, MemoryQuantity, Username
 
@@ -210,8 +210,8 @@ class HubConfig(Model):
 
     image: ImageRef = HUB_IMAGE
     """The hub image. The default is the z2jh hub image whose software the tests run."""
-    resources: ContainerResources = HUB_RESOURCES
-    """CPU and memory of the hub container."""
+    resources: Annotated[ContainerResources, over(HUB_RESOURCES)] = HUB_RESOURCES
+    """CPU and memory of the hub container; keys left out keep their defaults (`null` removes one)."""
     database: Database = SqlitePvcDatabase()
     """Where the hub keeps users, tokens and servers. `type` is `sqlite-pvc` (default),
     `sqlite-memory` or `postgres`."""

@@ -1,12 +1,12 @@
 """Settings of the Proxy (configurable-http-proxy) and its public Service."""
 
-from typing import Literal, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import Field, model_validator
 
-from .base import Model
+from .base import Model, NestedValueError
 from .https import HttpsConfig
-from .resources import ContainerResources, ResourceList
+from .resources import ContainerResources, ResourceList, over
 from .types import Cidr, ImageRef, IPv4, QualifiedName
 
 PROXY_IMAGE = "quay.io/jupyterhub/configurable-http-proxy:5.2.0"
@@ -40,7 +40,11 @@ class ProxyServiceConfig(Model):
     """The load balancer's address: an address you reserved, or `reserve` to have the stack reserve one
     (cloud clusters); it survives a re-creation of the Service, so DNS records stay valid."""
     node_port: int | None = Field(default=None, ge=30000, le=32767)
-    """The node port for HTTP with `type: NodePort`. Empty: Kubernetes picks one."""
+    """The node port for HTTP (with HTTPS, the one that redirects to it) with `type: NodePort` or
+    `LoadBalancer`. Empty: Kubernetes picks one."""
+    https_node_port: int | None = Field(default=None, ge=30000, le=32767)
+    """The node port for HTTPS, where the hub is served over HTTPS (`https.mode` other than `off`).
+    Empty: Kubernetes picks one."""
 
     @model_validator(mode="after")
     def _options_match_type(self) -> Self:
@@ -49,9 +53,17 @@ class ProxyServiceConfig(Model):
                 raise ValueError(f"staticIp needs type LoadBalancer, not {self.type}")
             if self.load_balancer_source_ranges:
                 raise ValueError(f"loadBalancerSourceRanges needs type LoadBalancer, not {self.type}")
-        if self.node_port is not None and self.type == "ClusterIP":
-            raise ValueError("nodePort needs type NodePort or LoadBalancer, not ClusterIP")
+        for key, port in (("nodePort", self.node_port), ("httpsNodePort", self.https_node_port)):
+            if port is not None and self.type == "ClusterIP":
+                raise NestedValueError((key,), f"{key} needs type NodePort or LoadBalancer, not ClusterIP")
+        if self.node_port is not None and self.node_port == self.https_node_port:
+            raise NestedValueError(("httpsNodePort",), f"node port {self.node_port} is already nodePort (HTTP)")
         return self
+
+    def node_ports(self) -> list[tuple[str, int]]:
+        """The node ports this Service asks for, by key."""
+        ports = (("nodePort", self.node_port), ("httpsNodePort", self.https_node_port))
+        return [(key, port) for key, port in ports if port is not None]
 
 
 PROXY_RESOURCES = ContainerResources(
@@ -64,8 +76,8 @@ class ProxyConfig(Model):
 
     image: ImageRef = PROXY_IMAGE
     """The configurable-http-proxy image."""
-    resources: ContainerResources = PROXY_RESOURCES
-    """CPU and memory of the proxy container."""
+    resources: Annotated[ContainerResources, over(PROXY_RESOURCES)] = PROXY_RESOURCES
+    """CPU and memory of the proxy container; keys left out keep their defaults (`null` removes one)."""
     service: ProxyServiceConfig = ProxyServiceConfig()
     """The public Service."""
     https: HttpsConfig = HttpsConfig()

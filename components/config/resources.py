@@ -1,8 +1,8 @@
 """Compute resources: Kubernetes-style requests/limits for the hub and proxy, guarantee/limit for users."""
 
-from typing import Self
+from typing import Any, Self
 
-from pydantic import model_validator
+from pydantic import BeforeValidator, model_validator
 
 from .base import Model
 from .types import CpuQuantity, MemoryQuantity, quantity_value
@@ -43,6 +43,23 @@ class ContainerResources(Model):
             kind: {name: value for name, value in (("cpu", amounts.cpu), ("memory", amounts.memory)) if value}
             for kind, amounts in (("requests", self.requests), ("limits", self.limits))
         }
+
+
+def over(defaults: ContainerResources) -> BeforeValidator:
+    """A field's validator that lays a stack's partial value over the field's defaults: `requests: {cpu:
+    300m}` changes the CPU request and keeps the memory request and both limits (`null` removes one)."""
+    base = defaults.model_dump(mode="json", exclude_none=True)
+
+    def merge(value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        merged: dict[str, Any] = {}
+        for kind in ("requests", "limits"):
+            given = value.get(kind, {})
+            merged[kind] = {**base.get(kind, {}), **given} if isinstance(given, dict) else given
+        return {**value, **merged}
+
+    return BeforeValidator(merge)
 
 
 class CpuRange(Model):

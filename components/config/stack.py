@@ -196,21 +196,29 @@ class StackConfig(Model):
                 continue
             if hub.host is not None:
                 hosts[hub.host] = name
-            node_port = hub.proxy.service.node_port
-            if node_port in node_ports:
-                # The API server allocates node ports cluster-wide: the second Service would be refused.
-                yield NestedValueError(
-                    ("hubs", name, "proxy", "service", "nodePort"),
-                    f"node port {node_port} is already hub {node_ports[node_port]!r}'s: node ports are "
-                    "cluster-wide, give each hub its own",
-                )
-                continue
-            if node_port is not None:
+            for key, node_port in hub.proxy.service.node_ports():
+                if node_port in node_ports:
+                    # The API server allocates node ports cluster-wide: the second Service would be refused.
+                    yield NestedValueError(
+                        ("hubs", name, "proxy", "service", key),
+                        f"node port {node_port} is already hub {node_ports[node_port]!r}'s: node ports are "
+                        "cluster-wide, give each hub its own",
+                    )
+                    continue
                 node_ports[node_port] = name
 
     def _https_where_it_matters(self) -> Iterator[NestedValueError]:
         for name, hub in self.hubs.items():
             https, path = hub.proxy.https, ("hubs", name, "proxy", "https")
+            service_path = ("hubs", name, "proxy", "service")
+            if https.mode == "off" and hub.proxy.service.https_node_port is not None:
+                yield NestedValueError((*service_path, "httpsNodePort"), "there is no HTTPS port with https.mode off")
+            if https.mode == "offload" and hub.proxy.service.node_port is not None:
+                yield NestedValueError(
+                    (*service_path, "nodePort"),
+                    "with offload there is no HTTP port on the Service (the load balancer serves HTTPS): "
+                    "use httpsNodePort",
+                )
             if https.mode == "off":
                 if self.environment != "development":
                     yield NestedValueError(

@@ -27,6 +27,9 @@ class PublicService:
 
     type: Literal["LoadBalancer", "NodePort", "ClusterIP"]
     node_port: int | None
+    """The node port of the HTTP port (None: Kubernetes picks)."""
+    https_node_port: int | None
+    """The node port of the HTTPS port (None: Kubernetes picks)."""
     load_balancer_ip: pulumi.Input[str] | None
     """The load balancer's fixed address (given or reserved); None: the cloud picks one."""
     source_ranges: tuple[str, ...]
@@ -107,6 +110,7 @@ def plan_hub(config: StackConfig, name: str, cluster: Cluster, stack: StackSetti
     public = PublicService(
         type="ClusterIP" if isinstance(edge, GkeIngress) else service.type,
         node_port=service.node_port,
+        https_node_port=service.https_node_port,
         load_balancer_ip=None if isinstance(edge, GkeIngress) else address,
         source_ranges=tuple(service.load_balancer_source_ranges),
         annotations={**(facts.load_balancer_annotations if on_load_balancer else {}), **service.annotations},

@@ -38,8 +38,10 @@ def proxy_public_spec(spec: HubSpec) -> ApiFields:
     ports = _public_service_ports(spec.edge, spec.endpoints)
     if isinstance(spec.edge, GkeIngress):  # container-native: the load balancer reaches the pod directly
         return {"type": "ClusterIP", "selector": selector(spec.name, PROXY), "ports": ports}
-    if public.node_port is not None:
-        ports[0]["nodePort"] = public.node_port
+    node_ports = {"http": public.node_port, "https": public.https_node_port}
+    for port in ports:
+        if (node_port := node_ports[port["name"]]) is not None:
+            port["nodePort"] = node_port
     # Behind a Caddy front, users reach the front, which forwards to the proxy-http Service.
     front = AUTOHTTPS if isinstance(spec.edge, CaddyFront) else PROXY
     service: dict[str, Any] = {"type": public.type, "selector": selector(spec.name, front), "ports": ports}
