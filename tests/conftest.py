@@ -1,4 +1,9 @@
-"""Fixtures: plans are made once per session (a plan runs the whole program under mocks)."""
+"""Fixtures: plans are made once per session (a plan runs the whole program under mocks). And the order of
+tests: random (pytest-randomly, seed printed at the top of each run), except within the modules that tell
+one story in steps (`STEPS_IN_ORDER = True`: a user starts a server, stops it, finds the home again...),
+whose steps keep their written order wherever the module lands."""
+
+from collections.abc import Iterator
 
 import pytest
 
@@ -17,3 +22,20 @@ def dev_plan() -> Plan:
 def kind_nodes() -> list[dict]:
     """The nodes of kind/cluster.yaml with their labels and taints (kind taints its control plane)."""
     return kind_cluster_nodes()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> Iterator[None]:
+    # Registered after pytest-randomly's own tryfirst wrapper, so this one is outermost: the code after
+    # `yield` runs once the shuffle is done.
+    result = yield
+    slots: dict[object, list[int]] = {}
+    for index, item in enumerate(items):
+        module = getattr(item, "module", None)
+        if getattr(module, "STEPS_IN_ORDER", False):
+            slots.setdefault(module, []).append(index)
+    for indexes in slots.values():
+        steps = sorted((items[i] for i in indexes), key=lambda item: (item.location[1] or 0, item.name))
+        for index, step in zip(indexes, steps, strict=True):
+            items[index] = step
+    return result

@@ -71,9 +71,13 @@ def test_without_a_stack_file_secret_keys_decide(tmp_path):
     assert raised.value.problems[0].startswith("stack config: hubs.physics.hub.database.url: is stored in plain text")
 
 
-def test_values_of_other_projects_are_ignored():
+def test_values_of_other_projects_are_ignored_and_unknown_keys_of_ours_refused():
     values = {**_engine_values("postgresql://a:b@db/hub"), "kubernetes:context": "kind-x"}
-    load_stack_config("jupyterhub", values, {"jupyterhub:hubs"}, None)
+    config = load_stack_config("jupyterhub", values, {"jupyterhub:hubs"}, None)
+    assert list(config.hubs) == ["physics"] and config.hubs["physics"].hub.database.port == 5432
+    with pytest.raises(ConfigError) as raised:
+        load_stack_config("jupyterhub", {**values, "jupyterhub:clustr": "{}"}, {"jupyterhub:hubs"}, None)
+    assert any("clustr" in problem for problem in raised.value.problems), raised.value.problems
 
 
 @pytest.mark.parametrize(

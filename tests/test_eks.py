@@ -29,6 +29,14 @@ def _subnets(plan, kind):
     return [r for r in of_type(plan, "aws:ec2/subnet:Subnet") if r.name.startswith(f"cluster-{kind}-")]
 
 
+# The providers' documented taint effects, as Kubernetes names them on the node.
+PROVIDER_TAINT_EFFECTS = {
+    "NO_SCHEDULE": "NoSchedule",
+    "PREFER_NO_SCHEDULE": "PreferNoSchedule",
+    "NO_EXECUTE": "NoExecute",
+}
+
+
 def _nodes(plan) -> list[dict]:
     """One node of each group, with the labels and taints the plan gives it and the ones EKS adds."""
     nodes = []
@@ -39,7 +47,10 @@ def _nodes(plan) -> list[dict]:
             "eks.amazonaws.com/nodegroup": inputs["nodeGroupName"],
             "eks.amazonaws.com/capacityType": inputs["capacityType"],
         }
-        taints = [{"key": t["key"], "value": t["value"], "effect": "NoSchedule"} for t in inputs.get("taints", [])]
+        taints = [
+            {"key": t["key"], "value": t["value"], "effect": PROVIDER_TAINT_EFFECTS[t["effect"]]}
+            for t in inputs.get("taints", [])
+        ]
         nodes.append({"pool": inputs["nodeGroupName"], "labels": labels, "taints": taints, "inputs": inputs})
     return nodes
 
@@ -101,11 +112,18 @@ def test_irsa_roles_trust_exactly_their_service_account(plan, role, service_acco
     oidc = only(plan, "aws:iam/openIdConnectProvider:OpenIdConnectProvider")
     statement = json.loads(only(plan, "aws:iam/role:Role", role).inputs["assumeRolePolicy"])["Statement"]
     assert len(statement) == 1 and statement[0]["Action"] == "sts:AssumeRoleWithWebIdentity"
-    assert statement[0]["Principal"] == {"Federated": oidc.inputs.get("arn") or statement[0]["Principal"]["Federated"]}
-    conditions = statement[0]["Condition"]["StringEquals"]
-    subjects = [value for key, value in conditions.items() if key.endswith(":sub")]
-    assert subjects == [service_account]
-    assert [v for k, v in conditions.items() if k.endswith(":aud")] == ["sts.amazonaws.com"]
+    # The documented form (IAM roles for service accounts): the OIDC provider's ARN as the federated principal,
+    # conditions keyed by the issuer without its scheme.
+    assert oidc.inputs["url"] == "https://oidc.eks.us-east-2.amazonaws.com/id/OFFLINEPLAN"
+    assert statement[0]["Principal"] == {
+        "Federated": "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-2.amazonaws.com/id/OFFLINEPLAN"
+    }
+    assert statement[0]["Condition"] == {
+        "StringEquals": {
+            "oidc.eks.us-east-2.amazonaws.com/id/OFFLINEPLAN:sub": service_account,
+            "oidc.eks.us-east-2.amazonaws.com/id/OFFLINEPLAN:aud": "sts.amazonaws.com",
+        }
+    }
 
 
 def test_irsa_roles_are_the_ones_their_users_name(plan):
@@ -156,27 +174,66 @@ def test_gpu_profile_runs_on_the_gpu_group_only(plan):
     assert GPU_TAINT in gpu["taints"] and gpu["inputs"]["amiType"] == "AL2023_x86_64_NVIDIA"
 
 
-def test_autoscaler_tags_agree_with_each_groups_labels_and_taints(plan):
+TEMPLATE = "k8s.io/cluster-autoscaler/node-template"
+"""The cluster autoscaler's documented tag prefix for scaling an empty AWS group (its AWS cloud provider
+README, "Auto-Discovery Setup": `.../label/<key>`, `.../taint/<key>` = `<value>:<Effect>`,
+`.../resources/<resource>`)."""
+EXPECTED_NODE_TEMPLATES = {
+    "core": {
+        f"{TEMPLATE}/label/eks.amazonaws.com/capacityType": "ON_DEMAND",
+        f"{TEMPLATE}/label/eks.amazonaws.com/nodegroup": "core",
+        f"{TEMPLATE}/label/hub.jupyter.org/node-purpose": "core",
+        f"{TEMPLATE}/label/hub.jupyter.org/pool": "core",
+    },
+    "students": {
+        f"{TEMPLATE}/label/eks.amazonaws.com/capacityType": "ON_DEMAND",
+        f"{TEMPLATE}/label/eks.amazonaws.com/nodegroup": "students",
+        f"{TEMPLATE}/label/hub.jupyter.org/node-purpose": "user",
+        f"{TEMPLATE}/label/hub.jupyter.org/pool": "students",
+        f"{TEMPLATE}/taint/hub.jupyter.org_dedicated": "user:NoSchedule",
+    },
+    "gpu": {
+        f"{TEMPLATE}/label/eks.amazonaws.com/capacityType": "SPOT",
+        f"{TEMPLATE}/label/eks.amazonaws.com/nodegroup": "gpu",
+        f"{TEMPLATE}/label/hub.jupyter.org/node-purpose": "user",
+        f"{TEMPLATE}/label/hub.jupyter.org/pool": "gpu",
+        f"{TEMPLATE}/label/nvidia.com/gpu.present": "true",
+        f"{TEMPLATE}/resources/nvidia.com/gpu": "1",
+        f"{TEMPLATE}/taint/hub.jupyter.org_dedicated": "user:NoSchedule",
+        f"{TEMPLATE}/taint/nvidia.com/gpu": "present:NoSchedule",
+    },
+}
+"""What stats-dept-eks's groups must carry, written out from the stack file and the autoscaler's docs."""
+
+
+def test_autoscaler_tags_are_the_documented_node_templates_of_each_group(plan):
     tags_by_group: dict[str, dict[str, str]] = {}
     for tag in of_type(plan, "aws:autoscaling/tag:Tag"):
         group = tag.name.removeprefix("cluster-group-").split("-k8s.io/")[0]
         tags_by_group.setdefault(group, {})[tag.inputs["tag"]["key"]] = tag.inputs["tag"]["value"]
-    for node in _nodes(plan):
-        facts = NodePoolFacts(
-            name=node["pool"],
-            purpose=node["labels"][NODE_PURPOSE_LABEL],
-            labels=node["labels"],
-            taints=node["taints"],
-            gpus=1 if node["pool"] == "gpu" else 0,
-        )
-        expected = autoscaler_node_template_tags(facts)
-        assert tags_by_group[node["pool"]] == expected
-        assert {k: v for k, v in node["inputs"]["tags"].items() if "node-template" in k} == expected
-        assert node["inputs"]["tags"]["k8s.io/cluster-autoscaler/jupyterhub"] == "owned"
-    assert (
-        tags_by_group["gpu"]["k8s.io/cluster-autoscaler/node-template/taint/hub.jupyter.org_dedicated"]
-        == "user:NoSchedule"
+        assert tag.inputs["tag"]["propagateAtLaunch"] is False
+    assert tags_by_group == EXPECTED_NODE_TEMPLATES  # on the Auto Scaling groups, where the autoscaler reads
+    for group in of_type(plan, "aws:eks/nodeGroup:NodeGroup"):
+        tags = group.inputs["tags"]
+        name = group.inputs["nodeGroupName"]
+        assert {k: v for k, v in tags.items() if k.startswith(TEMPLATE)} == EXPECTED_NODE_TEMPLATES[name]
+        assert tags["k8s.io/cluster-autoscaler/enabled"] == "true"
+        assert tags["k8s.io/cluster-autoscaler/jupyterhub"] == "owned"
+
+
+def test_node_template_tags_follow_the_documented_form():
+    facts = NodePoolFacts(
+        name="x",
+        purpose="user",
+        labels={"a.example/b": "c"},
+        taints=[{"key": "k", "value": "v", "effect": "NoExecute"}],
+        gpus=2,
     )
+    assert autoscaler_node_template_tags(facts) == {
+        "k8s.io/cluster-autoscaler/node-template/label/a.example/b": "c",
+        "k8s.io/cluster-autoscaler/node-template/taint/k": "v:NoExecute",
+        "k8s.io/cluster-autoscaler/node-template/resources/nvidia.com/gpu": "2",
+    }
 
 
 def test_storage_class_is_encrypted_gp3_retained(plan):

@@ -20,6 +20,14 @@ def plan():
     return make_plan(STACK)
 
 
+# The providers' documented taint effects, as Kubernetes names them on the node.
+PROVIDER_TAINT_EFFECTS = {
+    "NO_SCHEDULE": "NoSchedule",
+    "PREFER_NO_SCHEDULE": "PreferNoSchedule",
+    "NO_EXECUTE": "NoExecute",
+}
+
+
 def _nodes(plan) -> list[dict]:
     """One node of each pool, with the labels and taints the plan gives it and the ones GKE adds."""
     nodes = []
@@ -28,7 +36,10 @@ def _nodes(plan) -> list[dict]:
         labels = {**config["labels"], "cloud.google.com/gke-nodepool": pool.inputs["name"]}
         for accelerator in config.get("guestAccelerators", []):
             labels["cloud.google.com/gke-accelerator"] = accelerator["type"]
-        taints = [{"key": t["key"], "value": t["value"], "effect": "NoSchedule"} for t in config.get("taints", [])]
+        taints = [
+            {"key": t["key"], "value": t["value"], "effect": PROVIDER_TAINT_EFFECTS[t["effect"]]}
+            for t in config.get("taints", [])
+        ]
         nodes.append({"pool": pool.inputs["name"], "labels": labels, "taints": taints})
     return nodes
 

@@ -3,12 +3,14 @@ complies, and each rule catches the violation it exists for."""
 
 import copy
 import json
+import subprocess
 
 import pytest
 
 from policy.rules import HUB_SETTINGS_READ, RULES, violations
 from tools.plan import make_plan
 
+from .helpers import ROOT
 from .hub_config import contract_paths
 
 STACKS = ["dev", "workshop", "physics-gke", "stats-dept-eks"]
@@ -122,10 +124,85 @@ def test_secrets_envelope_encrypted(plans):
     assert list(violations(cluster.type, cluster.inputs)) == ["secrets-envelope-encrypted"]
 
 
-def test_the_pack_declares_every_rule():
-    source = (__import__("pathlib").Path(__file__).resolve().parents[1] / "policy" / "__main__.py").read_text()
-    assert "policies=[_policy(rule) for rule in RULES]" in source
-    assert len({rule.name for rule in RULES}) == len(RULES) == 8
+POLICY_PYTHON = ROOT / ".venv-policy" / "bin" / "python"
+
+
+def _set(resource, path: str, value):
+    *parents, last = path.split(".")
+    target = resource.inputs
+    for key in parents:
+        target = target[key]
+    if value is None:
+        target.pop(last)
+    else:
+        target[last] = value
+    return resource
+
+
+PLANTED = {
+    "user-pools-scale-to-zero": (
+        ("physics-gke", "gcp:container/nodePool:NodePool", "cluster-pool-students"),
+        lambda r: _set(r, "autoscaling.minNodeCount", 2),
+    ),
+    "disks-encrypted": (
+        ("stats-dept-eks", "kubernetes:storage.k8s.io/v1:StorageClass", None),
+        lambda r: _set(r, "parameters.encrypted", "false"),
+    ),
+    "kubernetes-api-allow-list": (
+        ("physics-gke", "gcp:container/cluster:Cluster", None),
+        lambda r: _set(r, "masterAuthorizedNetworksConfig", None),
+    ),
+    "no-dummy-authenticator": (("dev", None, None), lambda settings: settings.update(environment="production")),
+    "hub-has-an-admin": (("workshop", None, None), lambda settings: settings["hub"].update(adminUsers=[])),
+    "homes-retained": (
+        ("physics-gke", "kubernetes:storage.k8s.io/v1:StorageClass", None),
+        lambda r: _set(r, "reclaimPolicy", "Delete"),
+    ),
+    "node-metadata-pinned": (
+        ("stats-dept-eks", "aws:ec2/launchTemplate:LaunchTemplate", "cluster-group-core"),
+        lambda r: _set(r, "metadataOptions.httpPutResponseHopLimit", 2),
+    ),
+    "secrets-envelope-encrypted": (
+        ("stats-dept-eks", "aws:eks/cluster:Cluster", None),
+        lambda r: _set(r, "encryptionConfig", None),
+    ),
+}
+"""One violation of each rule, planted in a copy of a shipped stack's resource (None as the type: a mutation
+of the hub's settings.json)."""
+
+
+def _planted(plans, where, mutate):
+    stack, type_token, name = where
+    if type_token is None:
+        resource = _settings_map(plans[stack], mutate)
+    else:
+        resource = mutate(_resource(plans[stack], type_token, name))
+    resource.urn += "-planted"
+    return resource
+
+
+def test_the_pack_reports_through_pulumi_policy_what_the_rules_find(plans):
+    """The real pack (policy/__main__.py with pulumi-policy, in its own virtualenv) over every resource of
+    every shipped stack and a planted violation of each rule: it reports what the rules find, under each
+    rule's name, and blocks the deployment (mandatory)."""
+    planted = []
+    for rule in RULES:
+        resource, mutate = PLANTED[rule.name]
+        planted.append(_planted(plans, resource, mutate))
+    resources = [r for plan in plans.values() for r in plan.resources] + planted
+    given = [{"type": r.type, "props": r.inputs, "urn": r.urn, "name": r.name} for r in resources]
+    result = subprocess.run(
+        [str(POLICY_PYTHON), str(ROOT / "tests" / "policy_driver.py")],
+        input=json.dumps(given),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    answer = json.loads(result.stdout)
+    assert answer["pack"] == "jupyterhub-guardrails" and answer["enforcement"] == "mandatory"
+    expected = {r.urn: violations(r.type, r.inputs) for r in resources}
+    assert answer["found"] == expected
+    assert {name for p in planted for name in answer["found"][p.urn]} == {rule.name for rule in RULES}
 
 
 def test_the_pack_reads_only_keys_of_the_hub_settings_contract():

@@ -6,6 +6,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from ruamel.yaml import YAML
 
 from .helpers import ROOT
 
@@ -13,8 +14,26 @@ WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 ACTIONLINT = shutil.which("actionlint") or str(Path(__file__).resolve().parents[1] / ".venv" / "bin" / "actionlint")
 
 
-def test_there_are_test_plan_diff_and_preview_workflows():
-    assert [path.name for path in WORKFLOWS] == ["plan-diff.yml", "preview.yml", "test.yml"]
+def _workflow(name: str) -> dict:
+    return YAML(typ="safe").load((ROOT / ".github" / "workflows" / name).read_text())
+
+
+def _runs(job: dict) -> str:
+    return "\n".join(step.get("run", "") for step in job["steps"])
+
+
+def test_pull_requests_run_the_tests_and_the_plan_diff():
+    for name, command in (("test.yml", "make test"), ("plan-diff.yml", "make --no-print-directory plan-diff")):
+        workflow = _workflow(name)
+        assert "pull_request" in workflow["on"]
+        assert any(command in _runs(job) for job in workflow["jobs"].values()), name
+
+
+def test_previews_with_credentials_wait_for_a_maintainers_approval():
+    """Every job of preview.yml that holds cloud credentials or the state passphrase runs in the GitHub
+    Environment `preview`, whose required reviewers gate it (docs/ci.md)."""
+    jobs = _workflow("preview.yml")["jobs"]
+    assert jobs and all(job.get("environment") == "preview" for job in jobs.values())
 
 
 def test_workflows_pass_actionlint():

@@ -10,16 +10,13 @@ from ..rbac import grant
 SERVICE_ACCOUNT = "hub"
 
 HUB_ROLE_RULES = [
-    # KubeSpawner starts, watches and stops user pods.
-    {"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "watch", "list", "create", "delete"]},
-    # It creates home claims; the hub's HomeSpawner grows them (patch) and deletes removed named servers'.
-    {
-        "apiGroups": [""],
-        "resources": ["persistentvolumeclaims"],
-        "verbs": ["get", "watch", "list", "create", "patch", "delete"],
-    },
-    # Spawn progress shown to users comes from pod events.
-    {"apiGroups": [""], "resources": ["events"], "verbs": ["get", "watch", "list"]},
+    # KubeSpawner creates and deletes user pods and follows them with a reflector (list, then watch).
+    {"apiGroups": [""], "resources": ["pods"], "verbs": ["list", "watch", "create", "delete"]},
+    # It creates home claims and reads whether one exists; the hub's HomeSpawner grows them (patch) and
+    # deletes a removed named server's.
+    {"apiGroups": [""], "resources": ["persistentvolumeclaims"], "verbs": ["get", "create", "patch", "delete"]},
+    # Spawn progress shown to users comes from pod events, followed by a reflector.
+    {"apiGroups": [""], "resources": ["events"], "verbs": ["list", "watch"]},
 ]
 """No secrets or services: they are only needed for KubeSpawner's internal SSL, which is not used."""
 

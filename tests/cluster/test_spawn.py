@@ -24,12 +24,16 @@ from components.scheduling import NODE_PURPOSE_LABEL
 from ..e2e.hub_client import HubClient
 from ..e2e.hub_harness import HubUnderTest, hub_from_plan, local_service_addresses
 from ..helpers import dev_hub, find, plan_config, stack_config
+from ..test_dev_plan import KUBESPAWNER_NEEDS
 from ..variations import GPU_PROFILES
 from .api import Api, wait_for
 from .apply import apply_plan
 from .control_plane import ControlPlane, running_control_plane
 from .kubelet import running_kubelet
 from .nodes import GENERAL_NODE, GPU, KIND_NODES, gpu_node
+
+STEPS_IN_ORDER = True
+"""One story in steps: they run in the order written (tests/conftest.py), whatever the random order."""
 
 NAMESPACE = "spawn"
 HOMES_CLASS = "jupyterhub-homes"
@@ -141,11 +145,11 @@ def _can(cluster: SpawnCluster, verb: str, resource: str, namespace: str, group:
     return as_hub.request("POST", path, json=review)["status"]["allowed"]
 
 
-def test_the_hub_account_may_manage_user_servers_in_its_namespace_only(cluster):
-    for resource in ("pods", "persistentvolumeclaims"):
-        for verb in ("get", "list", "watch", "create", "delete"):
-            assert _can(cluster, verb, resource, NAMESPACE), f"{verb} {resource}"
-    assert _can(cluster, "list", "events", NAMESPACE) and _can(cluster, "watch", "events", NAMESPACE)
+def test_the_hub_account_may_do_exactly_what_kubespawner_does_in_its_namespace_only(cluster):
+    verbs = ("get", "list", "watch", "create", "update", "patch", "delete", "deletecollection")
+    for resource in ("pods", "persistentvolumeclaims", "events"):
+        allowed = {(resource, verb) for verb in verbs if _can(cluster, verb, resource, NAMESPACE)}
+        assert allowed == {need for need in KUBESPAWNER_NEEDS if need[0] == resource}
     assert not _can(cluster, "create", "pods", "default")
     assert not _can(cluster, "get", "secrets", "kube-system")
     assert not _can(cluster, "delete", "deployments", NAMESPACE, "apps")

@@ -16,6 +16,9 @@ from .fake_cluster import running_fake_cluster
 from .hub_client import HubClient
 from .hub_harness import dummy_kubeconfig, hub_from_plan, local_service_addresses
 
+STEPS_IN_ORDER = True
+"""One story in steps: they run in the order written (tests/conftest.py), whatever the random order."""
+
 NAMESPACE = "lifecycle"
 
 QUICK_CULLER_STACK = stack_config(
