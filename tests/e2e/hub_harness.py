@@ -13,7 +13,7 @@ import contextlib
 import json
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,7 @@ from components.hub.settings_contract import HubSettings
 
 from ..helpers import ROOT, find
 from ..hub_config import lay_out_hub_files
-from .processes import LOOPBACK, free_port, running, stop, wait_for_http
+from .processes import LOOPBACK, free_port, running, start, stop, wait_for_http
 
 CHP = ROOT / "node_modules" / ".bin" / "configurable-http-proxy"
 JUPYTERHUB = Path(sys.executable).parent / "jupyterhub"
@@ -47,6 +47,9 @@ class HubUnderTest:
     proxy_log: Path
     redirect_url: str | None = None
     """With HTTPS: the proxy's plain-HTTP address, which redirects to HTTPS."""
+    restart_hub: Callable[[], None] = lambda: None
+    """Stop the hub process and start it again with the same files and database, as Kubernetes restarts
+    the hub pod (the proxy and users' servers keep running); returns once the new hub is ready."""
 
     def secret(self, key: str) -> str:
         """A value of the hub Secret as the hub sees it."""
@@ -239,20 +242,31 @@ def hub_from_plan(
     proxy_log, hub_log = directory / "proxy.log", directory / "hub.log"
     with running(proxy_command, proxy_log, env={"CONFIGPROXY_AUTH_TOKEN": token}) as proxy_process:
         wait_for_http(f"{scheme}://{addresses[users_service]}/_chp_healthz", proxy_process, proxy_log)
-        with running(hub_command, hub_log, env=env, cwd=Path(remap_path(hub["workingDir"], mounts))) as hub_process:
-            try:
-                wait_for_http(f"{public_url}hub/health", hub_process, hub_log)
-                # The proxy's default target answers before the hub has added its own route: wait for that.
-                _wait_for_hub_route(f"http://{addresses['proxy-api']}", token, hub_process, hub_log)
-                yield HubUnderTest(
-                    public_url=public_url,
-                    hub_url=f"http://{addresses['hub']}",
-                    proxy_api_url=f"http://{addresses['proxy-api']}",
-                    proxy_token=token,
-                    secret_dir=secret_dir,
-                    hub_log=hub_log,
-                    proxy_log=proxy_log,
-                    redirect_url=f"http://{LOOPBACK}:{redirect_port}{settings.base_url}" if https else None,
-                )
-            finally:
-                stop(hub_process)
+        cwd = Path(remap_path(hub["workingDir"], mounts))
+        processes = [start(hub_command, hub_log, env=env, cwd=cwd)]
+
+        def ready() -> None:
+            wait_for_http(f"{public_url}hub/health", processes[-1], hub_log)
+            # The proxy's default target answers before the hub has added its own route: wait for that.
+            _wait_for_hub_route(f"http://{addresses['proxy-api']}", token, processes[-1], hub_log)
+
+        def restart_hub() -> None:
+            stop(processes[-1])
+            processes.append(start(hub_command, hub_log, env=env, cwd=cwd))
+            ready()
+
+        try:
+            ready()
+            yield HubUnderTest(
+                public_url=public_url,
+                hub_url=f"http://{addresses['hub']}",
+                proxy_api_url=f"http://{addresses['proxy-api']}",
+                proxy_token=token,
+                secret_dir=secret_dir,
+                hub_log=hub_log,
+                proxy_log=proxy_log,
+                redirect_url=f"http://{LOOPBACK}:{redirect_port}{settings.base_url}" if https else None,
+                restart_hub=restart_hub,
+            )
+        finally:
+            stop(processes[-1])

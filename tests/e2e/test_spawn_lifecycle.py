@@ -112,6 +112,23 @@ def test_the_user_reaches_their_server_through_the_proxy(lifecycle):
     assert other.get("user/student1/api/status").status_code == 403
 
 
+def test_a_hub_restart_leaves_the_server_running_and_reached_through_the_proxy(lifecycle):
+    """The hub pod restarts (an upgrade, a node drain): the user's server keeps running, the new hub finds
+    it again from its database and the pod (not a new spawn), and the user still reaches it."""
+    hub, cluster, _, _ = lifecycle
+    owner = HubClient(hub.public_url)
+    owner.login("student1")
+    assert owner.get("user/student1/").status_code == 200  # through the hub's OAuth, to the server's cookie
+    (pod,) = cluster.list("pods")
+    hub.restart_hub()
+    assert [p["metadata"]["uid"] for p in cluster.list("pods")] == [pod["metadata"]["uid"]]
+    assert (_server(owner, "student1") or {}).get("ready") is True
+    # With the session from before the restart, through the proxy.
+    assert owner.get("user/student1/api/contents/notes.txt").json()["content"] == "week 1"
+    log = hub.hub_log.read_text()
+    assert log.count("Attempting to create pod jupyter-student1") == 1  # found again, not started again
+
+
 def test_stopping_removes_the_pod_and_keeps_the_home_claim(lifecycle):
     hub, cluster, state, _ = lifecycle
     client = HubClient(hub.public_url)
