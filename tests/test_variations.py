@@ -202,3 +202,19 @@ def test_hub_objects_wait_for_the_storage_class_the_stack_creates(plans):
     namespace = resources["ml-namespace"]
     assert storage_class.urn in namespace.dependencies
     assert namespace.urn in resources["ml-hub-db"].dependencies
+
+
+@pytest.mark.parametrize("name", sorted(VARIATIONS))
+def test_everything_lives_in_the_hubs_namespace_whatever_its_name(plans, name, tmp_path):
+    """Every namespaced object, the hub's RBAC subject and KubeSpawner's namespace are the hub's configured
+    namespace (the github variation names one unlike the hub's)."""
+    ((hub_name, hub),) = VARIATIONS[name]["config"]["jupyterhub:hubs"].items()
+    namespace = hub.get("namespace", hub_name)
+    objects = plans[name].kubernetes_objects()
+    assert _namespace(plans[name]) == namespace
+    cluster_scoped = {"Namespace", "StorageClass", "PriorityClass"}
+    assert {o["metadata"].get("namespace") for o in objects if o["kind"] not in cluster_scoped} == {namespace}
+    binding = next(o for o in objects if o["kind"] == "RoleBinding" and o["metadata"]["name"] == "hub")
+    assert [s["namespace"] for s in binding["subjects"]] == [namespace]
+    config = _hub_config(plans[name], tmp_path)
+    assert config.KubeSpawner.namespace == namespace

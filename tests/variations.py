@@ -50,7 +50,9 @@ VARIATIONS: dict[str, dict[str, Any]] = {
                     "clientSecret": secure("github"),
                     "callbackUrl": CALLBACK,
                     "allowedOrganizations": ["uni-physics"],
-                }
+                },
+                # A namespace of its own name (this term's), unlike the hub's: nothing may assume they agree.
+                namespace="physics-2026-fall",
             )
         },
         environment="production",
