@@ -1,7 +1,8 @@
 """Fixtures: plans are made once per session (a plan runs the whole program under mocks). And the order of
 tests: random (pytest-randomly, seed printed at the top of each run), except within the modules that tell
 one story in steps (`STEPS_IN_ORDER = True`: a user starts a server, stops it, finds the home again...),
-whose steps keep their written order wherever the module lands."""
+whose steps keep their written order wherever the module lands (and under -n run on one worker:
+pyproject.toml sets --dist loadfile)."""
 
 from collections.abc import Iterator
 

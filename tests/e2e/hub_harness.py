@@ -270,3 +270,18 @@ def hub_from_plan(
             )
         finally:
             stop(processes[-1])
+
+
+@contextlib.contextmanager
+def hub_on_fake_cluster(
+    objects: list[dict[str, Any]], namespace: str, directory: Path
+) -> Iterator[tuple[HubUnderTest, str]]:
+    """The hub and proxy of one namespace of a plan, their KubeSpawner talking to the stand-in cluster
+    (tests/e2e/fake_cluster.py): yields the hub and the emulated API server's URL."""
+    from .fake_cluster import running_fake_cluster
+
+    addresses = local_service_addresses(objects, namespace)
+    with running_fake_cluster(directory, addresses) as api_url:
+        kubeconfig = dummy_kubeconfig(directory / "kubeconfig", server=api_url)
+        with hub_from_plan(objects, namespace, directory / "hub", kubeconfig=kubeconfig, addresses=addresses) as hub:
+            yield hub, api_url

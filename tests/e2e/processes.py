@@ -10,7 +10,7 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import requests
@@ -78,3 +78,15 @@ def wait_for_http(url: str, process: subprocess.Popen, log: Path, timeout: float
                 return
         time.sleep(0.2)
     raise TimeoutError(f"{url} did not answer within {timeout} s:\n{log.read_text()[-4000:]}")
+
+
+def wait_until(condition: Callable[[], object], timeout: float, what: str, log: Path | None = None) -> object:
+    """Poll `condition` (connection errors count as not yet) until it returns something true; fail with
+    `what` and the tail of `log` when `timeout` seconds pass first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(requests.RequestException):
+            if result := condition():
+                return result
+        time.sleep(0.5)
+    raise AssertionError(f"{what} did not happen within {timeout} s" + (f":\n{log.read_text()[-3000:]}" if log else ""))

@@ -2,16 +2,13 @@
 returning user's smaller claim grows to `storage.capacity` when their server starts, a removed named
 server's claim goes with it, and a user's own home stays even when the user is deleted."""
 
-import contextlib
-import time
-
 import pytest
 import requests
 
 from ..helpers import dev_hub, plan_config, stack_config
-from .fake_cluster import running_fake_cluster
 from .hub_client import HubClient
-from .hub_harness import dummy_kubeconfig, hub_from_plan, local_service_addresses
+from .hub_harness import hub_on_fake_cluster
+from .processes import wait_until
 
 STEPS_IN_ORDER = True
 """One story in steps: they run in the order written (tests/conftest.py), whatever the random order."""
@@ -50,23 +47,10 @@ class Claims:
 def homes(tmp_path_factory):
     directory = tmp_path_factory.mktemp("homes")
     objects = plan_config(directory, STACK, stack="homes").kubernetes_objects()
-    addresses = local_service_addresses(objects, NAMESPACE)
-    with running_fake_cluster(directory, addresses) as api_url:
+    with hub_on_fake_cluster(objects, NAMESPACE, directory) as (hub, api_url):
         claims = Claims(api_url)
         requests.post(claims.url, json=LAST_TERMS_HOME, timeout=10).raise_for_status()
-        kubeconfig = dummy_kubeconfig(directory / "kubeconfig", server=api_url)
-        with hub_from_plan(objects, NAMESPACE, directory / "hub", kubeconfig=kubeconfig, addresses=addresses) as hub:
-            yield hub, claims
-
-
-def _wait(condition, timeout: float, what: str, log) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with contextlib.suppress(requests.RequestException):
-            if condition():
-                return
-        time.sleep(0.5)
-    raise AssertionError(f"{what} did not happen within {timeout} s:\n{log.read_text()[-3000:]}")
+        yield hub, claims
 
 
 def _start(hub, username: str, server: str = "") -> HubClient:
@@ -75,7 +59,7 @@ def _start(hub, username: str, server: str = "") -> HubClient:
     path = f"users/{username}/servers/{server}" if server else f"users/{username}/server"
     answer = client.api("POST", path)
     assert answer.status_code in (201, 202), answer.text
-    _wait(
+    wait_until(
         lambda: client.api("GET", f"users/{username}").json()["servers"].get(server, {}).get("ready"),
         90,
         f"{username}'s server {server!r} ready",
@@ -105,7 +89,7 @@ def test_a_removed_named_servers_home_goes_and_the_users_own_home_stays(homes):
     assert len(named) == 1 and named[0].startswith("claim-returning-"), named
     answer = client.api("DELETE", "users/returning/servers/project", json={"remove": True})
     assert answer.status_code in (202, 204), answer.text
-    _wait(lambda: named[0] not in claims.sizes(), 60, "the named server's claim deleted", hub.hub_log)
+    wait_until(lambda: named[0] not in claims.sizes(), 60, "the named server's claim deleted", hub.hub_log)
     assert "claim-returning" in claims.sizes()
 
 
@@ -116,7 +100,7 @@ def test_deleting_a_user_keeps_their_home(homes):
     newcomer = HubClient(hub.public_url)
     newcomer.login("newcomer")
     assert newcomer.api("DELETE", "users/newcomer/server").status_code in (202, 204)
-    _wait(
+    wait_until(
         lambda: admin.api("GET", "users/newcomer").json()["servers"] == {}, 60, "newcomer's server stopped", hub.hub_log
     )
     assert admin.api("DELETE", "users/newcomer").status_code == 204

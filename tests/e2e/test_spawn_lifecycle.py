@@ -3,18 +3,16 @@
 starts a server through the hub's API, reaches it through the proxy, stops it (the pod goes, the home
 claim stays), and the idle culler stops it once idle."""
 
-import contextlib
 import json
-import time
 
 import pytest
 import requests
 
 from ..helpers import dev_hub, plan_config, stack_config
 from ..schemas import schema_problems
-from .fake_cluster import running_fake_cluster
 from .hub_client import HubClient
-from .hub_harness import dummy_kubeconfig, hub_from_plan, local_service_addresses
+from .hub_harness import hub_on_fake_cluster
+from .processes import wait_until
 
 STEPS_IN_ORDER = True
 """One story in steps: they run in the order written (tests/conftest.py), whatever the random order."""
@@ -43,21 +41,8 @@ class Cluster:
 def lifecycle(tmp_path_factory):
     directory = tmp_path_factory.mktemp("lifecycle")
     objects = plan_config(directory, QUICK_CULLER_STACK, stack="lifecycle").kubernetes_objects()
-    addresses = local_service_addresses(objects, NAMESPACE)
-    with running_fake_cluster(directory, addresses) as api_url:
-        kubeconfig = dummy_kubeconfig(directory / "kubeconfig", server=api_url)
-        with hub_from_plan(objects, NAMESPACE, directory / "hub", kubeconfig=kubeconfig, addresses=addresses) as hub:
-            yield hub, Cluster(api_url), directory / "cluster", objects
-
-
-def _wait(condition, timeout: float, what: str, log=None):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with contextlib.suppress(requests.RequestException):
-            if result := condition():
-                return result
-        time.sleep(0.5)
-    raise AssertionError(f"{what} did not happen within {timeout} s" + (f":\n{log.read_text()[-3000:]}" if log else ""))
+    with hub_on_fake_cluster(objects, NAMESPACE, directory) as (hub, api_url):
+        yield hub, Cluster(api_url), directory / "cluster", objects
 
 
 def _server(client: HubClient, username: str) -> dict | None:
@@ -67,7 +52,7 @@ def _server(client: HubClient, username: str) -> dict | None:
 def _start(hub, client: HubClient) -> None:
     answer = client.api("POST", "users/student1/server")
     assert answer.status_code in (201, 202), answer.text
-    _wait(lambda: (_server(client, "student1") or {}).get("ready"), 90, "the server start", hub.hub_log)
+    wait_until(lambda: (_server(client, "student1") or {}).get("ready"), 90, "the server start", hub.hub_log)
 
 
 def test_a_user_starts_a_server_through_the_hub_api(lifecycle):
@@ -134,8 +119,8 @@ def test_stopping_removes_the_pod_and_keeps_the_home_claim(lifecycle):
     client = HubClient(hub.public_url)
     client.login("student1")
     assert client.api("DELETE", "users/student1/server").status_code in (202, 204)
-    _wait(lambda: _server(client, "student1") is None, 60, "the server stop", hub.hub_log)
-    _wait(lambda: cluster.list("pods") == [], 30, "the pod deletion")
+    wait_until(lambda: _server(client, "student1") is None, 60, "the server stop", hub.hub_log)
+    wait_until(lambda: cluster.list("pods") == [], 30, "the pod deletion")
     assert [claim["metadata"]["name"] for claim in cluster.list("persistentvolumeclaims")] == ["claim-student1"]
     assert (state / "volumes" / "claim-student1" / "notes.txt").read_text() == "week 1"
 
@@ -148,7 +133,7 @@ def test_the_idle_culler_stops_an_idle_server(lifecycle):
     assert client.get("user/student1/").status_code == 200  # a new server: OAuth again
     assert client.get("user/student1/api/contents/notes.txt").json()["content"] == "week 1"  # the same home
     # Nobody uses it now: the culler (timeout 1m, every 2s) must stop it.
-    _wait(lambda: _server(client, "student1") is None, 150, "culling of the idle server", hub.hub_log)
-    _wait(lambda: cluster.list("pods") == [], 30, "the pod deletion")
+    wait_until(lambda: _server(client, "student1") is None, 150, "culling of the idle server", hub.hub_log)
+    wait_until(lambda: cluster.list("pods") == [], 30, "the pod deletion")
     log = hub.hub_log.read_text()
     assert "DELETE /hub/api/users/student1/server (idle-culler@" in log
