@@ -118,6 +118,31 @@ def _hub_body(
     }
 
 
+CAMPUS = [{"cidr": "198.51.100.0/24", "name": "campus"}]
+
+
+@st.composite
+def clusters(draw: st.DrawFn) -> dict[str, Any]:
+    """An existing cluster, or a GKE or EKS one the stack makes (each with its API allow-list)."""
+    kind = draw(st.sampled_from(["existing", "gke", "eks"]))
+    if kind == "gke":
+        return {
+            "kind": "gke",
+            "project": "uni-physics-jupyter",
+            "location": draw(st.sampled_from(["europe-west1", "us-central1-a"])),
+            "authorizedNetworks": CAMPUS,
+            "privateNodes": draw(st.booleans()),
+        }
+    if kind == "eks":
+        return {
+            "kind": "eks",
+            "region": "us-east-2",
+            "availabilityZones": ["us-east-2a", "us-east-2b"],
+            "endpoint": {"publicAccessCidrs": ["198.51.100.0/24"]},
+        }
+    return {"kind": "existing", "nodePurpose": draw(st.sampled_from(["require", "prefer", "ignore"]))}
+
+
 @st.composite
 def stacks(draw: st.DrawFn) -> dict[str, Any]:
     """A valid stack file's content."""
@@ -133,10 +158,7 @@ def stacks(draw: st.DrawFn) -> dict[str, Any]:
     return {
         "config": {
             "jupyterhub:environment": "development" if development else "production",
-            "jupyterhub:cluster": {
-                "kind": "existing",
-                "nodePurpose": draw(st.sampled_from(["require", "prefer", "ignore"])),
-            },
+            "jupyterhub:cluster": draw(clusters()),
             "jupyterhub:hubs": generated,
         }
     }
