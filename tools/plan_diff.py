@@ -150,16 +150,15 @@ def _extra_config(resources: list[dict[str, Any]], groups: dict[str, str]) -> di
     return snippets
 
 
-def extra_config_reviews(base: dict[str, Any], head: dict[str, Any]) -> list[str]:
+def _extra_config_reviews(base: dict[str, Any], head: dict[str, Any], groups: dict[str, str]) -> list[str]:
     """One line per extraConfig snippet added, changed or removed, whatever else happens to its hub."""
-    before = _extra_config(base["resources"], _groups(base["resources"]))
-    after = _extra_config(head["resources"], _groups(head["resources"]))
+    before, after = _extra_config(base["resources"], groups), _extra_config(head["resources"], groups)
     reviews = []
     for group in sorted(set(before) | set(after)):
         old, new = before.get(group, {}), after.get(group, {})
         for name in sorted(set(old) | set(new)):
-            verb = "added" if name not in old else "removed" if name not in new else "changed"
             if old.get(name) != new.get(name):
+                verb = "added" if name not in old else "removed" if name not in new else "changed"
                 reviews.append(f"{group}: extraConfig snippet {name!r} {verb}: Python that runs with the hub's rights")
     return reviews
 
@@ -193,7 +192,11 @@ def diff_plans(stack: str, base_ref: str, base: dict[str, Any], head: dict[str, 
         else:
             unchanged += 1
     return PlanDiff(
-        stack=stack, base=base_ref, changes=changes, unchanged=unchanged, reviews=extra_config_reviews(base, head)
+        stack=stack,
+        base=base_ref,
+        changes=changes,
+        unchanged=unchanged,
+        reviews=_extra_config_reviews(base, head, groups),
     )
 
 

@@ -5,7 +5,7 @@ import ipaddress
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..config.cluster_addresses import LINK_LOCAL_IPV4, ClusterAddresses
+from ..config.cluster_addresses import LINK_LOCAL_IPV4, ClusterAddresses, ipv4_only
 from ..endpoints import Endpoints
 from ..labels import AUTOHTTPS, PROXY, selector
 from ..manifest import ApiFields
@@ -27,7 +27,7 @@ def acme_egress(acme_server: str, addresses: ClusterAddresses) -> dict[str, Any]
         if host.endswith(LETS_ENCRYPT_HOST_SUFFIX):
             peer = public_internet_peer(addresses)
         else:
-            closed = [LINK_LOCAL_IPV4, *(c for c in addresses.internal if ipaddress.ip_network(c).version == 4)]
+            closed = [LINK_LOCAL_IPV4, *(str(network) for network in ipv4_only(addresses.internal))]
             peer = {"ipBlock": {"cidr": "0.0.0.0/0", "except": closed}}
     return {"to": [peer], "ports": [tcp(port)]}
 

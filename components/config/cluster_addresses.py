@@ -7,13 +7,14 @@ from dataclasses import dataclass
 
 PRIVATE_IPV4_RANGES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
 """RFC 1918."""
+LINK_LOCAL_IPV4 = "169.254.0.0/16"
 
 NOT_INTERNET_IPV4 = (
     "0.0.0.0/8",  # "this network"
     *PRIVATE_IPV4_RANGES,
     "100.64.0.0/10",  # shared address space (CGNAT), a common choice for pod ranges
     "127.0.0.0/8",  # loopback
-    "169.254.0.0/16",  # link-local: cloud metadata servers, EKS Pod Identity, NodeLocal DNSCache
+    LINK_LOCAL_IPV4,  # cloud metadata servers, EKS Pod Identity, NodeLocal DNSCache
     "192.0.0.0/24",  # IETF protocol assignments
     "198.18.0.0/15",  # benchmarking
     "224.0.0.0/4",  # multicast
@@ -22,7 +23,6 @@ NOT_INTERNET_IPV4 = (
 """IPv4 ranges that are not the public internet (IANA's special-purpose address registry, less the
 documentation ranges, which route nowhere)."""
 
-LINK_LOCAL_IPV4 = "169.254.0.0/16"
 LINK_LOCAL = (LINK_LOCAL_IPV4, "fe80::/10", "fd00:ec2::/32")
 """Ranges no user server or allow-list may reach: IPv4 and IPv6 link-local and AWS's IPv6 range for the
 instance metadata service (fd00:ec2::254) and its other node-local endpoints."""
@@ -52,11 +52,16 @@ def contained_in(network: str, ranges: Iterable[str]) -> list[str]:
     return inside
 
 
+def ipv4_only(ranges: Iterable[str]) -> list[ipaddress.IPv4Network]:
+    """The IPv4 ones of some ranges (an IPv4 block's `except` may hold no other)."""
+    networks = (ipaddress.ip_network(cidr, strict=False) for cidr in ranges)
+    return [network for network in networks if isinstance(network, ipaddress.IPv4Network)]
+
+
 def not_the_internet(internal: Iterable[str]) -> list[str]:
     """Every IPv4 range a "public internet" peer excludes: the special-purpose ones and the cluster's own,
     merged into the fewest blocks."""
-    networks = [ipaddress.IPv4Network(cidr) for cidr in NOT_INTERNET_IPV4]
-    networks += [n for n in (ipaddress.ip_network(c, strict=False) for c in internal) if n.version == 4]  # type: ignore[misc]
+    networks = ipv4_only([*NOT_INTERNET_IPV4, *internal])
     return [str(network) for network in ipaddress.collapse_addresses(networks)]
 
 

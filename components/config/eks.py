@@ -151,17 +151,6 @@ class EksEndpoint(Model):
                 raise NestedValueError((ANY_ADDRESS_OPT_IN,), "only with publicAccess: true")
         return self
 
-    def check_closed(self) -> None:
-        """Refuse a public endpoint open to every address without the opt-in (a rule of the cluster's,
-        so that the endpoint's defaults stay a valid model)."""
-        if self.public_access:
-            check_allow_list(
-                self.public_access_cidrs,
-                any_address=self.api_from_any_address,
-                key=("publicAccessCidrs",),
-                closed_elsewise="set publicAccess: false (then `pulumi up` runs inside the VPC)",
-            )
-
 
 class EksNetwork(Model):
     """The VPC: a private (nodes) and a public (load balancers, NAT) subnet in every zone."""
@@ -267,10 +256,14 @@ class EksClusterConfig(Model):
 
     @model_validator(mode="after")
     def _api_closed(self) -> Self:
-        try:
-            self.endpoint.check_closed()
-        except NestedValueError as error:
-            raise NestedValueError(("endpoint", *error.path), str(error)) from None
+        # A rule of the cluster's, not the endpoint's, so that the endpoint's defaults stay a valid model.
+        if self.endpoint.public_access:
+            check_allow_list(
+                self.endpoint.public_access_cidrs,
+                any_address=self.endpoint.api_from_any_address,
+                key=("endpoint", "publicAccessCidrs"),
+                closed_elsewise="set publicAccess: false (then `pulumi up` runs inside the VPC)",
+            )
         return self
 
     def addresses(self) -> ClusterAddresses:

@@ -303,13 +303,14 @@ class GkeClusterConfig(Model):
             raise NestedValueError(("privateEndpoint",), "a private endpoint needs privateNodes: true")
         if self.private_endpoint and self.api_from_any_address:
             raise NestedValueError((ANY_ADDRESS_OPT_IN,), "a private endpoint has no public address to open")
-        check_allow_list(
-            [network.cidr for network in self.authorized_networks],
-            any_address=self.api_from_any_address or self.private_endpoint,
-            key=("authorizedNetworks",),
-            where=("cidr",),
-            closed_elsewise="set privateEndpoint: true",
-        )
+        if not self.private_endpoint:  # with no public address, the list only narrows the VPC's access
+            check_allow_list(
+                [network.cidr for network in self.authorized_networks],
+                any_address=self.api_from_any_address,
+                key=("authorizedNetworks",),
+                where=("cidr",),
+                closed_elsewise="set privateEndpoint: true",
+            )
         return self
 
     def addresses(self) -> ClusterAddresses:
