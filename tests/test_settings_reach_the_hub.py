@@ -1,0 +1,586 @@
+"""Every setting of the hub model reaches the trait it is for.
+
+Hypothesis draws whole hubs: every setting that configures JupyterHub, its authenticator, KubeSpawner or
+the idle culler gets a drawn value in every example. Each hub is planned by the real program, its
+ConfigMap and Secret are laid out as the hub pod mounts them, and the shipped jupyterhub_config.py is
+loaded with traitlets, as the hub loads it. Each drawn value must then be found at its trait, which this
+file names literally (`JupyterHub.concurrent_spawn_limit`), with the value in the trait's own units taken
+from literal tables (`"1500m"` is `1.5` cores), never computed by the code under test.
+
+A setting that configures something else (an object the stack declares, a validation gate) is listed in
+DECLARED_ELSEWHERE with the test that proves it; a new setting of the model fails
+`test_every_setting_of_the_hub_model_is_proven_somewhere` until it is in one table or the other.
+"""
+
+import tempfile
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import hypothesis
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from pydantic import BaseModel
+from traitlets.config import Config
+
+from components.config.introspection import type_members
+from components.config.stack import JupyterHubConfig
+
+from .helpers import find, plan_config, secure, stack_config
+from .hub_config import lay_out_hub_files, load_hub_config, trait_problems
+
+NAMESPACE = "reach"
+HOST = "reach.hub.example.edu"
+USER_ENV_SECRET = "singleuser-env"
+
+# Literal tables: a value as the stack file takes it, and the same value as the trait holds it.
+CPUS = [("100m", 0.1), ("250m", 0.25), ("500m", 0.5), ("1", 1.0), ("1500m", 1.5), ("2", 2.0), ("4", 4.0)]
+MEMORIES = [
+    ("256Mi", 268435456),
+    ("512Mi", 536870912),
+    ("1G", 1000000000),
+    ("1Gi", 1073741824),
+    ("2Gi", 2147483648),
+    ("3G", 3000000000),
+    ("4Gi", 4294967296),
+]
+DURATIONS = [(60, 60), ("90s", 90), ("2m", 120), ("5m", 300), ("1h", 3600), ("90m", 5400), ("2h", 7200), (7300, 7300)]
+DISPLAY_TEXTS = [
+    ("Data science", "Data science"),
+    ("GPU <b>large</b>", "GPU &lt;b&gt;large&lt;/b&gt;"),
+    ('R & "tidyverse"', "R &amp; &quot;tidyverse&quot;"),
+]
+ENV_VALUES = [("plain", "plain"), ('{"course": "phys101"}', '{{"course": "phys101"}}'), ("{username}", "{{username}}")]
+IMAGES = ["quay.io/jupyter/scipy-notebook:2024-10-07", "registry.example.edu/course/phys101:v3", "python:3.12-slim"]
+NAMES = st.sampled_from(["alice", "bob", "carol", "dave", "erin", "frank"])
+LABEL_VALUES = st.sampled_from(["t4", "a100", "highmem", "course-101"])
+
+
+@dataclass(frozen=True)
+class Reaches:
+    """A setting (its key path in the stack file) and what the loaded configuration must hold for it."""
+
+    setting: str
+    trait: str
+    """What holds the value, for messages: `KubeSpawner.cpu_limit`, `idle culler --timeout`..."""
+    found: Callable[[Config], Any]
+    expected: Any
+
+
+def _trait(section: str, name: str) -> Callable[[Config], Any]:
+    return lambda config: config[section].get(name, "(not set)")
+
+
+def _culler_command(config: Config) -> list[str]:
+    services = config.JupyterHub.get("services", [])
+    return next((s["command"] for s in services if s["name"] == "idle-culler"), [])
+
+
+def _culler_scopes(config: Config) -> list[str]:
+    roles = config.JupyterHub.get("load_roles", [])
+    return next((r["scopes"] for r in roles if r["name"] == "idle-culler"), [])
+
+
+def _flag(name: str) -> Callable[[Config], Any]:
+    def value(config: Config) -> Any:
+        flags = [arg for arg in _culler_command(config) if arg == f"--{name}" or arg.startswith(f"--{name}=")]
+        return [flag.partition("=")[2] or True for flag in flags]
+
+    return value
+
+
+class Draw:
+    """Collects the stack's values and the expectations they make, while a hub is drawn."""
+
+    def __init__(self, draw: st.DrawFn) -> None:
+        self.draw = draw
+        self.expectations: list[Reaches] = []
+
+    def expect(self, setting: str, section: str, name: str, expected: Any) -> None:
+        self.expectations.append(Reaches(setting, f"{section}.{name}", _trait(section, name), expected))
+
+    def expect_found(self, setting: str, trait: str, found: Callable[[Config], Any], expected: Any) -> None:
+        self.expectations.append(Reaches(setting, trait, found, expected))
+
+    def pick(self, table: list[tuple[Any, Any]]) -> tuple[Any, Any]:
+        return self.draw(st.sampled_from(table))
+
+
+def _range(d: Draw, table: list[tuple[Any, Any]]) -> tuple[dict[str, Any], Any, Any]:
+    """A guarantee/limit pair from a table in increasing order: the stack's value and the trait values."""
+    low, high = sorted(d.draw(st.lists(st.integers(0, len(table) - 1), min_size=2, max_size=2)))
+    return {"guarantee": table[low][0], "limit": table[high][0]}, table[low][1], table[high][1]
+
+
+def _authenticator(d: Draw, kind: str, base_url: str) -> dict[str, Any]:
+    if kind == "dummy":
+        auth: dict[str, Any] = {"type": "dummy"}
+        d.expect("hub.authenticator.type", "JupyterHub", "authenticator_class", "dummy")
+        password = d.draw(st.booleans())
+        if password:
+            auth["password"] = secure("password")
+        d.expect(
+            "hub.authenticator[dummy].password",
+            "DummyAuthenticator",
+            "password",
+            _from_secret("dummy-password", password),
+        )
+        return auth
+    callback = f"https://{HOST}{base_url}hub/oauth_callback"
+    client_id = d.draw(st.sampled_from(["Iv1.abc123", "jupyterhub-phys", "0oa1b2c3d4"]))
+    allow_all = d.draw(st.booleans())
+    auth = {
+        "type": kind,
+        "clientId": client_id,
+        "clientSecret": secure("client"),
+        "callbackUrl": callback,
+        "allowAll": allow_all,
+    }
+    d.expect("hub.authenticator.type", "JupyterHub", "authenticator_class", kind)
+    d.expect(f"hub.authenticator[{kind}].clientId", "OAuthenticator", "client_id", client_id)
+    d.expect(
+        f"hub.authenticator[{kind}].clientSecret",
+        "OAuthenticator",
+        "client_secret",
+        _from_secret("oauth-client-secret"),
+    )
+    d.expect(f"hub.authenticator[{kind}].callbackUrl", "OAuthenticator", "oauth_callback_url", callback)
+    if kind == "github":
+        organizations = d.draw(st.lists(st.sampled_from(["physics", "uni-cs", "uni-cs:ta-team"]), unique=True))
+        auth["allowedOrganizations"] = organizations
+        d.expect("hub.authenticator[github].allowAll", "OAuthenticator", "allow_all", allow_all)
+        d.expect(
+            "hub.authenticator[github].allowedOrganizations",
+            "GitHubOAuthenticator",
+            "allowed_organizations",
+            set(organizations),
+        )
+    elif kind == "google":
+        domains = d.draw(st.lists(st.sampled_from(["university.edu", "cs.university.edu"]), unique=True))
+        auth["allowedDomains"] = domains
+        # Listing domains admits their users (hosted_domain alone only refuses other Workspaces).
+        d.expect("hub.authenticator[google].allowAll", "OAuthenticator", "allow_all", allow_all or bool(domains))
+        d.expect("hub.authenticator[google].allowedDomains", "GoogleOAuthenticator", "hosted_domain", domains)
+    else:
+        idp = "https://sso.example.edu/realms/campus/protocol/openid-connect"
+        claim = d.draw(st.sampled_from(["preferred_username", "email", "upn"]))
+        scopes = d.draw(st.lists(st.sampled_from(["openid", "profile", "email", "groups"]), min_size=1, unique=True))
+        groups_claim = d.draw(st.sampled_from(["groups", "roles"]))
+        allowed_groups = d.draw(st.lists(st.sampled_from(["students", "phys101"]), unique=True))
+        admin_groups = d.draw(st.lists(st.sampled_from(["staff", "tas"]), unique=True))
+        auth |= {
+            "authorizeUrl": f"{idp}/auth",
+            "tokenUrl": f"{idp}/token",
+            "userdataUrl": f"{idp}/userinfo",
+            "usernameClaim": claim,
+            "scopes": scopes,
+            "groupsClaim": groups_claim,
+            "allowedGroups": allowed_groups,
+            "adminGroups": admin_groups,
+        }
+        generic = "GenericOAuthenticator"
+        d.expect("hub.authenticator[generic-oauth].allowAll", "OAuthenticator", "allow_all", allow_all)
+        d.expect("hub.authenticator[generic-oauth].authorizeUrl", generic, "authorize_url", f"{idp}/auth")
+        d.expect("hub.authenticator[generic-oauth].tokenUrl", generic, "token_url", f"{idp}/token")
+        d.expect("hub.authenticator[generic-oauth].userdataUrl", generic, "userdata_url", f"{idp}/userinfo")
+        d.expect("hub.authenticator[generic-oauth].usernameClaim", generic, "username_claim", claim)
+        d.expect("hub.authenticator[generic-oauth].scopes", generic, "scope", scopes)
+        groups = bool(allowed_groups or admin_groups)
+        d.expect(
+            "hub.authenticator[generic-oauth].groupsClaim", generic, "manage_groups", True if groups else "(not set)"
+        )
+        d.expect(
+            "hub.authenticator[generic-oauth].groupsClaim",
+            generic,
+            "auth_state_groups_key",
+            f"oauth_user.{groups_claim}" if groups else "(not set)",
+        )
+        d.expect(
+            "hub.authenticator[generic-oauth].allowedGroups",
+            generic,
+            "allowed_groups",
+            set(allowed_groups) if groups else "(not set)",
+        )
+        d.expect(
+            "hub.authenticator[generic-oauth].adminGroups",
+            generic,
+            "admin_groups",
+            set(admin_groups) if groups else "(not set)",
+        )
+    return auth
+
+
+LABELLED_SECRET_KEYS = ("dummy-password", "oauth-client-secret", "db-url")
+"""Keys of the hub Secret whose values the hub uses as they are: the test writes each key's own name as
+its value, so a trait shows which key it was read from (the generated keys are hex, and stay so)."""
+
+
+def _from_secret(key: str, present: bool = True) -> str:
+    return f"(the hub Secret's {key})" if present else "(not set)"
+
+
+def _database(d: Draw, kind: str) -> dict[str, Any]:
+    if kind == "sqlite-pvc":
+        d.expect("hub.database.type", "JupyterHub", "db_url", "sqlite:///jupyterhub.sqlite")
+        return {"type": "sqlite-pvc"}
+    if kind == "sqlite-memory":
+        d.expect("hub.database.type", "JupyterHub", "db_url", "sqlite://")
+        return {"type": "sqlite-memory"}
+    d.expect("hub.database.type", "JupyterHub", "db_url", _from_secret("db-url"))
+    d.expect("hub.database[postgres].url", "JupyterHub", "db_url", _from_secret("db-url"))
+    return {"type": "postgres", "url": secure("database")}
+
+
+def _hub(d: Draw, kind: str, database: str) -> dict[str, Any]:
+    base_url = d.draw(st.sampled_from(["/", "/jupyter/", "/phys101/hub-a/"]))
+    admins = d.draw(st.lists(NAMES, min_size=1, max_size=3, unique=True))
+    allowed = d.draw(st.lists(NAMES, max_size=3, unique=True))
+    named = d.draw(st.booleans())
+    limit = d.draw(st.one_of(st.none(), st.integers(1, 20)))
+    spawn_limit, server_limit = d.draw(st.integers(1, 500)), d.draw(st.integers(0, 2000))
+    poll = d.draw(st.integers(5, 120))
+    hub: dict[str, Any] = {
+        "authenticator": _authenticator(d, kind, base_url),
+        "database": _database(d, database),
+        "adminUsers": admins,
+        "allowedUsers": allowed,
+        "namedServers": {"enabled": named, **({"limitPerUser": limit} if limit is not None else {})},
+        "concurrentSpawnLimit": spawn_limit,
+        "activeServerLimit": server_limit,
+        "baseUrl": base_url,
+        "allowExtraConfig": True,
+        "extraConfig": {"poll": f"c.KubeSpawner.poll_interval = {poll}\n"},
+    }
+    d.expect("hub.baseUrl", "JupyterHub", "base_url", base_url)
+    d.expect("hub.adminUsers", "Authenticator", "admin_users", set(admins))
+    d.expect("hub.allowedUsers", "Authenticator", "allowed_users", set(allowed))
+    d.expect("hub.namedServers.enabled", "JupyterHub", "allow_named_servers", named)
+    d.expect("hub.namedServers.limitPerUser", "JupyterHub", "named_server_limit_per_user", limit or "(not set)")
+    d.expect("hub.concurrentSpawnLimit", "JupyterHub", "concurrent_spawn_limit", spawn_limit)
+    d.expect("hub.activeServerLimit", "JupyterHub", "active_server_limit", server_limit)
+    d.expect("hub.extraConfig", "KubeSpawner", "poll_interval", poll)
+    return hub
+
+
+def _toleration(d: Draw) -> dict[str, Any]:
+    if d.draw(st.booleans()):
+        return {"key": "course.example.edu/exam", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 60}
+    return {"key": "nvidia.com/gpu", "operator": "Equal", "value": d.draw(LABEL_VALUES), "effect": "NoSchedule"}
+
+
+def _profiles(d: Draw, image: str, cpu: tuple[float, float], memory: tuple[int, int]) -> list[dict[str, Any]]:
+    count = d.draw(st.integers(0, 3))
+    default = d.draw(st.integers(-1, count - 1)) if count else -1
+    profiles, expected = [], []
+    for index in range(count):
+        name, shown_name = d.pick(DISPLAY_TEXTS)
+        description, shown_description = d.pick(DISPLAY_TEXTS)
+        profile: dict[str, Any] = {
+            "displayName": f"{name} {index}",
+            "slug": f"profile-{index}",
+            "description": description,
+            "default": index == default,
+        }
+        override: dict[str, Any] = {"image": image, "cpu_guarantee": cpu[0], "cpu_limit": cpu[1]}
+        override |= {"mem_guarantee": memory[0], "mem_limit": memory[1]}
+        if d.draw(st.booleans()):
+            profile["image"] = override["image"] = d.draw(st.sampled_from(IMAGES))
+        if d.draw(st.booleans()):
+            profile["cpu"], override["cpu_guarantee"], override["cpu_limit"] = _range(d, CPUS)
+        if d.draw(st.booleans()):
+            profile["memory"], override["mem_guarantee"], override["mem_limit"] = _range(d, MEMORIES)
+        if d.draw(st.booleans()):
+            profile["nodeSelector"] = override["node_selector"] = {"cloud.google.com/gke-accelerator": "nvidia-l4"}
+        tolerations = [_toleration(d)] if d.draw(st.booleans()) else []
+        profile["tolerations"] = tolerations
+        if d.draw(st.booleans()):
+            gpus = d.draw(st.sampled_from(["1", "2"]))
+            profile["extraResourceLimits"] = {"nvidia.com/gpu": gpus}
+            override["extra_resource_limits"] = {"nvidia.com/gpu": gpus}
+        profiles.append(profile)
+        shown = {
+            "display_name": f"{shown_name} {index}",
+            "slug": f"profile-{index}",
+            "description": shown_description,
+            "default": index == default,
+        }
+        expected.append((shown, override, tolerations))
+    d.expect_found(
+        "singleuser.profiles",
+        "KubeSpawner.profile_list",
+        lambda config: _profile_view(config, expected),
+        [(shown, override, True) for shown, override, _ in expected],
+    )
+    return profiles
+
+
+def _profile_view(config: Config, expected: list[tuple[dict, dict, list]]) -> Any:
+    """Each profile of KubeSpawner.profile_list as (what the form shows, the overrides the drawn settings
+    make, whether every drawn toleration is among the profile's), for comparison with the drawn ones."""
+    profiles = config.KubeSpawner.get("profile_list", [])
+    view = []
+    for profile, (_, override, tolerations) in zip(profiles, expected, strict=False):
+        shown = {key: profile[key] for key in ("display_name", "slug", "description", "default")}
+        actual = profile["kubespawner_override"]
+        view.append(
+            (
+                shown,
+                {key: actual.get(key) for key in override},
+                all(t in actual.get("tolerations", []) for t in tolerations),
+            )
+        )
+    return view if len(profiles) == len(expected) else profiles
+
+
+def _singleuser(d: Draw) -> dict[str, Any]:
+    image = d.draw(st.sampled_from(IMAGES))
+    default_url = d.draw(st.sampled_from(["/lab", "/tree", "/lab/tree/welcome.ipynb", "/rstudio"]))
+    cpu, cpu_guarantee, cpu_limit = _range(d, CPUS)
+    memory, mem_guarantee, mem_limit = _range(d, MEMORIES)
+    timeout, timeout_seconds = d.pick([(t, s) for t, s in DURATIONS if s >= 30])
+    uid, fs_gid = d.draw(st.integers(1, 2**31 - 1)), d.draw(st.integers(0, 2**31 - 1))
+    selector = d.draw(st.dictionaries(st.sampled_from(["example.edu/course", "example.edu/tier"]), LABEL_VALUES))
+    storage_type = d.draw(st.sampled_from(["dynamic", "none"]))
+    capacity = d.draw(st.sampled_from(["1Gi", "10Gi", "500Mi", "20G"]))
+    storage_class = d.draw(st.sampled_from(["course-homes", "fast-ssd"]))
+    mount_path = d.draw(st.sampled_from(["/home/jovyan", "/home/student", "/srv/work/{not-a-template}"]))
+    env_name, (env_value, env_trait) = d.draw(st.sampled_from(["COURSE", "DATA_URL"])), d.pick(ENV_VALUES)
+    singleuser = {
+        "image": image,
+        "defaultUrl": default_url,
+        "cpu": cpu,
+        "memory": memory,
+        "startTimeout": timeout,
+        "uid": uid,
+        "fsGid": fs_gid,
+        "nodeSelector": selector,
+        "storage": {"type": storage_type, "capacity": capacity, "storageClass": storage_class, "mountPath": mount_path},
+        "extraEnv": {env_name: env_value, "API_KEY": secure("api-key")},
+        "profiles": _profiles(d, image, (cpu_guarantee, cpu_limit), (mem_guarantee, mem_limit)),
+    }
+    spawner = "KubeSpawner"
+    d.expect("singleuser.image", spawner, "image", image)
+    d.expect("singleuser.defaultUrl", spawner, "default_url", default_url)
+    d.expect("singleuser.cpu.guarantee", spawner, "cpu_guarantee", cpu_guarantee)
+    d.expect("singleuser.cpu.limit", spawner, "cpu_limit", cpu_limit)
+    d.expect("singleuser.memory.guarantee", spawner, "mem_guarantee", mem_guarantee)
+    d.expect("singleuser.memory.limit", spawner, "mem_limit", mem_limit)
+    d.expect("singleuser.startTimeout", spawner, "start_timeout", timeout_seconds)
+    d.expect("singleuser.uid", spawner, "uid", uid)
+    d.expect("singleuser.fsGid", spawner, "fs_gid", fs_gid)
+    d.expect("singleuser.nodeSelector", spawner, "node_selector", selector or "(not set)")
+    dynamic = storage_type == "dynamic"
+    d.expect("singleuser.storage.type", spawner, "storage_pvc_ensure", dynamic)
+    d.expect("singleuser.storage.capacity", spawner, "storage_capacity", capacity if dynamic else "(not set)")
+    d.expect("singleuser.storage.storageClass", spawner, "storage_class", storage_class if dynamic else "(not set)")
+    d.expect_found(
+        "singleuser.storage.mountPath",
+        "KubeSpawner.volume_mounts",
+        lambda config: [m["mountPath"] for m in config.KubeSpawner.get("volume_mounts", [])],
+        [mount_path.replace("{", "{{").replace("}", "}}")] if dynamic else [],
+    )
+    d.expect_found(
+        "singleuser.extraEnv",
+        "KubeSpawner.environment (plain)",
+        lambda config: config.KubeSpawner.environment.get(env_name),
+        env_trait,
+    )
+    d.expect_found(
+        "singleuser.extraEnv",
+        "KubeSpawner.environment (encrypted: read from the users' Secret)",
+        lambda config: config.KubeSpawner.environment["API_KEY"]["valueFrom"]["secretKeyRef"]["name"],
+        USER_ENV_SECRET,
+    )
+    return singleuser
+
+
+def _culler(d: Draw) -> dict[str, Any]:
+    enabled = d.draw(st.booleans())
+    timeout, timeout_seconds = d.pick([(t, s) for t, s in DURATIONS if s >= 60])
+    every, every_seconds = d.pick(DURATIONS)
+    max_age, max_age_seconds = d.pick([(0, 0), ("3h", 10800), ("1d", 86400), (172800, 172800)])
+    cull_users, remove_named, concurrency = d.draw(st.booleans()), d.draw(st.booleans()), d.draw(st.integers(1, 100))
+    culler = {
+        "enabled": enabled,
+        "timeout": timeout,
+        "every": every,
+        "maxAge": max_age,
+        "cullUsers": cull_users,
+        "removeNamedServers": remove_named,
+        "concurrency": concurrency,
+    }
+    d.expect_found(
+        "culler.enabled", "JupyterHub.services (idle-culler)", lambda config: bool(_culler_command(config)), enabled
+    )
+
+    def when_enabled(value: Any, on: bool = True) -> list[Any]:
+        return [value] if enabled and on else []  # a disabled culler has no command at all
+
+    d.expect_found("culler.timeout", "idle culler --timeout", _flag("timeout"), when_enabled(str(timeout_seconds)))
+    d.expect_found("culler.every", "idle culler --cull-every", _flag("cull-every"), when_enabled(str(every_seconds)))
+    d.expect_found(
+        "culler.maxAge",
+        "idle culler --max-age",
+        _flag("max-age"),
+        when_enabled(str(max_age_seconds), max_age_seconds > 0),
+    )
+    d.expect_found("culler.cullUsers", "idle culler --cull-users", _flag("cull-users"), when_enabled(True, cull_users))
+    d.expect_found(
+        "culler.cullUsers",
+        "idle-culler role's scopes",
+        lambda config: "admin:users" in _culler_scopes(config),
+        enabled and cull_users,
+    )
+    d.expect_found(
+        "culler.removeNamedServers",
+        "idle culler --remove-named-servers",
+        _flag("remove-named-servers"),
+        when_enabled(True, remove_named),
+    )
+    d.expect_found(
+        "culler.concurrency", "idle culler --concurrency", _flag("concurrency"), when_enabled(str(concurrency))
+    )
+    return culler
+
+
+@st.composite
+def hubs(draw: st.DrawFn, kind: str, database: str) -> tuple[dict[str, Any], list[Reaches]]:
+    """A valid hub with every setting drawn, and what each drawn value must become."""
+    d = Draw(draw)
+    hub: dict[str, Any] = {
+        "namespace": NAMESPACE,
+        "hub": _hub(d, kind, database),
+        "singleuser": _singleuser(d),
+        "culler": _culler(d),
+    }
+    d.expect("namespace", "KubeSpawner", "namespace", NAMESPACE)
+    https = kind != "dummy" or d.draw(st.booleans())
+    if https:
+        hsts = d.draw(st.sampled_from([0, 300, 31536000]))
+        hub["host"] = HOST
+        hub["proxy"] = {
+            "https": {"mode": "manual", "certificate": secure("cert"), "key": secure("key"), "hstsMaxAge": hsts}
+        }
+        header = {"headers": {"Strict-Transport-Security": f"max-age={hsts}"}} if hsts else "(not set)"
+        d.expect("proxy.https.hstsMaxAge", "JupyterHub", "tornado_settings", header)
+    else:
+        d.expect("proxy.https.hstsMaxAge", "JupyterHub", "tornado_settings", "(not set)")  # never over plain HTTP
+    return hub, d.expectations
+
+
+def _label_secret_files(secret_dir: Path) -> None:
+    for key in LABELLED_SECRET_KEYS:
+        if (secret_dir / key).exists():
+            (secret_dir / key).write_text(_from_secret(key))
+
+
+COMBINATIONS = [
+    ("dummy", "sqlite-pvc"),
+    ("github", "sqlite-memory"),
+    ("google", "postgres"),
+    ("generic-oauth", "sqlite-pvc"),
+]
+
+
+@pytest.mark.parametrize(("kind", "database"), COMBINATIONS, ids=[f"{k}+{d}" for k, d in COMBINATIONS])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=st.data())
+def test_every_drawn_setting_reaches_its_trait(kind: str, database: str, data: st.DataObject) -> None:
+    hub, expectations = data.draw(hubs(kind, database))
+    with tempfile.TemporaryDirectory() as directory:
+        objects = plan_config(Path(directory), stack_config({"reach": hub})).kubernetes_objects()
+        config_dir, secret_dir = lay_out_hub_files(objects, NAMESPACE, Path(directory) / "hub")
+        _label_secret_files(secret_dir)
+        config = load_hub_config(config_dir, secret_dir)
+        assert trait_problems(config) == []
+        missed = [
+            f"{reach.setting} -> {reach.trait}: expected {reach.expected!r}, found {reach.found(config)!r}"
+            for reach in expectations
+            if reach.found(config) != reach.expected
+        ]
+        assert missed == []
+        # The encrypted environment variable's key is one the users' Secret holds.
+        key = config.KubeSpawner.environment["API_KEY"]["valueFrom"]["secretKeyRef"]["key"]
+        assert key in find(objects, "Secret", USER_ENV_SECRET, NAMESPACE)["stringData"]
+
+
+# --- Every setting is proven somewhere ------------------------------------------------------------
+
+DECLARED_ELSEWHERE = {
+    "hub.image": "the hub Deployment's image (tests/test_dev_plan.py, tests/test_pins.py)",
+    "hub.resources": "the hub container's resources (tests/test_resources.py)",
+    "hub.database[sqlite-pvc].size": "the hub database claim (tests/test_dev_plan.py)",
+    "hub.database[sqlite-pvc].storageClass": "the hub database claim (tests/test_variations.py)",
+    "hub.network.allowedCidrs": "the hub's NetworkPolicy (tests/test_egress_fences.py)",
+    "hub.allowExtraConfig": "a validation gate: extraConfig is refused without it (tests/test_config_errors.py)",
+    "singleuser.network.allowPublicInternet": "the user servers' NetworkPolicy (tests/test_variations.py)",
+    "singleuser.network.allowedCidrs": "the user servers' NetworkPolicy (tests/test_egress_fences.py)",
+    "proxy": "the proxy's objects (tests/test_https.py, tests/test_wiring.py, tests/test_resources.py)",
+    "host": "the hub URL and TLS (tests/test_https.py); here the OAuth callback must name it",
+    "userPool": "the hub's own node pool (tests/test_gke.py, tests/test_eks.py)",
+    "retired": "which objects stay (tests/test_retire.py)",
+    "formerNames": "aliases of the hub's resources (tests/test_retire.py)",
+}
+"""Settings of the hub model that configure no trait of the hub: where each goes, and the test for it."""
+
+
+def _leaf_settings(model: type[BaseModel], prefix: str = "") -> set[str]:
+    """Every settable key path of a model: `hub.authenticator[github].allowedOrganizations`, one path per
+    variant of a union; a list of models as `profiles[].field`, a list or dict of values as one setting."""
+    paths: set[str] = set()
+    for name, field in model.model_fields.items():
+        path = f"{prefix}{field.alias or name}"
+        annotation = field.annotation
+        if typing.get_origin(annotation) is list and typing.get_args(annotation):
+            inner = typing.get_args(annotation)[0]
+            if isinstance(inner, type) and issubclass(inner, BaseModel):
+                annotation, path = inner, f"{path}[]"
+        variants = [m for m in type_members(annotation) if isinstance(m, type) and issubclass(m, BaseModel)]
+        if not variants:
+            paths.add(path)
+        for variant in variants:
+            tag = variant.model_fields.get("type")
+            if tag is None or len(variants) == 1:
+                paths |= _leaf_settings(variant, f"{path}.")
+                continue
+            paths.add(f"{path}.type")  # the union's discriminator: one setting
+            label = typing.get_args(tag.annotation)[0]
+            paths |= {p for p in _leaf_settings(variant, f"{path}[{label}].") if p != f"{path}[{label}].type"}
+    return paths
+
+
+def _drawn_settings() -> set[str]:
+    """The settings test_every_drawn_setting_reaches_its_trait checks: every example of a combination
+    checks the same ones (a value that turns a feature off expects it absent), so its simplest shows them."""
+    quick = settings(
+        database=None, phases=[Phase.generate], suppress_health_check=typing.cast(list[HealthCheck], list(HealthCheck))
+    )
+    return {
+        reach.setting
+        for kind, database in COMBINATIONS
+        for reach in hypothesis.find(hubs(kind, database), lambda _: True, settings=quick)[1]
+    }
+
+
+def _covers(setting: str, proven: set[str]) -> bool:
+    """Whether a model's setting is proven: named itself, by a prefix, or as a member of a union's variant
+    ([github]) or of a list's items ([]) that the drawn settings name the same way."""
+    candidates = {setting, setting.replace("[]", "")}
+    return any(
+        candidate == known or candidate.startswith(f"{known}.") or candidate.startswith(f"{known}[")
+        for candidate in candidates
+        for known in proven
+    )
+
+
+def test_every_setting_of_the_hub_model_is_proven_somewhere() -> None:
+    drawn = _drawn_settings()
+    unproven = sorted(s for s in _leaf_settings(JupyterHubConfig) if not _covers(s, drawn | DECLARED_ELSEWHERE.keys()))
+    assert unproven == []
+    # And the tables name only settings the model has.
+    model = _leaf_settings(JupyterHubConfig)
+    stale = sorted(s for s in drawn | DECLARED_ELSEWHERE.keys() if not any(_covers(m, {s}) for m in model))
+    assert stale == []
