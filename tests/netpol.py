@@ -123,6 +123,35 @@ def _direction_allows(
     return False
 
 
+def governs(policies: list[dict[str, Any]], pod: Endpoint, direction: str) -> bool:
+    """Whether some policy selects `pod` for `direction` ("ingress" or "egress"): then its own rules decide
+    that side of its flows, whatever the pods at the other end are allowed."""
+    policy_type = "Egress" if direction == "egress" else "Ingress"
+    return isinstance(pod, Pod) and any(
+        policy["metadata"].get("namespace") == pod.namespace
+        and policy_type in policy["spec"].get("policyTypes", ["Ingress"])
+        and selector_matches(policy["spec"].get("podSelector", {}), pod.labels)
+        for policy in policies
+    )
+
+
+def side_allows(
+    policies: list[dict[str, Any]],
+    direction: str,
+    source: Endpoint,
+    destination: Endpoint,
+    port: int,
+    protocol: str = "TCP",
+) -> bool:
+    """Whether one side alone lets the flow through: the source's egress rules ("egress") or the
+    destination's ingress rules ("ingress"), as if the other end had no policy (a pod of a namespace the
+    stack does not govern, a node, an attacker's pod)."""
+    pod, other = (source, destination) if direction == "egress" else (destination, source)
+    if not isinstance(pod, Pod):
+        return True
+    return _direction_allows(policies, pod, direction, other, destination, port, protocol, {})
+
+
 def allowed(
     policies: list[dict[str, Any]],
     source: Endpoint,

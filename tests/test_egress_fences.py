@@ -108,3 +108,20 @@ def test_the_hub_reaches_a_campus_identity_provider_only_when_allowed(tmp_path, 
     objects = plan_config(tmp_path, stack).kubernetes_objects()
     hub = workload_pod(objects, "hub", "physics", "10.244.1.10")
     assert allowed(policies_of(objects), hub, External("10.20.0.5"), 636) is expected  # LDAPS on campus
+
+
+@pytest.mark.parametrize("allow_public_internet", [True, False])
+def test_user_servers_reach_the_internet_only_when_allowed(tmp_path, allow_public_internet):
+    stack = (
+        "config:\n  jupyterhub:environment: development\n  jupyterhub:cluster:\n    kind: existing\n"
+        "  jupyterhub:hubs:\n    physics:\n      hub:\n        authenticator: {type: dummy}\n"
+        f"      singleuser:\n        network: {{allowPublicInternet: {str(allow_public_internet).lower()}}}\n"
+    )
+    objects = plan_config(tmp_path, stack).kubernetes_objects()
+    user, policies = _user(objects, "physics", "10.244.2.20"), policies_of(objects)
+    assert allowed(policies, user, INTERNET, 443) is allow_public_internet
+    assert allowed(policies, user, INTERNET, 80) is allow_public_internet
+    # Without the internet, the server still reaches its hub (and only its hub's port).
+    hub = workload_pod(objects, "hub", "physics", "10.244.1.10")
+    assert allowed(policies, user, hub, 8081)
+    assert not allowed(policies, user, hub, 8001)

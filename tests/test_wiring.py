@@ -8,7 +8,7 @@ import pytest
 from components.network_policy import METADATA_SERVER
 
 from .helpers import hub_settings
-from .netpol import External, Pod, allowed, policies_of, workload_pod
+from .netpol import External, Pod, allowed, governs, policies_of, side_allows, workload_pod
 from .wiring import (
     check_https_front_wiring,
     check_hub_proxy_wiring,
@@ -74,6 +74,11 @@ FLOWS = [
     ("hub", "api-server", 6443, "TCP", True),
     ("hub", "api-server", 443, "TCP", True),
     ("user", "hub", 8081, "TCP", True),
+    # Each flow on its port alone: a user server's other ports are closed to the proxy and the hub, and
+    # the hub's other ports (a debugger, a metrics endpoint) to users.
+    ("proxy", "user", 9000, "TCP", False),
+    ("hub", "user", 9000, "TCP", False),
+    ("user", "hub", 9000, "TCP", False),
     ("user", "proxy", 8001, "TCP", False),
     ("user", "other-user", 8888, "TCP", False),
     ("user", "metadata", 80, "TCP", False),
@@ -103,13 +108,8 @@ FLOWS = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("source", "destination", "port", "protocol", "expected"),
-    FLOWS,
-    ids=[f"{s}->{d}:{p}/{pr}" for s, d, p, pr, _ in FLOWS],
-)
-def test_network_policies_allow_exactly_the_needed_flows(objects, source, destination, port, protocol, expected):
-    endpoints = {
+def _endpoints(objects):
+    return {
         **_pods(objects),
         "internet": INTERNET,
         "api-server": API_SERVER,
@@ -119,7 +119,39 @@ def test_network_policies_allow_exactly_the_needed_flows(objects, source, destin
         "pod-identity-agent": POD_IDENTITY_AGENT,
         "private-dns": PRIVATE_DNS,
     }
+
+
+@pytest.mark.parametrize(
+    ("source", "destination", "port", "protocol", "expected"),
+    FLOWS,
+    ids=[f"{s}->{d}:{p}/{pr}" for s, d, p, pr, _ in FLOWS],
+)
+def test_network_policies_allow_exactly_the_needed_flows(objects, source, destination, port, protocol, expected):
+    endpoints = _endpoints(objects)
     assert allowed(policies_of(objects), endpoints[source], endpoints[destination], port, protocol) is expected
+
+
+DENIED = [(s, d, p, pr) for s, d, p, pr, expected in FLOWS if not expected]
+
+
+@pytest.mark.parametrize(
+    ("source", "destination", "port", "protocol"), DENIED, ids=[f"{s}->{d}:{p}/{pr}" for s, d, p, pr in DENIED]
+)
+def test_each_governed_pod_denies_its_own_side_of_every_denied_flow(objects, source, destination, port, protocol):
+    """A denied flow stays denied when the other end has no policy of ours (a pod of another namespace or
+    tenant, an attacker's pod): a user server's ingress alone refuses other users, the proxy's alone refuses
+    user servers on its API, a user server's egress alone refuses the metadata server."""
+    policies, endpoints = policies_of(objects), _endpoints(objects)
+    sides = [
+        direction
+        for direction, pod in (("egress", source), ("ingress", destination))
+        if governs(policies, endpoints[pod], direction)
+    ]
+    assert sides, "the stack governs neither end of this flow"
+    for direction in sides:
+        assert not side_allows(policies, direction, endpoints[source], endpoints[destination], port, protocol), (
+            direction
+        )
 
 
 def test_the_evaluator_allows_everything_without_policies(objects):
