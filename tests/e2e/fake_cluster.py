@@ -23,13 +23,16 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import aiohttp.web
 import kmock
 
 from .processes import LOOPBACK
+
+if TYPE_CHECKING:
+    from .cluster_network import ClusterNetwork
 from .user_server import (
     free_loopback_address,
     home_claim,
@@ -164,17 +167,26 @@ if __name__ == "__main__":
     main()
 
 
+API_PORT = 6443
+"""Where the API server listens inside a cluster network (the port API servers listen on)."""
+
+
 @contextlib.contextmanager
-def running_fake_cluster(directory: Path, addresses: dict[str, str] | None = None) -> Iterator[str]:
-    """This program in a subprocess for the duration of the block; yields the API server's URL."""
+def running_fake_cluster(
+    directory: Path, addresses: dict[str, str] | None = None, network: "ClusterNetwork | None" = None
+) -> Iterator[str]:
+    """This program in a subprocess for the duration of the block; yields the API server's URL. In a
+    cluster network, the program runs there (so do the user servers its kubelet starts) and the URL is
+    the one programs there use; otherwise on this machine's loopback, with Service names mapped to
+    `addresses` for the user servers."""
     from ..helpers import ROOT
     from .processes import free_port, running
 
-    port, state = free_port(), directory / "cluster"
+    port, state = (API_PORT if network else free_port()), directory / "cluster"
     command = [sys.executable, "-m", "tests.e2e.fake_cluster", "--port", str(port), "--state-dir", str(state)]
     command += ["--service-addresses", json.dumps(addresses or {})]
     directory.mkdir(parents=True, exist_ok=True)
-    with running(command, directory / "cluster.log", cwd=ROOT) as process:
+    with running(network.command(command) if network else command, directory / "cluster.log", cwd=ROOT) as process:
         deadline = time.monotonic() + 30
         while not (state / "ready").exists():
             if process.poll() is not None or time.monotonic() > deadline:

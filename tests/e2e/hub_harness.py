@@ -1,12 +1,19 @@
-"""Run a stack's Hub and Proxy for real on 127.0.0.1, from the objects its plan declares.
+"""Run a stack's Hub and Proxy for real, from the objects its plan declares.
 
 The hub ConfigMap's files and the hub Secret's keys (test values of the same shape; the plan redacts
 the real ones) are laid out where the hub container mounts them, remapped to a temporary folder. The
 real JupyterHub then runs the Deployment's own command in the Deployment's working directory, and the
 real configurable-http-proxy (npm) runs the proxy Deployment's own command with the token from the
-Secret key that Deployment names. Only addresses differ: each Service name maps to a 127.0.0.1 port,
-passed to the hub through HUB_SERVICE_ADDRESSES (documented in jupyterhub_config.py) and substituted
-into the proxy's flags the same way.
+Secret key that Deployment names.
+
+Where they run:
+- by default in a cluster network of their own (cluster_network.py): every Service at an address of its
+  own on its declared ports, reached by name; the commands run as declared (only paths to mounted files
+  differ), so a wrong port, URL or flag in the plan fails the tests;
+- with `addresses`, on this machine's loopback, each Service name mapped to a 127.0.0.1 port (passed to
+  the hub through HUB_SERVICE_ADDRESSES, documented in jupyterhub_config.py, and substituted into the
+  proxy's flags): for tests whose stand-ins run on this machine (the cluster tier's API server, a
+  stand-in Google, an ACME server), which a program in the cluster network cannot reach.
 """
 
 import contextlib
@@ -26,6 +33,7 @@ from components.hub.settings_contract import HubSettings
 
 from ..helpers import ROOT, find
 from ..hub_config import lay_out_hub_files
+from .cluster_network import ClusterNetwork, cluster_network
 from .processes import LOOPBACK, free_port, running, start, stop, wait_for_http
 
 CHP = ROOT / "node_modules" / ".bin" / "configurable-http-proxy"
@@ -192,6 +200,56 @@ def local_service_addresses(objects: list[dict[str, Any]], namespace: str) -> di
     return {service: f"{LOOPBACK}:{free_port()}" for service in sorted(services)}
 
 
+@dataclass
+class _LoopbackServices:
+    """Every program on this machine's loopback, each Service name mapped to a 127.0.0.1 port (the hub
+    reads the map from HUB_SERVICE_ADDRESSES; the proxy's flags are rewritten): for tests whose stand-ins
+    (a cluster's API server, an identity provider, an ACME server) run on this machine's loopback."""
+
+    addresses: dict[str, str]
+    redirect_port: int
+
+    def run(self, command: list[str]) -> list[str]:
+        return command
+
+    def hub_environment(self) -> dict[str, str]:
+        return {"HUB_SERVICE_ADDRESSES": json.dumps({name: self.addresses[name] for name in ("hub", "proxy-api")})}
+
+    def proxy_command(self, command: list[str], users_service: str, mounts: dict[str, Path]) -> list[str]:
+        return localize_proxy_command(command, self.addresses, users_service, "proxy-api", self.redirect_port, mounts)
+
+    def reach(self, service: str, port: int) -> str:
+        """Where the test process reaches a Service's port."""
+        return self.addresses[service]
+
+    def redirect(self) -> str:
+        """Where the test process reaches the proxy's HTTP-to-HTTPS redirect."""
+        return f"{LOOPBACK}:{self.redirect_port}"
+
+
+@dataclass
+class _InClusterNetwork:
+    """Every program in a cluster network of its own (cluster_network.py), with its declared command,
+    addresses and ports; the test process reaches Services through port forwards."""
+
+    network: ClusterNetwork
+
+    def run(self, command: list[str]) -> list[str]:
+        return self.network.command(command)
+
+    def hub_environment(self) -> dict[str, str]:
+        return {}
+
+    def proxy_command(self, command: list[str], users_service: str, mounts: dict[str, Path]) -> list[str]:
+        return [str(CHP), *(remap_path(argument, mounts) for argument in command[1:])]
+
+    def reach(self, service: str, port: int) -> str:
+        return self.network.forward(service, port)
+
+    def redirect(self) -> str:
+        return self.network.forward("proxy-public", 80)
+
+
 @contextlib.contextmanager
 def hub_from_plan(
     objects: list[dict[str, Any]],
@@ -200,26 +258,50 @@ def hub_from_plan(
     kubeconfig: Path | None = None,
     addresses: dict[str, str] | None = None,
     hub_environment: dict[str, str] | None = None,
+    network: ClusterNetwork | None = None,
 ) -> Iterator[HubUnderTest]:
     """Start the proxy and the hub of one namespace of a plan; stop both when the block ends.
-    `hub_environment`: more variables for the hub's process, such as an address a library reads from
-    the environment (GOOGLE_API_URL for a stand-in Google)."""
+
+    By default both run in a cluster network of their own (cluster_network.py; or in `network`, shared
+    with a stand-in cluster) with the commands, addresses and ports the plan declares. With `addresses`
+    (Service name -> 127.0.0.1:port) they run on this machine's loopback instead, for tests whose
+    stand-ins live there. `hub_environment`: more variables for the hub's process, such as an address a
+    library reads from the environment (GOOGLE_API_URL for a stand-in Google)."""
+    if addresses is not None:
+        with _hub_processes(
+            objects, namespace, directory, _LoopbackServices(addresses, free_port()), kubeconfig, hub_environment
+        ) as hub:
+            yield hub
+        return
+    with contextlib.ExitStack() as stack:
+        network = network or stack.enter_context(cluster_network(objects, namespace))
+        with _hub_processes(
+            objects, namespace, directory, _InClusterNetwork(network), kubeconfig, hub_environment
+        ) as hub:
+            yield hub
+
+
+@contextlib.contextmanager
+def _hub_processes(
+    objects: list[dict[str, Any]],
+    namespace: str,
+    directory: Path,
+    networking: "_LoopbackServices | _InClusterNetwork",
+    kubeconfig: Path | None,
+    hub_environment: dict[str, str] | None,
+) -> Iterator[HubUnderTest]:
     config_dir, secret_dir = lay_out_hub_files(objects, namespace, directory)
-    addresses = addresses or local_service_addresses(objects, namespace)
+    services = {
+        o["metadata"]["name"]: o for o in objects if o["kind"] == "Service" and o["metadata"]["namespace"] == namespace
+    }
 
     proxy = _container(objects, namespace, "proxy")
     token_ref = next(e for e in proxy["env"] if e["name"] == "CONFIGPROXY_AUTH_TOKEN")["valueFrom"]["secretKeyRef"]
     token = (secret_dir / token_ref["key"]).read_text()
-    redirect_port = free_port()
     # With letsencrypt, Caddy holds proxy-public and the proxy serves users behind proxy-http.
-    users_service = "proxy-http" if "proxy-http" in addresses else "proxy-public"
-    proxy_command = localize_proxy_command(
-        proxy["command"],
-        addresses,
-        users_service,
-        "proxy-api",
-        redirect_port,
-        _proxy_mounts(objects, namespace, directory),
+    users_service = "proxy-http" if "proxy-http" in services else "proxy-public"
+    proxy_command = networking.run(
+        networking.proxy_command(proxy["command"], users_service, _proxy_mounts(objects, namespace, directory))
     )
     https = any(argument.startswith("--ssl-cert=") for argument in proxy["command"])
     scheme = "https" if https else "http"
@@ -231,24 +313,29 @@ def hub_from_plan(
         local = local_dirs.get(mount["name"], directory / mount["name"])
         local.mkdir(exist_ok=True)
         mounts[mount["mountPath"]] = local
-    hub_command = [str(JUPYTERHUB), *(remap_path(arg, mounts) for arg in hub["args"][1:])]
+    hub_command = networking.run([str(JUPYTERHUB), *(remap_path(arg, mounts) for arg in hub["args"][1:])])
     env = {e["name"]: remap_path(e["value"], mounts) for e in hub.get("env", []) if "value" in e}
-    env["HUB_SERVICE_ADDRESSES"] = json.dumps({name: addresses[name] for name in ("hub", "proxy-api")})
+    env.update(networking.hub_environment())
     env["KUBECONFIG"] = str(kubeconfig or dummy_kubeconfig(directory / "kubeconfig"))
     env.update(hub_environment or {})
     settings = HubSettings.from_json((config_dir / SETTINGS_FILE).read_text())
-    public_url = f"{scheme}://{addresses[users_service]}{settings.base_url}"
+    public_port = (
+        443 if https and users_service == "proxy-public" else services[users_service]["spec"]["ports"][0]["port"]
+    )
+    public = networking.reach(users_service, public_port)
+    public_url = f"{scheme}://{public}{settings.base_url}"
+    proxy_api = f"http://{networking.reach('proxy-api', urlsplit(settings.proxy.api_url).port or 80)}"
 
     proxy_log, hub_log = directory / "proxy.log", directory / "hub.log"
     with running(proxy_command, proxy_log, env={"CONFIGPROXY_AUTH_TOKEN": token}) as proxy_process:
-        wait_for_http(f"{scheme}://{addresses[users_service]}/_chp_healthz", proxy_process, proxy_log)
+        wait_for_http(f"{scheme}://{public}/_chp_healthz", proxy_process, proxy_log)
         cwd = Path(remap_path(hub["workingDir"], mounts))
         processes = [start(hub_command, hub_log, env=env, cwd=cwd)]
 
         def ready() -> None:
             wait_for_http(f"{public_url}hub/health", processes[-1], hub_log)
             # The proxy's default target answers before the hub has added its own route: wait for that.
-            _wait_for_hub_route(f"http://{addresses['proxy-api']}", token, processes[-1], hub_log)
+            _wait_for_hub_route(proxy_api, token, processes[-1], hub_log)
 
         def restart_hub() -> None:
             stop(processes[-1])
@@ -259,13 +346,13 @@ def hub_from_plan(
             ready()
             yield HubUnderTest(
                 public_url=public_url,
-                hub_url=f"http://{addresses['hub']}",
-                proxy_api_url=f"http://{addresses['proxy-api']}",
+                hub_url=f"http://{networking.reach('hub', urlsplit(settings.hub.connect_url).port or 80)}",
+                proxy_api_url=proxy_api,
                 proxy_token=token,
                 secret_dir=secret_dir,
                 hub_log=hub_log,
                 proxy_log=proxy_log,
-                redirect_url=f"http://{LOOPBACK}:{redirect_port}{settings.base_url}" if https else None,
+                redirect_url=f"http://{networking.redirect()}{settings.base_url}" if https else None,
                 restart_hub=restart_hub,
             )
         finally:
@@ -276,12 +363,15 @@ def hub_from_plan(
 def hub_on_fake_cluster(
     objects: list[dict[str, Any]], namespace: str, directory: Path
 ) -> Iterator[tuple[HubUnderTest, str]]:
-    """The hub and proxy of one namespace of a plan, their KubeSpawner talking to the stand-in cluster
-    (tests/e2e/fake_cluster.py): yields the hub and the emulated API server's URL."""
-    from .fake_cluster import running_fake_cluster
+    """The hub and proxy of one namespace of a plan in a cluster network of their own, their KubeSpawner
+    talking to the stand-in cluster (tests/e2e/fake_cluster.py) in the same network, whose kubelet runs
+    user servers there too: yields the hub and the emulated API server's URL (a port forward)."""
+    from .fake_cluster import API_PORT, running_fake_cluster
 
-    addresses = local_service_addresses(objects, namespace)
-    with running_fake_cluster(directory, addresses) as api_url:
+    with (
+        cluster_network(objects, namespace) as network,
+        running_fake_cluster(directory, network=network) as api_url,
+    ):
         kubeconfig = dummy_kubeconfig(directory / "kubeconfig", server=api_url)
-        with hub_from_plan(objects, namespace, directory / "hub", kubeconfig=kubeconfig, addresses=addresses) as hub:
-            yield hub, api_url
+        with hub_from_plan(objects, namespace, directory / "hub", kubeconfig=kubeconfig, network=network) as hub:
+            yield hub, f"http://{network.forward(LOOPBACK, API_PORT)}"

@@ -1,7 +1,8 @@
 """Starting and stopping the real programs the end-to-end tests run, by pid and bounded in time.
 
-Everything binds to 127.0.0.1 on ports the kernel hands out; every process started here is stopped
-here (SIGTERM, then SIGKILL after a grace period), and every wait has a deadline.
+Everything binds to 127.0.0.1 on ports the kernel hands out, or inside a network namespace of the
+test's own (cluster_network.py); every process started here is stopped here (SIGTERM, then SIGKILL
+after a grace period), and every wait has a deadline.
 """
 
 import contextlib

@@ -9,7 +9,7 @@ import pytest
 from ..helpers import plan_config, secure, stack_config
 from .google_stand_in import GoogleAccount, google_stand_in
 from .hub_client import HubClient
-from .hub_harness import hub_from_plan
+from .hub_harness import hub_from_plan, local_service_addresses
 
 HOST = "phys101.example.edu"
 ACCOUNTS = {
@@ -40,8 +40,13 @@ def google_hub(tmp_path_factory):
     plan = plan_config(directory, stack_config(hubs={"phys101": hub}), stack="google")
     with (
         google_stand_in(ACCOUNTS) as api_url,
+        # The stand-in Google is on this machine's loopback, so the hub runs there too.
         hub_from_plan(
-            plan.kubernetes_objects(), "phys101", directory, hub_environment={"GOOGLE_API_URL": api_url}
+            plan.kubernetes_objects(),
+            "phys101",
+            directory,
+            addresses=local_service_addresses(plan.kubernetes_objects(), "phys101"),
+            hub_environment={"GOOGLE_API_URL": api_url},
         ) as running,
     ):
         yield running

@@ -50,7 +50,22 @@ def test_proxy_routes_everything_else_to_the_hub(dev_hub):
     ).json()
     hub_routes = {path: route for path, route in routes.items() if route.get("hub")}
     assert list(hub_routes) == ["/"]
-    assert hub_routes["/"]["target"].startswith("http://127.0.0.1:")
+    assert hub_routes["/"]["target"] == "http://hub:8081"  # the hub Service, as the plan declares it
+
+
+def test_a_user_route_whose_server_is_gone_gets_the_hubs_error_page(dev_hub):
+    """The proxy asks its --error-target (the hub Service's /hub/error) for the page it shows when a
+    user's server does not answer; without it a student would see a bare '503' from the proxy."""
+    headers = {"Authorization": f"token {dev_hub.proxy_token}"}
+    route = f"{dev_hub.proxy_api_url}/api/routes/user/ghost"
+    gone = {"target": "http://127.254.9.9:8888", "user": "ghost"}  # nothing listens there
+    requests.post(route, json=gone, headers=headers, timeout=10).raise_for_status()
+    try:
+        answer = requests.get(f"{dev_hub.public_url}user/ghost/lab", timeout=30)
+    finally:
+        requests.delete(route, headers=headers, timeout=10)
+    assert answer.status_code == 503
+    assert "Your server appears to be down" in answer.text  # JupyterHub's own page for a proxy error
 
 
 def test_proxy_api_refuses_a_wrong_token(dev_hub):
