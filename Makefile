@@ -7,7 +7,7 @@ STACK ?= dev
 # The stack's config file: Pulumi.<stack>.yaml at the root, else stacks/<stack>.yaml.
 CONFIG_FILE = $(if $(wildcard Pulumi.$(STACK).yaml),,--config-file stacks/$(STACK).yaml)
 
-.PHONY: plan validate plan-diff test test-cluster cluster cluster-build lint format docs bench bench-department screenshots preview up clean
+.PHONY: plan validate plan-diff test test-cluster cluster cluster-build lint format docs bench bench-department mutation screenshots preview up clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -95,6 +95,17 @@ bench: $(VENV)/.dev
 ## bench-department: only the department plans (about 6 minutes)
 bench-department: $(VENV)/.dev
 	$(BIN)/python bench/department_bench.py
+
+# Cosmic Ray has its own virtualenv: it is a tool, not a test dependency.
+.venv-mutation/.installed: requirements-mutation.txt
+	$(PYTHON) -m venv .venv-mutation
+	.venv-mutation/bin/pip install --quiet -r requirements-mutation.txt
+	touch $@
+
+## mutation: plant small defects in components/ (and the hub config) one at a time and run the tests that
+## guard each; prints the score per area (AREA=hub-config|hub-settings|network|config|objects; default all: hours)
+mutation: $(VENV)/.dev .venv-mutation/.installed node_modules/.installed
+	$(BIN)/python -m tools.mutation $(AREA)
 
 ## preview / up: the real Pulumi CLI (pulumi login first)
 preview: $(VENV)/.program

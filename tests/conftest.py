@@ -4,13 +4,20 @@ one story in steps (`STEPS_IN_ORDER = True`: a user starts a server, stops it, f
 whose steps keep their written order wherever the module lands (and under -n run on one worker:
 pyproject.toml sets --dist loadfile)."""
 
+import os
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import Phase, settings
 
 from tools.plan import Plan, make_plan
 
 from .helpers import kind_cluster_nodes
+
+# `make mutation` runs the tests once per planted defect (HYPOTHESIS_PROFILE=mutation): a failing example
+# ends the test at once, unshrunk.
+settings.register_profile("mutation", phases=[Phase.explicit, Phase.reuse, Phase.generate])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 @pytest.fixture(scope="session")
