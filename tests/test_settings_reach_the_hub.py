@@ -55,6 +55,8 @@ DISPLAY_TEXTS = [
 ]
 ENV_VALUES = [("plain", "plain"), ('{"course": "phys101"}', '{{"course": "phys101"}}'), ("{username}", "{{username}}")]
 IMAGES = ["quay.io/jupyter/scipy-notebook:2024-10-07", "registry.example.edu/course/phys101:v3", "python:3.12-slim"]
+GPU_NODE_TOLERATION = {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}
+"""What tolerates the taint GKE and EKS GPU nodes carry (nvidia.com/gpu, NoSchedule), whatever its value."""
 NAMES = st.sampled_from(["alice", "bob", "carol", "dave", "erin", "frank"])
 LABEL_VALUES = st.sampled_from(["t4", "a100", "highmem", "course-101"])
 
@@ -294,12 +296,14 @@ def _profiles(d: Draw, image: str, cpu: tuple[float, float], memory: tuple[int, 
             profile["memory"], override["mem_guarantee"], override["mem_limit"] = _range(d, MEMORIES)
         if d.draw(st.booleans()):
             profile["nodeSelector"] = override["node_selector"] = {"cloud.google.com/gke-accelerator": "nvidia-l4"}
-        tolerations = [_toleration(d)] if d.draw(st.booleans()) else []
-        profile["tolerations"] = tolerations
+        drawn_tolerations = [_toleration(d)] if d.draw(st.booleans()) else []
+        profile["tolerations"] = tolerations = drawn_tolerations
         if d.draw(st.booleans()):
             gpus = d.draw(st.sampled_from(["1", "2"]))
             profile["extraResourceLimits"] = {"nvidia.com/gpu": gpus}
             override["extra_resource_limits"] = {"nvidia.com/gpu": gpus}
+            if not any(t["key"] == "nvidia.com/gpu" for t in drawn_tolerations):
+                tolerations = [*drawn_tolerations, GPU_NODE_TOLERATION]  # a GPU server must run on GPU nodes
         profiles.append(profile)
         shown = {
             "display_name": f"{shown_name} {index}",
