@@ -160,6 +160,13 @@ def _authenticator(d: Draw, kind: str, base_url: str) -> dict[str, Any]:
             "allowed_organizations",
             set(organizations),
         )
+        # Private organisation memberships are visible only with the read:org scope (OAuthenticator's docs).
+        d.expect(
+            "hub.authenticator[github].allowedOrganizations",
+            "GitHubOAuthenticator",
+            "scope",
+            ["read:org"] if organizations else "(not set)",
+        )
     elif kind == "google":
         domains = d.draw(st.lists(st.sampled_from(["university.edu", "cs.university.edu"]), unique=True))
         auth["allowedDomains"] = domains
