@@ -103,9 +103,10 @@ bench-department: $(VENV)/.dev
 	touch $@
 
 ## mutation: plant small defects in components/ (and the hub config) one at a time and run the tests that
-## guard each; prints the score per area (AREA=hub-config|hub-settings|network|config|objects; default all: hours)
+## guard each; prints the score per area (AREA=hub-config|hub-settings|network|config|objects; default all: hours).
+## RECHECK=1: plant the last run's survivors again against today's tests
 mutation: $(VENV)/.dev .venv-mutation/.installed node_modules/.installed
-	$(BIN)/python -m tools.mutation $(AREA)
+	$(BIN)/python -m tools.mutation $(if $(RECHECK),--recheck,) $(AREA)
 
 ## preview / up: the real Pulumi CLI (pulumi login first)
 preview: $(VENV)/.program
