@@ -61,6 +61,22 @@ NAMES = st.sampled_from(["alice", "bob", "carol", "dave", "erin", "frank"])
 LABEL_VALUES = st.sampled_from(["t4", "a100", "highmem", "course-101"])
 
 
+FIXED_TRAITS = [
+    ("JupyterHub", "cleanup_servers", False),  # a hub restart leaves users' servers running
+    ("KubeSpawner", "automount_service_account_token", False),  # user code gets no Kubernetes token
+    ("KubeSpawner", "allow_privilege_escalation", False),
+    (
+        "KubeSpawner",
+        "container_security_context",
+        {"capabilities": {"drop": ["ALL"]}, "runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}},
+    ),
+    ("KubeSpawner", "pod_security_context", {"seccompProfile": {"type": "RuntimeDefault"}}),
+    ("KubeSpawner", "events_enabled", True),  # students see why a start waits (the hub Role may watch events)
+    ("ConfigurableHTTPProxy", "should_start", False),  # the proxy is its own pod
+]
+"""Traits every hub sets whatever its settings: what keeps servers running, users contained, homes kept."""
+
+
 @dataclass(frozen=True)
 class Reaches:
     """A setting (its key path in the stack file) and what the loaded configuration must hold for it."""
@@ -468,6 +484,8 @@ def hubs(draw: st.DrawFn, kind: str, database: str) -> tuple[dict[str, Any], lis
         "culler": _culler(d),
     }
     d.expect("namespace", "KubeSpawner", "namespace", NAMESPACE)
+    for section, name, value in FIXED_TRAITS:
+        d.expect("(every hub)", section, name, value)
     https = kind != "dummy" or d.draw(st.booleans())
     if https:
         hsts = d.draw(st.sampled_from([0, 300, 31536000]))
@@ -593,5 +611,6 @@ def test_every_setting_of_the_hub_model_is_proven_somewhere() -> None:
     assert unproven == []
     # And the tables name only settings the model has.
     model = _leaf_settings(JupyterHubConfig)
-    stale = sorted(s for s in drawn | DECLARED_ELSEWHERE.keys() if not any(_covers(m, {s}) for m in model))
+    named = (drawn - {"(every hub)"}) | DECLARED_ELSEWHERE.keys()
+    stale = sorted(s for s in named if not any(_covers(m, {s}) for m in model))
     assert stale == []
