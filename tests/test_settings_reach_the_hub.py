@@ -55,6 +55,13 @@ DISPLAY_TEXTS = [
 ]
 ENV_VALUES = [("plain", "plain"), ('{"course": "phys101"}', '{{"course": "phys101"}}'), ("{username}", "{{username}}")]
 IMAGES = ["quay.io/jupyter/scipy-notebook:2024-10-07", "registry.example.edu/course/phys101:v3", "python:3.12-slim"]
+USER_NODE_TOLERATION = {
+    "key": "hub.jupyter.org_dedicated",
+    "operator": "Equal",
+    "value": "user",
+    "effect": "NoSchedule",
+}
+"""What tolerates the user nodes' taint (z2jh's hub.jupyter.org_dedicated=user:NoSchedule)."""
 GPU_NODE_TOLERATION = {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}
 """What tolerates the taint GKE and EKS GPU nodes carry (nvidia.com/gpu, NoSchedule), whatever its value."""
 NAMES = st.sampled_from(["alice", "bob", "carol", "dave", "erin", "frank"])
@@ -339,24 +346,24 @@ def _profiles(d: Draw, image: str, cpu: tuple[float, float], memory: tuple[int, 
         "singleuser.profiles",
         "KubeSpawner.profile_list",
         lambda config: _profile_view(config, expected),
-        [(shown, override, True) for shown, override, _ in expected],
+        [(shown, override, [USER_NODE_TOLERATION, *tolerations]) for shown, override, tolerations in expected],
     )
     return profiles
 
 
 def _profile_view(config: Config, expected: list[tuple[dict, dict, list]]) -> Any:
     """Each profile of KubeSpawner.profile_list as (what the form shows, the overrides the drawn settings
-    make, whether every drawn toleration is among the profile's), for comparison with the drawn ones."""
+    make, its tolerations), for comparison with the drawn ones."""
     profiles = config.KubeSpawner.get("profile_list", [])
     view = []
-    for profile, (_, override, tolerations) in zip(profiles, expected, strict=False):
+    for profile, (_, override, _) in zip(profiles, expected, strict=False):
         shown = {key: profile[key] for key in ("display_name", "slug", "description", "default")}
         actual = profile["kubespawner_override"]
         view.append(
             (
                 shown,
                 {key: actual.get(key) for key in override},
-                all(t in actual.get("tolerations", []) for t in tolerations),
+                actual.get("tolerations"),
             )
         )
     return view if len(profiles) == len(expected) else profiles
