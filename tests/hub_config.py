@@ -93,6 +93,29 @@ def settings_paths_read(config_dir: Path, secret_dir: Path) -> set[str]:
     return read
 
 
+def shipped_definitions(names: set[str], namespace: dict[str, Any]) -> dict[str, Any]:
+    """Top-level definitions of the shipped jupyterhub_config.py (functions, classes, assignments and
+    `.update(...)` calls of those names), run on their own in `namespace` (the rest of the file needs a
+    running hub): for unit tests of the code the hub runs, as the ConfigMap ships it."""
+    import ast
+
+    from components.hub.component import jupyterhub_config_source
+
+    wanted = []
+    for node in ast.parse(jupyterhub_config_source()).body:
+        defined = {getattr(node, "name", None)} | {getattr(t, "id", None) for t in getattr(node, "targets", [])}
+        call = node.value if isinstance(node, ast.Expr) else None
+        updated = isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+        if defined & names or (updated and getattr(call.func.value, "id", None) in names):  # type: ignore[union-attr]
+            wanted.append(node)
+    found = {getattr(n, "name", None) for n in wanted} | {
+        getattr(t, "id", None) for n in wanted for t in getattr(n, "targets", [])
+    }
+    assert names <= found, f"jupyterhub_config.py no longer defines {sorted(names - found)}"
+    exec(compile(ast.Module(body=wanted, type_ignores=[]), CONFIG_FILE, "exec"), namespace)  # noqa: S102
+    return namespace
+
+
 def configurable_classes() -> dict[str, type]:
     """The classes whose sections jupyterhub_config.py may set."""
     from jupyterhub.app import JupyterHub

@@ -2,7 +2,6 @@
 without components/) reads sizes as Kubernetes does: HomeSpawner compares a returning user's claim with
 the configured capacity by it, so a wrong unit would grow (or never grow) every home."""
 
-import ast
 import re
 from decimal import Decimal
 from typing import Any
@@ -12,7 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from components.config.types import quantity_value
-from components.hub.component import CONFIG_FILE, jupyterhub_config_source
+
+from .hub_config import shipped_definitions
 
 QUANTITIES = [
     ("12", 12),
@@ -37,24 +37,10 @@ Gi Ti Pi Ei, and decimal exponents)."""
 
 
 def _shipped_parser() -> Any:
-    """quantity_bytes as jupyterhub_config.py ships it: its definition and the suffix table it reads,
-    taken from the file and run on their own (the rest of the file needs a hub)."""
-    tree = ast.parse(jupyterhub_config_source())  # the text the ConfigMap ships
-    wanted = []
-    for node in tree.body:
-        names = {getattr(target, "id", None) for target in getattr(node, "targets", [])}
-        call = getattr(node, "value", None)
-        updates = isinstance(call, ast.Call) and getattr(call.func, "value", None) is not None
-        if (
-            "_QUANTITY_SUFFIXES" in names
-            or (updates and getattr(call.func.value, "id", None) == "_QUANTITY_SUFFIXES")  # type: ignore[union-attr]
-            or (isinstance(node, ast.FunctionDef) and node.name == "quantity_bytes")
-        ):
-            wanted.append(node)
-    assert len(wanted) == 3, "jupyterhub_config.py no longer defines quantity_bytes and its suffix table"
-    namespace: dict[str, Any] = {"re": re, "Decimal": Decimal}
-    exec(compile(ast.Module(body=wanted, type_ignores=[]), CONFIG_FILE, "exec"), namespace)  # noqa: S102
-    return namespace["quantity_bytes"]
+    """quantity_bytes and the suffix table it reads, as jupyterhub_config.py ships them."""
+    return shipped_definitions({"_QUANTITY_SUFFIXES", "quantity_bytes"}, {"re": re, "Decimal": Decimal})[
+        "quantity_bytes"
+    ]
 
 
 @pytest.mark.parametrize(("quantity", "expected"), QUANTITIES)

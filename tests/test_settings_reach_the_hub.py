@@ -299,7 +299,9 @@ def _hub(d: Draw, kind: str, database: str) -> dict[str, Any]:
 
 def _toleration(d: Draw) -> dict[str, Any]:
     if d.draw(st.booleans()):
-        return {"key": "course.example.edu/exam", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 60}
+        # Keys on either side of nvidia.com/gpu, so only the GPU key itself counts as the GPU toleration.
+        key = d.draw(st.sampled_from(["course.example.edu/exam", "workshop.example.edu/exam"]))
+        return {"key": key, "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 60}
     return {"key": "nvidia.com/gpu", "operator": "Equal", "value": d.draw(LABEL_VALUES), "effect": "NoSchedule"}
 
 
