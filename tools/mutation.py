@@ -60,6 +60,7 @@ AREAS = {
         HUB_CONFIG,
         (
             "tests/test_hub_quantities.py",
+            "tests/test_home_spawner.py",
             "tests/test_settings_reach_the_hub.py",
             "tests/test_variations.py",
             "tests/test_hardening.py",
