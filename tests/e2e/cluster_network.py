@@ -37,6 +37,7 @@ CLONE_NEWNET = 0x40000000
 SERVICE_ADDRESSES = "127.255.0.{}"
 POD_ADDRESSES = "127.254.0.{}"
 _NAMES = itertools.count(1)
+PREFIX = "jupyterhub-test-"
 
 
 def _enter(namespace_path: str) -> None:
@@ -169,6 +170,16 @@ def _forwarding_rules(objects: list[dict[str, Any]], namespace: str, network: Cl
     return f"table ip services {{\n  chain output {{\n    type nat hook output priority -100;\n{chain}\n  }}\n}}\n"
 
 
+def _remove_leftovers() -> None:
+    """Namespaces of test runs that were killed before they could remove theirs (their pid is gone)."""
+    listed = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, check=False).stdout
+    for name in (line.split()[0] for line in listed.splitlines() if line.startswith(PREFIX)):
+        pid = name.removeprefix(PREFIX).split("-")[0]
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            subprocess.run(["ip", "netns", "delete", name], check=False, capture_output=True)
+            shutil.rmtree(Path("/etc/netns") / name, ignore_errors=True)
+
+
 @contextlib.contextmanager
 def cluster_network(objects: list[dict[str, Any]], namespace: str) -> Iterator[ClusterNetwork]:
     """The namespace for one hub namespace of a plan, removed when the block ends (stop the programs
@@ -184,12 +195,13 @@ def cluster_network(objects: list[dict[str, Any]], namespace: str) -> Iterator[C
         if o["kind"] == "Deployment" and o["metadata"].get("namespace") == namespace
     )
     network = ClusterNetwork(
-        name=f"jupyterhub-test-{os.getpid()}-{next(_NAMES)}",
+        name=f"{PREFIX}{os.getpid()}-{next(_NAMES)}",
         namespace=namespace,
         services={name: SERVICE_ADDRESSES.format(index) for index, name in enumerate(services, 1)},
         pods={name: POD_ADDRESSES.format(index) for index, name in enumerate(workloads, 1)},
     )
     hosts_dir = Path("/etc/netns") / network.name
+    _remove_leftovers()
     try:
         subprocess.run(["ip", "netns", "add", network.name], check=True, capture_output=True)
     except subprocess.CalledProcessError as error:
@@ -203,12 +215,14 @@ def cluster_network(objects: list[dict[str, Any]], namespace: str) -> Iterator[C
         rules = _forwarding_rules(objects, namespace, network)
         subprocess.run(network.command(["nft", "-f", "-"]), input=rules.encode(), check=True, capture_output=True)
         hosts_dir.mkdir(parents=True, exist_ok=True)
-        cluster_names = ("{}", f"{{}}.{namespace}", f"{{}}.{namespace}.svc", f"{{}}.{namespace}.svc.cluster.local")
         lines = ["127.0.0.1 localhost"]
-        lines += [
-            f"{address} {' '.join(form.format(service) for form in cluster_names)}"
-            for service, address in network.services.items()
-        ]
+        for service, address in network.services.items():
+            qualified = (
+                f"{service}.{namespace}",
+                f"{service}.{namespace}.svc",
+                f"{service}.{namespace}.svc.cluster.local",
+            )
+            lines.append(" ".join((address, service, *qualified)))
         (hosts_dir / "hosts").write_text("\n".join(lines) + "\n")
         yield network
     finally:
