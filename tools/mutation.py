@@ -193,7 +193,7 @@ def _session(session: Path) -> list[tuple[dict, dict]]:
     return [(item, result) for item, result in map(json.loads, dump.stdout.splitlines()) if result is not None]
 
 
-def _results(session: Path, tree: Path, survivors: Path) -> tuple[int, int, int]:
+def _results(session: Path, survivors: Path) -> tuple[int, int, int]:
     killed = survived = incompetent = 0
     report = []
     for item, result in _session(session):
@@ -203,7 +203,7 @@ def _results(session: Path, tree: Path, survivors: Path) -> tuple[int, int, int]
         elif outcome == "survived":
             survived += 1
             for mutation in item["mutations"]:
-                where = Path(mutation["module_path"]).resolve().relative_to(tree)
+                where = mutation["module_path"]  # relative to the tree
                 report.append(
                     f"{where}:{mutation['start_pos'][0]}: {mutation['operator_name']}\n{result.get('diff', '')}"
                 )
@@ -227,7 +227,7 @@ def run_area(name: str) -> Score:
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "HYPOTHESIS_PROFILE": "mutation"}
     for step in (["init", str(config), str(session)], ["baseline", str(config)], ["exec", str(config), str(session)]):
         subprocess.run([str(COSMIC_RAY), *step], cwd=tree, env=env, stdout=log, stderr=log, check=True)
-    killed, survived, incompetent = _results(session, tree, OUT / name / "survivors.txt")
+    killed, survived, incompetent = _results(session, OUT / name / "survivors.txt")
     return Score(name, killed, survived, incompetent, time.monotonic() - started)
 
 
