@@ -173,6 +173,8 @@ def _authenticator(d: Draw, kind: str, base_url: str) -> dict[str, Any]:
         _from_secret("oauth-client-secret"),
     )
     d.expect(f"hub.authenticator[{kind}].callbackUrl", "OAuthenticator", "oauth_callback_url", callback)
+    # The provider's tokens are kept, encrypted with the crypt key (auth state).
+    d.expect(f"hub.authenticator[{kind}].clientId", "Authenticator", "enable_auth_state", True)
     if kind == "github":
         organizations = d.draw(st.lists(st.sampled_from(["physics", "uni-cs", "uni-cs:ta-team"]), unique=True))
         auth["allowedOrganizations"] = organizations
