@@ -80,6 +80,7 @@ FIXED_TRAITS = [
     ("KubeSpawner", "pod_security_context", {"seccompProfile": {"type": "RuntimeDefault"}}),
     ("KubeSpawner", "events_enabled", True),  # students see why a start waits (the hub Role may watch events)
     ("ConfigurableHTTPProxy", "should_start", False),  # the proxy is its own pod
+    ("KubeSpawner", "http_timeout", 60),  # a started server has a minute to answer the hub
 ]
 """Traits every hub sets whatever its settings: what keeps servers running, users contained, homes kept."""
 

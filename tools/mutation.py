@@ -66,6 +66,7 @@ AREAS = {
             "tests/test_hardening.py",
             "tests/e2e/test_user_pods.py",
             "tests/e2e/test_homes.py",
+            "tests/e2e/test_google_login.py",  # the hub on this machine's loopback (HUB_SERVICE_ADDRESSES)
         ),
     ),
     "hub-settings": Area(
