@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from ..netpol import selector_matches
+from ..wiring import container_ports
 from .processes import LOOPBACK
 
 CLONE_NEWNET = 0x40000000
@@ -136,10 +137,7 @@ def _ip(name: str, *arguments: str) -> None:
 
 
 def _pod_port(workload: dict[str, Any], target: int | str) -> int:
-    if isinstance(target, int):
-        return target
-    containers = workload["spec"]["template"]["spec"]["containers"]
-    return next(p["containerPort"] for c in containers for p in c.get("ports", []) if p.get("name") == target)
+    return target if isinstance(target, int) else container_ports(workload)[target]
 
 
 def _forwarding_rules(objects: list[dict[str, Any]], namespace: str, network: ClusterNetwork) -> str:
