@@ -14,7 +14,9 @@ from .network_policy import DEFAULT_DENY_SPEC
 from .plan.edge import CaddyFront
 from .plan.hub_spec import HubSpec
 from .proxy import Proxy, ProxyArgs
+from .singleuser.content import declare_course_content
 from .singleuser.network_policy import singleuser_network_policy_spec
+from .storage.shared_storage import declare_shared_storage
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -46,6 +48,7 @@ class JupyterHub(pulumi.ComponentResource):
         )
         child = pulumi.ResourceOptions(parent=self)
         self.namespace = declare_namespace(name, spec.namespace, spec.stack.protect_data, list(args.after), child)
+        self.shared_storage = declare_shared_storage(name, spec, self.namespace, child)
         self.hub = Hub(name, HubArgs(spec=spec, namespace=self.namespace), opts=child)
         self.proxy: Proxy | None = None
         """The proxy; None for a retired hub, which serves nobody."""
@@ -74,6 +77,9 @@ class JupyterHub(pulumi.ComponentResource):
             self.autohttps = AutoHttps(
                 name, AutoHttpsArgs(spec=spec, front=spec.edge, namespace=self.namespace), opts=child
             )
+        self.course_content = declare_course_content(
+            spec.name, spec.config.singleuser.content, self.namespace.ref, child
+        )
         self.singleuser_network_policy = k8s.networking.v1.NetworkPolicy(
             f"{name}-singleuser",
             metadata={"name": "singleuser", "namespace": self.namespace.ref, "labels": labels(spec.name, SINGLEUSER)},

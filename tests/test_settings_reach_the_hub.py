@@ -277,8 +277,18 @@ def _hub(d: Draw, kind: str, database: str) -> dict[str, Any]:
     limit = d.draw(st.one_of(st.none(), st.integers(1, 20)))
     spawn_limit, server_limit = d.draw(st.integers(1, 500)), d.draw(st.integers(0, 2000))
     poll = d.draw(st.integers(5, 120))
+    authenticator = _authenticator(d, kind, base_url)
+    provider_groups = bool(authenticator.get("allowedGroups") or authenticator.get("adminGroups"))
+    groups = (
+        {}
+        if provider_groups
+        else d.draw(
+            st.dictionaries(st.sampled_from(["tas", "team-1", "staff"]), st.lists(NAMES, unique=True), max_size=2)
+        )
+    )
     hub: dict[str, Any] = {
-        "authenticator": _authenticator(d, kind, base_url),
+        "authenticator": authenticator,
+        "groups": groups,
         "database": _database(d, database),
         "adminUsers": admins,
         "allowedUsers": allowed,
@@ -292,6 +302,9 @@ def _hub(d: Draw, kind: str, database: str) -> dict[str, Any]:
     d.expect("hub.baseUrl", "JupyterHub", "base_url", base_url)
     d.expect("hub.adminUsers", "Authenticator", "admin_users", set(admins))
     d.expect("hub.allowedUsers", "Authenticator", "allowed_users", set(allowed))
+    d.expect(
+        "hub.groups", "JupyterHub", "load_groups", {name: {"users": sorted(users)} for name, users in groups.items()}
+    )
     d.expect("hub.namedServers.enabled", "JupyterHub", "allow_named_servers", named)
     d.expect("hub.namedServers.limitPerUser", "JupyterHub", "named_server_limit_per_user", limit or "(not set)")
     d.expect("hub.concurrentSpawnLimit", "JupyterHub", "concurrent_spawn_limit", spawn_limit)
@@ -563,6 +576,15 @@ DECLARED_ELSEWHERE = {
     "host": "the hub URL and TLS (tests/test_https.py); here the OAuth callback must name it",
     "userPool": "the hub's own node pool (tests/test_gke.py, tests/test_eks.py)",
     "retired": "which objects stay (tests/test_retire.py)",
+    "sharedStorage": "the NFS server, the shared volume and its claim (tests/test_class_storage.py)",
+    "singleuser.classFolder": "the user pods HomeSpawner renders per user (tests/e2e/test_class_pods.py)",
+    "singleuser.groupFolders": "the user pods HomeSpawner renders per user (tests/e2e/test_class_pods.py)",
+    "singleuser.content": "the course-content step (tests/e2e/test_class_pods.py, tests/e2e/test_course_content.py)",
+    "singleuser.extraVolumes": "the user pods (tests/e2e/test_class_pods.py)",
+    "singleuser.extraVolumeMounts": "the user pods (tests/e2e/test_class_pods.py)",
+    "singleuser.initContainers": "the user pods (tests/e2e/test_class_pods.py)",
+    "singleuser.extraContainers": "the user pods (tests/e2e/test_class_pods.py)",
+    "singleuser.lifecycleHooks": "the user pods (tests/e2e/test_class_pods.py)",
     "formerNames": "aliases of the hub's resources (tests/test_retire.py)",
 }
 """Settings of the hub model that configure no trait of the hub: where each goes, and the test for it."""

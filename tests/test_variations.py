@@ -64,8 +64,13 @@ def test_the_hub_reads_every_setting_of_the_contract_and_nothing_else(plans, tmp
         read |= settings_paths_read(*lay_out_hub_files(plan.kubernetes_objects(), _namespace(plan), tmp_path / name))
     leaves = {path for path, leaf in paths.items() if leaf}
     assert leaves - read == HubSettings.NOT_READ_BY_THE_HUB, "in the contract but never read by jupyterhub_config.py"
-    # Below a leaf are the user's own keys (environment variables, labels, extraConfig names).
-    unknown = {path for path in read if path not in paths and not any(path.startswith(f"{leaf}.") for leaf in leaves)}
+    # Below a leaf are the user's own keys (environment variables, labels, extraConfig names) and the items of
+    # Kubernetes objects it holds (extra volumes, containers).
+    unknown = {
+        path
+        for path in read
+        if path not in paths and not any(path.startswith((f"{leaf}.", f"{leaf}[")) for leaf in leaves)
+    }
     assert sorted(unknown) == [], "read by jupyterhub_config.py but not in the contract"
 
 
@@ -212,8 +217,15 @@ def test_everything_lives_in_the_hubs_namespace_whatever_its_name(plans, name, t
     namespace = hub.get("namespace", hub_name)
     objects = plans[name].kubernetes_objects()
     assert _namespace(plans[name]) == namespace
-    cluster_scoped = {"Namespace", "StorageClass", "PriorityClass"}
-    assert {o["metadata"].get("namespace") for o in objects if o["kind"] not in cluster_scoped} == {namespace}
+    cluster_scoped = {"Namespace", "StorageClass", "PriorityClass", "PersistentVolume"}
+    in_namespace = [o for o in objects if o["kind"] not in cluster_scoped]
+    nfs_namespace = f"{namespace}-nfs"  # the in-cluster NFS server's own (Pod Security's one exception)
+    assert {o["metadata"].get("namespace") for o in in_namespace} - {nfs_namespace} == {namespace}
+    for obj in in_namespace:
+        if obj["metadata"]["namespace"] == nfs_namespace and obj["kind"] != "ServiceAccount":  # `default`'s patch
+            assert obj["metadata"]["labels"]["app.kubernetes.io/component"] == "nfs-server", obj["metadata"]
+    for volume in (o for o in objects if o["kind"] == "PersistentVolume"):
+        assert volume["spec"]["claimRef"]["namespace"] == namespace
     binding = next(o for o in objects if o["kind"] == "RoleBinding" and o["metadata"]["name"] == "hub")
     assert [s["namespace"] for s in binding["subjects"]] == [namespace]
     config = _hub_config(plans[name], tmp_path)

@@ -133,4 +133,65 @@ VARIATIONS: dict[str, dict[str, Any]] = {
             },
         },
     ),
+    "class-storage": stack_config(
+        {
+            "phys101": dev_hub(
+                hub={"groups": {"tas": ["ta1"], "team-1": ["student1", "student2"], "team-2": ["student3"]}},
+                sharedStorage={"type": "in-cluster-nfs", "capacity": "50Gi"},
+                singleuser={
+                    "storage": {"type": "shared"},
+                    "classFolder": {"staffGroups": ["tas"], "staffUsers": ["ta-lead"]},
+                    "groupFolders": {"groups": ["team-1", "team-2"]},
+                    "content": {
+                        "repositories": [
+                            {"url": "https://github.com/example-physics/phys101", "branch": "fall-2026"},
+                            {"url": "https://git.example.edu/labs.git", "target": "course/labs"},
+                        ],
+                        "files": {
+                            "welcome.ipynb": '{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}',
+                            "/etc/jupyter/jupyter_server_config.json": '{"ServerApp": {"iopub_data_rate_limit": 1e7}}',
+                        },
+                    },
+                    "extraVolumes": [
+                        {"name": "shm", "emptyDir": {"medium": "Memory", "sizeLimit": "1Gi"}},
+                        {"name": "datasets", "persistentVolumeClaim": {"claimName": "phys101-data", "readOnly": True}},
+                        {"name": "course-tools", "configMap": {"name": "course-tools", "optional": True}},
+                    ],
+                    "extraVolumeMounts": [
+                        {"name": "shm", "mountPath": "/dev/shm"},
+                        {"name": "datasets", "mountPath": "/data", "readOnly": True},
+                    ],
+                    "initContainers": [
+                        {
+                            "name": "warm-cache",
+                            "image": "quay.io/jupyterhub/k8s-singleuser-sample:4.4.0",
+                            "command": ["sh", "-c", "ls /tools > /dev/null; echo '{ready}'"],
+                            "volumeMounts": [{"name": "course-tools", "mountPath": "/tools", "readOnly": True}],
+                        }
+                    ],
+                    "extraContainers": [
+                        {
+                            "name": "grader-sync",
+                            "image": "quay.io/jupyterhub/k8s-singleuser-sample:4.4.0",
+                            "command": ["sleep", "infinity"],
+                            "env": {"SYNC_FILTER": "{week}/*.ipynb"},
+                            "memory": {"guarantee": "64Mi", "limit": "128Mi"},
+                        }
+                    ],
+                    "lifecycleHooks": {
+                        "postStart": {"command": ["sh", "-c", "mkdir -p ~/scratch"]},
+                        "preStop": {"command": ["sh", "-c", "sync"]},
+                    },
+                },
+            )
+        }
+    ),
+    "existing-nfs": stack_config(
+        {
+            "seminar": dev_hub(
+                sharedStorage={"type": "nfs", "server": "10.20.0.5", "path": "/exports/seminar"},
+                singleuser={"classFolder": {"mountPath": "/home/jovyan/readings"}},
+            )
+        }
+    ),
 }

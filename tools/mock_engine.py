@@ -139,6 +139,10 @@ CLOUD_OUTPUTS: dict[str, dict[str, Any]] = {
 addresses, placeholder names): offline plans show where they flow, not what they will be."""
 
 
+SERVICE_CLUSTER_IP = "192.0.2.10"
+"""Every Service's cluster IP in offline plans."""
+
+
 class _Mocks(pulumi.runtime.Mocks):
     """Cloud and provider answers: resources echo their inputs plus CLOUD_OUTPUTS, random bytes are
     stable stand-ins."""
@@ -148,6 +152,9 @@ class _Mocks(pulumi.runtime.Mocks):
         if args.typ == "random:index/randomBytes:RandomBytes":
             state["hex"] = fake_secret_hex(args.name, args.inputs.get("keepers"))
             state["base64"] = state["hex"]
+        if args.typ == "kubernetes:core/v1:Service" and isinstance(state.get("spec"), dict):
+            # The address the API server allocates (a documentation address: plans show where it flows).
+            state["spec"] = {"clusterIP": SERVICE_CLUSTER_IP, **state["spec"]}
         state.setdefault("name", args.name)
         return f"{args.name}-id", state
 

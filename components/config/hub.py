@@ -9,7 +9,7 @@ from pydantic import Discriminator, Field, SecretStr, Tag, field_validator, mode
 from .base import Model, NestedValueError
 from .resources import ContainerResources, ResourceList, over
 from .secrets import Secret, is_unknown
-from .types import AllowedCidr, DnsSubdomain, Hostname, HttpUrl, ImageRef, MemoryQuantity, Username
+from .types import AllowedCidr, DnsSubdomain, GroupName, Hostname, HttpUrl, ImageRef, MemoryQuantity, Username
 
 HUB_IMAGE = "quay.io/jupyterhub/k8s-hub:4.4.0"
 HUB_IMAGE_UID = 1000
@@ -221,6 +221,11 @@ class HubConfig(Model):
     """Users who may use the admin panel and manage other users' servers."""
     allowed_users: list[Username] = []
     """Users who may log in, besides those admitted by the authenticator's organisations, groups or domains."""
+    groups: dict[GroupName, list[Username]] = {}
+    """Hub groups and their members, e.g. `{staff: [prof, ta-ana]}`, for the class folder's staff and group
+    folders. Members still need to be let in (`allowedUsers`, `adminUsers` or the authenticator's rules).
+    With a provider that reports groups (`generic-oauth` with `groupsClaim`), the provider's memberships
+    replace these at each login."""
     named_servers: NamedServers = NamedServers()
     """Named servers per user."""
     concurrent_spawn_limit: int = Field(default=64, ge=1)
@@ -269,6 +274,17 @@ class HubConfig(Model):
                 ("extraConfig",),
                 "runs Python with the hub's rights (it can start pods and read the hub's Secrets): "
                 "set hub.allowExtraConfig: true to opt in, or use a typed setting",
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _groups_from_one_place(self) -> Self:
+        auth = self.authenticator
+        if self.groups and isinstance(auth, GenericOAuthenticator) and (auth.allowed_groups or auth.admin_groups):
+            raise NestedValueError(
+                ("groups",),
+                "the provider manages groups here (generic-oauth with allowedGroups or adminGroups): JupyterHub "
+                "takes memberships from it alone, so declare these groups at the provider",
             )
         return self
 

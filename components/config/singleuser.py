@@ -5,9 +5,11 @@ from typing import Literal, Self
 from pydantic import Field, SecretStr, field_validator, model_validator
 
 from .base import Model, NestedValueError
+from .course import ClassFolder, CourseContent, GroupFolders
 from .resources import CpuRange, MemoryRange, check_not_above
 from .secrets import PlainOrSecret
 from .types import (
+    AbsolutePath,
     AllowedCidr,
     DnsLabel,
     DnsSubdomain,
@@ -19,6 +21,7 @@ from .types import (
     QualifiedName,
     Quantity,
 )
+from .user_pod import UserPodExtensions
 
 SINGLEUSER_IMAGE = "quay.io/jupyterhub/k8s-singleuser-sample:4.4.0"
 """The z2jh sample user image (JupyterLab)."""
@@ -29,22 +32,17 @@ HOME_MOUNT_PATH = "/home/jovyan"
 class HomeStorage(Model):
     """Each user's home directory."""
 
-    type: Literal["dynamic", "none"] = "dynamic"
-    """`dynamic`: one PersistentVolumeClaim per user, created at first start and kept.
-    `none`: homes are lost when the server stops."""
+    type: Literal["dynamic", "shared", "none"] = "dynamic"
+    """`dynamic`: one PersistentVolumeClaim (a disk) per user, created at first start and kept.
+    `shared`: a folder per user on the hub's `sharedStorage` (one filesystem for every home: cheaper for
+    a large class, and staff can reach every home). `none`: homes are lost when the server stops."""
     capacity: MemoryQuantity = "10Gi"
-    """Size of each user's home volume."""
+    """Size of each user's home volume (`dynamic`: the disk's size). Shared homes have no per-user limit:
+    they share the filesystem's size."""
     storage_class: DnsSubdomain | None = None
     """StorageClass of home volumes. Empty: the cluster's storage class."""
-    mount_path: str = HOME_MOUNT_PATH
+    mount_path: AbsolutePath = HOME_MOUNT_PATH
     """Where the home volume is mounted in the user's server."""
-
-    @field_validator("mount_path")
-    @classmethod
-    def _absolute(cls, value: str) -> str:
-        if not value.startswith("/"):
-            raise ValueError(f"{value!r} must be an absolute path")
-        return value
 
 
 class Toleration(Model):
@@ -134,7 +132,7 @@ class NetworkAccess(Model):
 _RESERVED_ENV_PREFIXES = ("JUPYTERHUB_", "JPY_")
 
 
-class SingleUserConfig(Model):
+class SingleUserConfig(UserPodExtensions):
     """Users' servers, started by KubeSpawner on the user nodes."""
 
     image: ImageRef = SINGLEUSER_IMAGE
@@ -165,6 +163,13 @@ class SingleUserConfig(Model):
     """Choices on the spawn form. Empty: no form, every user gets the settings above."""
     network: NetworkAccess = NetworkAccess()
     """What user servers may connect to."""
+    class_folder: ClassFolder | None = None
+    """A folder every server mounts, read-only for students and writable for staff, on the hub's
+    `sharedStorage`. Empty: none."""
+    group_folders: GroupFolders | None = None
+    """A folder per group for group projects, on the hub's `sharedStorage`. Empty: none."""
+    content: CourseContent = CourseContent()
+    """Course material pulled or copied into every server when it starts."""
 
     @field_validator("start_timeout")
     @classmethod
@@ -213,6 +218,43 @@ class SingleUserConfig(Model):
                 check_not_above(memory.guarantee, memory.limit, "memory guarantee", "the memory limit")
             except ValueError as error:
                 raise NestedValueError(("profiles", index), f"{error} (after applying singleuser's defaults)") from None
+        return self
+
+    @model_validator(mode="after")
+    def _content_reachable(self) -> Self:
+        if self.content.repositories and not self.network.allow_public_internet and not self.network.allowed_cidrs:
+            raise NestedValueError(
+                ("content", "repositories"),
+                "servers may reach no git host (network.allowPublicInternet is false and no allowedCidrs): "
+                "allow the host's network, or drop the repositories",
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _mounts_apart(self) -> Self:
+        home = self.storage.mount_path
+        mounts: list[tuple[tuple[str | int, ...], str]] = [(("storage", "mountPath"), home)]
+        if self.class_folder is not None:
+            mounts.append((("classFolder", "mountPath"), self.class_folder.mount_path))
+        if self.group_folders is not None:
+            mounts.append((("groupFolders", "mountPath"), self.group_folders.mount_path))
+        mounts += [
+            (("extraVolumeMounts", i, "mountPath"), m.mount_path) for i, m in enumerate(self.extra_volume_mounts)
+        ]
+        for path in self.content.files:
+            if path.startswith("/"):
+                if path == home or path.startswith(f"{home}/"):
+                    raise NestedValueError(
+                        ("content", "files", path),
+                        f"is in the home ({home}): give it as a path relative to the home, and it is copied there",
+                    )
+                mounts.append((("content", "files", path), path))
+        seen: dict[str, tuple[str | int, ...]] = {}
+        for key, path in mounts:
+            if path in seen:
+                where = ".".join(str(part) for part in seen[path])
+                raise NestedValueError(key, f"{path} is already where {where} is mounted")
+            seen[path] = key
         return self
 
     def profile_cpu(self, profile: Profile) -> CpuRange:

@@ -1,5 +1,6 @@
 """The root of a stack's configuration: the environment, the cluster and the hubs on it."""
 
+import ipaddress
 from collections.abc import Iterator
 from typing import Any, Literal, Self
 
@@ -7,6 +8,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from .base import Model, NestedProblemsError, NestedValueError
 from .cluster import ClusterConfig, ExistingClusterConfig
+from .cluster_addresses import PRIVATE_IPV4_RANGES
 from .culler import CullerConfig
 from .eks import EksClusterConfig, EksNodeGroup
 from .gke import (
@@ -23,6 +25,7 @@ from .node_pools import GPU_RESOURCE, NodePoolFacts
 from .placement import cluster_with_hub_pools, user_node_selector
 from .proxy import OFFLOAD_ANNOTATIONS, ProxyConfig
 from .singleuser import SingleUserConfig
+from .storage import InClusterNfs, SharedStorage
 from .types import DnsLabel, Hostname, quantity_value
 
 RESERVED_NAMESPACES = frozenset({"default", "kube-system", "kube-public", "kube-node-lease"})
@@ -45,6 +48,10 @@ class JupyterHubConfig(Model):
     """Users' servers."""
     culler: CullerConfig = CullerConfig()
     """The idle culler."""
+    shared_storage: SharedStorage | None = None
+    """A filesystem the hub's servers share: for shared homes (`singleuser.storage.type: shared`), the class
+    folder and group folders. `type` is `in-cluster-nfs` (an NFS server the stack runs on a disk of its
+    own) or `nfs` (an existing export). Empty: none."""
     user_pool: GkeNodePool | EksNodeGroup | None = None
     """A node pool for this hub's users alone (cloud clusters), with the settings of an entry of
     `cluster.userPools` (GKE) or `cluster.userGroups` (EKS); it is named after the hub, and this hub's
@@ -67,6 +74,37 @@ class JupyterHubConfig(Model):
                 f"{self.former_names[0]} (its namespace before the rename, unless it had one set)",
             )
         return self
+
+    @model_validator(mode="after")
+    def _shared_storage_used(self) -> Self:
+        users = self.shared_storage_users()
+        if self.shared_storage is None and users:
+            raise NestedValueError(
+                ("singleuser", *users[0]),
+                "needs the hub's sharedStorage (e.g. sharedStorage: {type: in-cluster-nfs}): it lives there",
+            )
+        if self.shared_storage is not None and not users:
+            raise NestedValueError(
+                ("sharedStorage",),
+                "nothing uses it: set singleuser.storage.type: shared, singleuser.classFolder or "
+                "singleuser.groupFolders, or remove it",
+            )
+        return self
+
+    def shared_storage_users(self) -> list[tuple[str, ...]]:
+        """The settings (keys below `singleuser`) that put something on the shared filesystem."""
+        users: list[tuple[str, ...]] = []
+        if self.singleuser.storage.type == "shared":
+            users.append(("storage", "type"))
+        if self.singleuser.class_folder is not None:
+            users.append(("classFolder",))
+        if self.singleuser.group_folders is not None:
+            users.append(("groupFolders",))
+        return users
+
+    def nfs_server_namespace(self, namespace: str) -> str | None:
+        """The namespace of the hub's in-cluster NFS server, if it has one."""
+        return f"{namespace}-nfs" if isinstance(self.shared_storage, InClusterNfs) else None
 
     @field_validator("user_pool", mode="plain")
     @classmethod
@@ -125,6 +163,8 @@ class StackConfig(Model):
             self._dummy_only_in_development,
             self._gcp_names_fit,
             self._hubs_do_not_collide,
+            self._storage_namespaces_free,
+            self._nfs_server_fenced,
             self._https_where_it_matters,
             self._hub_pools_fit_the_cluster,
             self._hubs_fit_the_cluster,
@@ -206,6 +246,44 @@ class StackConfig(Model):
                     )
                     continue
                 node_ports[node_port] = name
+
+    def _storage_namespaces_free(self) -> Iterator[NestedValueError]:
+        hub_namespaces = {self.namespace_of(name): name for name in self.hubs}
+        for name, hub in self.hubs.items():
+            nfs = hub.nfs_server_namespace(self.namespace_of(name))
+            if nfs is None:
+                continue
+            if len(nfs) > 63:
+                yield NestedValueError(
+                    ("hubs", name, "sharedStorage", "type"),
+                    f"the NFS server's namespace {nfs!r} would be longer than 63 characters: "
+                    "shorten the hub's namespace",
+                )
+            elif nfs in hub_namespaces or nfs in RESERVED_NAMESPACES:
+                yield NestedValueError(
+                    ("hubs", name, "sharedStorage", "type"),
+                    f"the NFS server's namespace {nfs!r} is hub {hub_namespaces.get(nfs, 'the cluster')!r}'s namespace",
+                )
+
+    def _nfs_server_fenced(self) -> Iterator[NestedValueError]:
+        """User servers never reach the in-cluster NFS server themselves (it squashes every client to one
+        user): their egress stays off the cluster's ranges, which the stack must know to cut them out of a
+        private network a hub allows."""
+        if self.cluster.addresses().internal:
+            return
+        private = [ipaddress.ip_network(cidr) for cidr in (*PRIVATE_IPV4_RANGES, "100.64.0.0/10")]
+        for name, hub in self.hubs.items():
+            if not isinstance(hub.shared_storage, InClusterNfs):
+                continue
+            for index, cidr in enumerate(hub.singleuser.network.allowed_cidrs):
+                network = ipaddress.ip_network(cidr, strict=False)
+                if any(network.version == p.version and network.overlaps(p) for p in private):  # type: ignore[arg-type]
+                    yield NestedValueError(
+                        ("hubs", name, "singleuser", "network", "allowedCidrs", index),
+                        f"{cidr} is private, and the stack does not know the cluster's own ranges, where the "
+                        "in-cluster NFS server is: set cluster.internalCidrs (nodes, pods, Services), so they "
+                        "stay closed to user servers",
+                    )
 
     def _https_where_it_matters(self) -> Iterator[NestedValueError]:
         for name, hub in self.hubs.items():

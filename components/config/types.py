@@ -344,3 +344,41 @@ def not_a_platform_storage_class(taken: Mapping[str, str]) -> AfterValidator:
         return value
 
     return AfterValidator(check)
+
+
+def _path_segments(value: str) -> list[str]:
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise ValueError(f"{value!r} contains a control character")
+    segments = value.strip("/").split("/")
+    if any(segment in ("", ".", "..") for segment in segments):
+        raise ValueError(f"{value!r} has an empty, '.' or '..' part: name the folder itself")
+    return segments
+
+
+def _absolute_path(value: str) -> str:
+    if not value.startswith("/") or value == "/":
+        raise ValueError(f"{value!r} is not an absolute path below / (such as /home/jovyan/shared)")
+    _path_segments(value)
+    return value.rstrip("/")
+
+
+def _relative_path(value: str) -> str:
+    if value.startswith("/") or not value:
+        raise ValueError(f"{value!r} is not a relative path (such as welcome.ipynb or course/week1)")
+    _path_segments(value)
+    return value.rstrip("/")
+
+
+AbsolutePath = Annotated[str, AfterValidator(_absolute_path)]
+"""An absolute path in a container, without `.`, `..` or empty parts."""
+RelativePath = Annotated[str, AfterValidator(_relative_path)]
+"""A path below a folder (the user's home, a volume), without `.`, `..` or empty parts: it cannot leave it."""
+
+GroupName = Annotated[
+    str,
+    fullmatch(
+        r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}",
+        "a group name: up to 64 letters, digits, '.', '_' and '-', starting with a letter or digit",
+    ),
+]
+"""A JupyterHub group's name (also a folder's name, for group folders)."""

@@ -96,6 +96,7 @@ c.ConfigurableHTTPProxy.auth_token = secret("proxyToken")
 # --- Authentication -------------------------------------------------------------------------------
 auth = settings["authenticator"]
 c.Authenticator.admin_users = set(hub["adminUsers"])
+c.JupyterHub.load_groups = {name: {"users": members} for name, members in hub["groups"].items()}
 c.Authenticator.allowed_users = set(hub["allowedUsers"])
 if auth["type"] == "dummy":
     c.JupyterHub.authenticator_class = "dummy"
@@ -139,16 +140,145 @@ def quantity_bytes(quantity: str) -> Decimal:
     return Decimal(number) * _QUANTITY_SUFFIXES[suffix or ""]
 
 
+spawner = settings["spawner"]
+home, shared = spawner["home"], spawner["sharedStorage"]
+class_folder, group_folders = spawner["classFolder"], spawner["groupFolders"]
+content, extensions = spawner["content"], spawner["extensions"]
+CONTENT_DIR = "/etc/jupyterhub/course-content"
+"""Where the course content step finds its ConfigMap."""
+CONTAINER_SECURITY_CONTEXT = {
+    "allowPrivilegeEscalation": False,
+    "capabilities": {"drop": ["ALL"]},
+    "runAsNonRoot": True,
+    "seccompProfile": {"type": "RuntimeDefault"},
+}
+"""Every container of a user pod: Pod Security's "restricted"."""
+CONTENT_RESOURCES = {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"cpu": "1", "memory": "512Mi"}}
+
+
+def literal_object(value: Any) -> Any:
+    """A Kubernetes object from the stack with every string kept literal (see `literal`)."""
+    if isinstance(value, dict):
+        return {key: literal_object(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [literal_object(item) for item in value]
+    return literal(value) if isinstance(value, str) else value
+
+
+def server_security_context() -> dict:
+    """The server container's security context, for the containers the stack adds to user pods."""
+    return {**CONTAINER_SECURITY_CONTEXT, "runAsUser": spawner["traits"]["uid"]}
+
+
+def added_container(container: dict) -> dict:
+    """A container of the stack's `initContainers`/`extraContainers`: literal, as the server's user."""
+    return {**literal_object(container), "securityContext": server_security_context()}
+
+
+def home_mount() -> dict | None:
+    """The server's home mount (with KubeSpawner's `{username}` for shared homes); None: no home volume."""
+    path = literal(home["mountPath"])
+    if home["type"] == "dynamic":
+        return {"name": "home", "mountPath": path}
+    if home["type"] == "shared":
+        return {"name": "shared-storage", "mountPath": path, "subPath": f"{shared['homesFolder']}/{{username}}"}
+    return None
+
+
+def pod_volumes() -> tuple[list[dict], list[dict]]:
+    """The volumes of every user pod, and the server's mounts that are the same for every user."""
+    volumes, mounts = [], []
+    if home["type"] == "dynamic":
+        volumes.append({"name": "home", "persistentVolumeClaim": {"claimName": "{pvc_name}"}})
+    if shared:
+        volumes.append({"name": "shared-storage", "persistentVolumeClaim": {"claimName": shared["claim"]}})
+    if (mount := home_mount()) is not None:
+        mounts.append(mount)
+    if content:
+        volumes.append({"name": "course-content", "configMap": {"name": content["configMap"]}})
+        for path, key in sorted(content["mountedFiles"].items()):
+            mounts.append({"name": "course-content", "mountPath": literal(path), "subPath": key, "readOnly": True})
+    volumes += literal_object(extensions["volumes"])
+    mounts += literal_object(extensions["volumeMounts"])
+    return volumes, mounts
+
+
+POD_VOLUMES, SERVER_MOUNTS = pod_volumes()
+STAFF_USERS = set(class_folder["staffUsers"]) if class_folder else set()
+STAFF_GROUPS = set(class_folder["staffGroups"]) if class_folder else set()
+CLASS_FOLDER_MOUNT = (
+    {"name": "shared-storage", "mountPath": literal(class_folder["mountPath"]), "subPath": class_folder["folder"]}
+    if class_folder
+    else None
+)
+"""The class folder's mount, read-only unless the user is staff."""
+ALL_GROUP_FOLDERS_MOUNT, GROUP_FOLDER_MOUNTS = None, {}
+if group_folders:
+    ALL_GROUP_FOLDERS_MOUNT = {
+        "name": "shared-storage",
+        "mountPath": literal(group_folders["mountPath"]),
+        "subPath": group_folders["folder"],
+    }
+    GROUP_FOLDER_MOUNTS = {
+        group: {
+            "name": "shared-storage",
+            "mountPath": literal(f"{group_folders['mountPath']}/{group}"),
+            "subPath": f"{group_folders['folder']}/{group}",
+        }
+        for group in group_folders["groups"]
+    }
+CONTENT_STEP = None
+"""The course content step, but its image (null: the server's, known at spawn)."""
+if content:
+    CONTENT_STEP = {
+        "name": "course-content",
+        "image": content["image"],
+        "command": ["python3", f"{CONTENT_DIR}/{content['scriptKey']}"],
+        "env": [{"name": "HOME", "value": literal(home["mountPath"])}],
+        # Not literal: the home mount's `{username}` is KubeSpawner's to expand.
+        "volumeMounts": [
+            *([mount] if (mount := home_mount()) else []),
+            {"name": "course-content", "mountPath": CONTENT_DIR, "readOnly": True},
+        ],
+        "resources": CONTENT_RESOURCES,
+        "securityContext": server_security_context(),
+    }
+ADDED_INIT_CONTAINERS = [added_container(container) for container in extensions["initContainers"]]
+
+
 class HomeSpawner(KubeSpawner):
-    """KubeSpawner, with homes that follow the stack: a returning user's claim grows to the configured size
-    when their server starts (Kubernetes expands the disk; classes made by the stack allow it), and a named
-    server's claim goes when the server is removed, while the default server's home is never deleted."""
+    """KubeSpawner, with homes and folders that follow the stack.
+
+    - A returning user's claim grows to the configured size when their server starts (Kubernetes expands
+      the disk; classes made by the stack allow it), and a named server's claim goes when the server is
+      removed, while the default server's home is never deleted.
+    - The class folder is writable for staff (admins, staff users, members of staff groups) and read-only
+      for everyone else; each member of a group with a folder mounts it, staff mount all of them.
+    - The course content step runs first, with the server's image unless the stack names one.
+    """
 
     async def get_pod_manifest(self) -> Any:
         # KubeSpawner has ensured the claim (created it, or found it) just before it asks for the pod.
         if self.storage_pvc_ensure:
             await self._grow_home()
+        self.volume_mounts = [*SERVER_MOUNTS, *self._folder_mounts()]
+        content_step = [{**CONTENT_STEP, "image": CONTENT_STEP["image"] or self.image}] if CONTENT_STEP else []
+        self.init_containers = [*content_step, *ADDED_INIT_CONTAINERS]
         return await super().get_pod_manifest()
+
+    def is_staff(self) -> bool:
+        """Whether this user writes the class folder and sees every group folder."""
+        groups = {group.name for group in self.user.groups}
+        return bool(self.user.admin or self.user.name in STAFF_USERS or groups & STAFF_GROUPS)
+
+    def _folder_mounts(self) -> list[dict]:
+        staff, groups = self.is_staff(), {group.name for group in self.user.groups}
+        mounts = [{**CLASS_FOLDER_MOUNT, "readOnly": not staff}] if CLASS_FOLDER_MOUNT else []
+        if staff and ALL_GROUP_FOLDERS_MOUNT:
+            mounts.append(ALL_GROUP_FOLDERS_MOUNT)
+        elif not staff:
+            mounts += [mount for group, mount in GROUP_FOLDER_MOUNTS.items() if group in groups]
+        return mounts
 
     async def _grow_home(self) -> None:
         try:
@@ -181,7 +311,6 @@ class HomeSpawner(KubeSpawner):
                 raise
 
 
-spawner = settings["spawner"]
 c.JupyterHub.spawner_class = HomeSpawner
 c.KubeSpawner.namespace = settings["namespace"]
 for trait, value in spawner_traits(spawner["traits"]).items():
@@ -194,13 +323,18 @@ c.KubeSpawner.events_enabled = True
 c.KubeSpawner.automount_service_account_token = False  # user code never needs the Kubernetes API
 c.KubeSpawner.allow_privilege_escalation = False
 c.KubeSpawner.container_security_context = {
-    "capabilities": {"drop": ["ALL"]},
-    "runAsNonRoot": True,
-    "seccompProfile": {"type": "RuntimeDefault"},
+    name: value for name, value in CONTAINER_SECURITY_CONTEXT.items() if name != "allowPrivilegeEscalation"
 }
 c.KubeSpawner.pod_security_context = {"seccompProfile": {"type": "RuntimeDefault"}}
 
-home = spawner["home"]
+if POD_VOLUMES:
+    c.KubeSpawner.volumes = POD_VOLUMES
+if SERVER_MOUNTS:
+    c.KubeSpawner.volume_mounts = SERVER_MOUNTS  # HomeSpawner adds each user's folders
+if extensions["extraContainers"]:
+    c.KubeSpawner.extra_containers = [added_container(container) for container in extensions["extraContainers"]]
+if extensions["lifecycleHooks"]:
+    c.KubeSpawner.lifecycle_hooks = extensions["lifecycleHooks"]  # KubeSpawner does not expand these
 if home["type"] == "dynamic":
     c.KubeSpawner.storage_pvc_ensure = True
     c.KubeSpawner.pvc_name_template = "claim-{user_server}"
@@ -208,8 +342,6 @@ if home["type"] == "dynamic":
     c.KubeSpawner.storage_access_modes = ["ReadWriteOnce"]
     if home["storageClass"]:
         c.KubeSpawner.storage_class = home["storageClass"]
-    c.KubeSpawner.volumes = [{"name": "home", "persistentVolumeClaim": {"claimName": "{pvc_name}"}}]
-    c.KubeSpawner.volume_mounts = [{"name": "home", "mountPath": literal(home["mountPath"])}]
     # KubeSpawner's own claim deletion stays off: HomeSpawner.delete_forever decides (named servers' only).
     c.KubeSpawner.delete_pvc = False
 else:

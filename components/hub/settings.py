@@ -93,6 +93,7 @@ def hub_settings(
             connect_url=endpoints.hub_url,
             database=_database(hub),
             admin_users=sorted(hub.admin_users),
+            groups={name: sorted(members) for name, members in sorted(hub.groups.items())},
             allowed_users=sorted(hub.allowed_users),
             concurrent_spawn_limit=hub.concurrent_spawn_limit,
             active_server_limit=hub.active_server_limit,

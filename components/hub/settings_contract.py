@@ -83,6 +83,8 @@ class HubCoreSettings(Contract):
     """The hub's database."""
     admin_users: list[str]
     """Users who are admins, sorted."""
+    groups: dict[str, list[str]]
+    """Hub groups the hub creates, with their members."""
     allowed_users: list[str]
     """Users allowed in, sorted; empty: the authenticator decides."""
     concurrent_spawn_limit: int
@@ -220,9 +222,10 @@ class SpawnerTraits(Contract):
 class HomeSettings(Contract):
     """Each user's home directory."""
 
-    type: Literal["dynamic", "none"]
+    type: Literal["dynamic", "shared", "none"]
     """dynamic: one claim per user server, created at first start and kept (a named server's goes when the
-    server is removed); none: no home volume."""
+    server is removed); shared: a folder per user on the shared filesystem (`sharedStorage`); none: no home
+    volume."""
     capacity: str
     """The size of each home claim (a Kubernetes quantity); a smaller existing claim grows to it when its
     server next starts."""
@@ -230,6 +233,80 @@ class HomeSettings(Contract):
     """The StorageClass of home claims; null: the cluster's default class."""
     mount_path: str
     """Where the home volume is mounted in the user server."""
+
+
+class SharedStorageSettings(Contract):
+    """The hub's shared filesystem, as the servers mount it: one claim in the hub's namespace."""
+
+    claim: str
+    """The claim's name."""
+    homes_folder: str
+    """The folder holding a folder per user (`<homesFolder>/<escaped user name>`), for shared homes."""
+
+
+class ClassFolderSettings(Contract):
+    """The class folder: read-only for students, writable for staff."""
+
+    folder: str
+    """Its folder on the shared filesystem."""
+    mount_path: str
+    """Where servers mount it."""
+    staff_groups: list[str]
+    """Groups whose members write (admins always do)."""
+    staff_users: list[str]
+    """Users who write (admins always do)."""
+
+
+class GroupFoldersSettings(Contract):
+    """A folder per group, writable by its members; class staff mount all of them."""
+
+    folder: str
+    """The folder on the shared filesystem holding a folder per group."""
+    groups: list[str]
+    """The groups that have a folder."""
+    mount_path: str
+    """Where servers mount the group folders (each at `<mountPath>/<group>`)."""
+
+
+class ContentRepositorySettings(Contract):
+    """A git repository pulled into every home."""
+
+    url: str
+    """Its https URL."""
+    branch: str
+    """The branch or tag."""
+    folder: str
+    """The folder in the home it is pulled into."""
+
+
+class ContentSettings(Contract):
+    """Course content, put into every server by an init container before the server starts."""
+
+    config_map: str
+    """The ConfigMap (in the hub's namespace) with the pull step's script, its layout (`layout.json`, which
+    the script reads) and the files."""
+    script_key: str
+    """The ConfigMap's key holding the pull step's script."""
+    image: str | None
+    """The pull step's image; null: the server's own."""
+    mounted_files: dict[str, str]
+    """Files mounted read-only in the server: absolute path -> the ConfigMap's key."""
+
+
+class PodExtensionsSettings(Contract):
+    """Objects added to every server's pod, as the Kubernetes API has them (the stack built and checked
+    them; the hub keeps their text literal, so `{...}` is not a KubeSpawner template)."""
+
+    volumes: list[KubernetesObject]
+    """Volumes."""
+    volume_mounts: list[KubernetesObject]
+    """Mounts of the server's container."""
+    init_containers: list[KubernetesObject]
+    """Init containers, run after the content step (the hub gives each the server's security context)."""
+    extra_containers: list[KubernetesObject]
+    """Sidecar containers (the hub gives each the server's security context)."""
+    lifecycle_hooks: KubernetesObject
+    """The server container's `lifecycle` (may be empty)."""
 
 
 class ProfileSettings(Contract):
@@ -268,6 +345,16 @@ class SpawnerSettings(Contract):
     `valueFrom`; the hub never sees the values)."""
     home: HomeSettings
     """The home volume."""
+    shared_storage: SharedStorageSettings | None
+    """The shared filesystem; null: none."""
+    class_folder: ClassFolderSettings | None
+    """The class folder; null: none."""
+    group_folders: GroupFoldersSettings | None
+    """Group folders; null: none."""
+    content: ContentSettings | None
+    """Course content; null: none."""
+    extensions: PodExtensionsSettings
+    """What the stack adds to every server's pod."""
     profiles: list[ProfileSettings]
     """The spawn form's choices; empty: no form."""
 

@@ -9,17 +9,23 @@ from typing import Any
 from ..config.node_pools import GPU_RESOURCE
 from ..config.resources import CpuRange, MemoryRange
 from ..config.singleuser import Profile, SingleUserConfig
+from ..config.storage import CLASS_FOLDER, GROUPS_FOLDER, HOMES_FOLDER, SHARED_CLAIM
 from ..config.types import quantity_value
 from ..hub.settings_contract import (
+    ClassFolderSettings,
+    GroupFoldersSettings,
     HomeSettings,
+    PodExtensionsSettings,
     ProfileSettings,
     SecretKeySettings,
+    SharedStorageSettings,
     SpawnerSettings,
     SpawnerTraits,
 )
 from ..labels import APP_NAME, SINGLEUSER
 from ..plan.hub_spec import HubSpec
 from ..scheduling import USER, node_affinity, user_toleration
+from .content import content_settings
 
 
 def _cores(value: str | None) -> float | None:
@@ -102,6 +108,38 @@ def spawner_settings(spec: HubSpec, secret_environment: dict[str, SecretKeySetti
             capacity=storage.capacity,
             storage_class=storage.storage_class or spec.storage_class,
             mount_path=storage.mount_path,
+        ),
+        shared_storage=(
+            SharedStorageSettings(claim=SHARED_CLAIM, homes_folder=HOMES_FOLDER)
+            if spec.config.shared_storage is not None
+            else None
+        ),
+        class_folder=(
+            ClassFolderSettings(
+                folder=CLASS_FOLDER,
+                mount_path=config.class_folder.mount_path,
+                staff_groups=sorted(config.class_folder.staff_groups),
+                staff_users=sorted(config.class_folder.staff_users),
+            )
+            if config.class_folder is not None
+            else None
+        ),
+        group_folders=(
+            GroupFoldersSettings(
+                folder=GROUPS_FOLDER,
+                groups=sorted(config.group_folders.groups),
+                mount_path=config.group_folders.mount_path,
+            )
+            if config.group_folders is not None
+            else None
+        ),
+        content=content_settings(config.content),
+        extensions=PodExtensionsSettings(
+            volumes=[volume.as_kubernetes() for volume in config.extra_volumes],
+            volume_mounts=[mount.as_kubernetes() for mount in config.extra_volume_mounts],
+            init_containers=[container.as_kubernetes() for container in config.init_containers],
+            extra_containers=[container.as_kubernetes() for container in config.extra_containers],
+            lifecycle_hooks=config.lifecycle_hooks.as_kubernetes(),
         ),
         profiles=[_profile(config, profile) for profile in config.profiles],
     )

@@ -4,8 +4,9 @@ Run as a program: `python -m tests.e2e.fake_cluster --port P --state-dir D [--se
 The API server keeps objects in memory and serves list, watch, get, create, patch and delete (no
 scheduler, admission or validation). The kubelet looks at the API server's pods and, for each new one:
 - records it under D/pods/<namespace>.<name>.json (so tests see exactly what KubeSpawner created);
-- starts the pod's server as tests/e2e/user_server.py describes, on a loopback address of its own, its
-  home folder D/volumes/<claim> standing in for the claim mounted at the home mount path;
+- writes the ConfigMaps it mounts as files and runs its init containers in order, each to completion;
+- starts the pod's server as tests/e2e/user_server.py describes, on a loopback address of its own, with
+  the pod's volumes mounted as tests/e2e/pod_filesystem.py describes (a claim is D/volumes/<claim>);
 - reports it Running and ready, with that address as the pod's IP, once the server answers;
 and stops the server when the pod is deleted. It runs until SIGTERM.
 """
@@ -35,15 +36,23 @@ if TYPE_CHECKING:
     from .cluster_network import ClusterNetwork
 from .user_server import (
     free_loopback_address,
-    home_claim,
+    run_init_containers,
     running_status,
     server_port,
-    start_user_server,
+    start_pod_server,
     stop_user_server,
     wait_until_serving,
 )
 
-RESOURCES = ("v1/pods", "v1/persistentvolumeclaims", "v1/events", "v1/services", "v1/secrets", "v1/namespaces")
+RESOURCES = (
+    "v1/pods",
+    "v1/persistentvolumeclaims",
+    "v1/events",
+    "v1/services",
+    "v1/secrets",
+    "v1/configmaps",
+    "v1/namespaces",
+)
 
 
 _RESOURCE_VERSIONS = itertools.count(1)
@@ -77,6 +86,10 @@ class Emulator(kmock.KubernetesEmulator):
         return await super().__call__(raw_request)
 
 
+_STARTING: Any = object()
+"""A pod whose init containers are running (no server process yet)."""
+
+
 class Kubelet:
     """Runs the servers of the pods the API server holds."""
 
@@ -108,25 +121,46 @@ class Kubelet:
         ]
         present = {pod["metadata"]["uid"] for _, pod in pods}
         for uid in set(self.servers) - present:
-            stop_user_server(self.servers.pop(uid))
+            if (process := self.servers.pop(uid)) is not _STARTING:
+                stop_user_server(process)
         for namespace, pod in pods:
             uid, name = pod["metadata"]["uid"], pod["metadata"]["name"]
             if uid in self.servers or pod.get("status", {}).get("phase") == "Running":
                 continue
             (self.state_dir / "pods" / f"{namespace}.{name}.json").write_text(json.dumps(pod, indent=1))
-            home = self.state_dir / "volumes" / (home_claim(pod) or "ephemeral-home")
+            self._write_config_maps(namespace, pod)
             address = free_loopback_address(server_port(pod))
             log = self.state_dir / "logs" / f"{name}.log"
-            self.servers[uid], url = start_user_server(pod, home, address, self.addresses, log)
+            self.servers[uid] = _STARTING  # not started twice while the init containers run
+            if not await asyncio.to_thread(run_init_containers, pod, self.state_dir, self.addresses, log):
+                continue  # stays Pending, as a pod whose init container failed; the test reads the log
+            self.servers[uid], url = start_pod_server(pod, self.state_dir, address, self.addresses, log)
             # Off the event loop, which serves the API meanwhile. A server that fails stays Pending:
             # KubeSpawner times out and the test reads the log.
             if await asyncio.to_thread(wait_until_serving, url, self.servers[uid]):
                 await self._mark_running(session, namespace, pod, address)
 
+    def _write_config_maps(self, namespace: str, pod: dict[str, Any]) -> None:
+        """The ConfigMaps the pod mounts, as files (pod_filesystem.py); a missing one stays absent."""
+        for volume in pod["spec"].get("volumes", []):
+            if "configMap" not in volume:
+                continue
+            name = volume["configMap"]["name"]
+            found = [
+                obj.raw
+                for (resource, ns, obj_name), obj in list(self.emulator.objects.items())
+                if resource.plural == "configmaps" and ns == namespace and obj_name == name and not obj.deleted
+            ]
+            folder = self.state_dir / "configmaps" / namespace / name
+            folder.mkdir(parents=True, exist_ok=True)
+            for key, text in (found[0].get("data", {}) if found else {}).items():
+                (folder / key).write_text(text)
+
     def stop_all(self) -> None:
         """Stop every server (at shutdown)."""
         for process in self.servers.values():
-            stop_user_server(process)
+            if process is not _STARTING:
+                stop_user_server(process)
 
 
 async def serve(port: int, state_dir: Path, addresses: dict[str, str]) -> None:

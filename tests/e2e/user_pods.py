@@ -28,16 +28,24 @@ def _point_kubernetes_client_at_a_kubeconfig(path: Path) -> None:
         kube_config.KUBE_CONFIG_DEFAULT_LOCATION = str(dummy_kubeconfig(path))
 
 
-def _spawner_factory(objects: list[dict[str, Any]], namespace: str, directory: Path, username: str) -> Any:
-    """A function making KubeSpawner instances for `username` as the hub would, from the shipped config
-    (call it inside the event loop that will use them)."""
+def _spawner_factory(
+    objects: list[dict[str, Any]],
+    namespace: str,
+    directory: Path,
+    username: str,
+    admin: bool = False,
+    groups: tuple[str, ...] = (),
+) -> Any:
+    """A function making spawners for `username` (an admin or not, member of `groups`) as the hub would:
+    the shipped config's spawner class (HomeSpawner) with the shipped config (call it inside the event
+    loop that will use them). Rendering never contacts an API server: growing a home claim, the one step
+    of HomeSpawner that does, is tested on its own (tests/test_home_spawner.py) and skipped here."""
     config_dir, secret_dir = lay_out_hub_files(objects, namespace, directory)
     config = load_hub_config(config_dir, secret_dir)
     _point_kubernetes_client_at_a_kubeconfig(directory / "kubeconfig")
 
     def make() -> Any:
         from jupyterhub.objects import Hub
-        from kubespawner import KubeSpawner
 
         base_url = config.JupyterHub.get("base_url", "/")
         hub = Hub(
@@ -46,18 +54,36 @@ def _spawner_factory(objects: list[dict[str, Any]], namespace: str, directory: P
             bind_url=config.JupyterHub.hub_bind_url,
         )
         user = SimpleNamespace(
-            name=username, id=1, url=f"{base_url}user/{username}/", escaped_name=username, admin=False, settings={}
+            name=username,
+            id=1,
+            url=f"{base_url}user/{username}/",
+            escaped_name=username,
+            admin=admin,
+            settings={},
+            groups=[SimpleNamespace(name=group) for group in groups],
         )
-        return KubeSpawner(_mock=True, config=config, user=user, hub=hub)
+        spawner_class = config.JupyterHub.spawner_class
+        spawner = spawner_class(_mock=True, config=config, user=user, hub=hub)
+        spawner._grow_home = _no_growth
+        return spawner
 
     return make
 
 
+async def _no_growth() -> None:
+    """Stands in for HomeSpawner._grow_home while rendering (it reads the claim from the API server)."""
+
+
 def render_user_objects(
-    objects: list[dict[str, Any]], namespace: str, directory: Path, username: str = "student1"
+    objects: list[dict[str, Any]],
+    namespace: str,
+    directory: Path,
+    username: str = "student1",
+    admin: bool = False,
+    groups: tuple[str, ...] = (),
 ) -> dict[str, dict[str, Any]]:
-    """The pod and PVC KubeSpawner builds for `username`, per profile slug ("" without profiles)."""
-    make_spawner = _spawner_factory(objects, namespace, directory, username)
+    """The pod and PVC the hub's spawner builds for `username`, per profile slug ("" without profiles)."""
+    make_spawner = _spawner_factory(objects, namespace, directory, username, admin, groups)
 
     async def render() -> dict[str, dict[str, Any]]:
         from kubernetes_asyncio.client import ApiClient

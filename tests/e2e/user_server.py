@@ -95,6 +95,72 @@ def start_user_server(
     return process, url
 
 
+IMAGE_HOME = "/home/jovyan"
+"""The user image's home (the z2jh sample image's HOME), where a server without a home volume keeps files."""
+IMAGE_COMMANDS = {"python3": sys.executable, "python": sys.executable}
+"""The image's interpreter: this environment's, which has what the sample image has (nbgitpuller, Jupyter)."""
+
+
+def run_init_containers(pod: dict[str, Any], state_dir: Path, addresses: dict[str, str], log: Path) -> bool:
+    """Run the pod's init containers in order, each with its mounts (pod_filesystem.py) and env; False
+    when one fails (as a kubelet, the pod's servers are then not started)."""
+    from .pod_filesystem import container_mounts, launcher, remap
+
+    for container in pod["spec"].get("initContainers", []):
+        root = state_dir / "roots" / pod["metadata"]["uid"] / container["name"]
+        mounts = container_mounts(pod, container, state_dir, root)
+        command = [*container.get("command", []), *container.get("args", [])]
+        command = [IMAGE_COMMANDS.get(command[0], command[0]), *(remap(a, container, root) for a in command[1:])]
+        env = {
+            e["name"]: remap(localize(e.get("value", ""), addresses, ""), container, root)
+            for e in container.get("env", [])
+        }
+        working_dir = Path(remap(container.get("workingDir", IMAGE_HOME), container, root))
+        with log.open("ab") as output:
+            output.write(f"--- init container {container['name']}\n".encode())
+            output.flush()
+            finished = subprocess.run(
+                launcher(mounts, working_dir, command),
+                env={**os.environ, **env},
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                timeout=300,
+                check=False,
+            )
+        if finished.returncode != 0:
+            return False
+    return True
+
+
+def start_pod_server(
+    pod: dict[str, Any], state_dir: Path, address: str, addresses: dict[str, str], log: Path
+) -> tuple[subprocess.Popen, str]:
+    """Start the pod's server on `address` with the pod's volumes mounted (pod_filesystem.py): its home
+    is what the pod mounts at the image's home, its other mounts are where the pod says."""
+    from .pod_filesystem import container_mounts, launcher, remap
+
+    container = pod["spec"]["containers"][0]
+    root = state_dir / "roots" / pod["metadata"]["uid"] / container["name"]
+    mounts = container_mounts(pod, container, state_dir, root)
+    home = root / IMAGE_HOME.lstrip("/")
+    env = {
+        e["name"]: remap(localize(e.get("value", ""), addresses, address), container, root)
+        for e in container.get("env", [])
+    }
+    url = f"http://{address}:{server_port(pod)}/"
+    env.update({"HOME": str(home), "JUPYTERHUB_SERVICE_URL": url})
+    command = [SINGLEUSER, *container.get("args", []), "--allow-root", f"--ServerApp.root_dir={home}"]
+    with log.open("ab") as output:
+        process = subprocess.Popen(
+            launcher(mounts, home, command),
+            env={**os.environ, **env},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent,
+        )
+    return process, url
+
+
 def wait_until_serving(url: str, process: subprocess.Popen, timeout: float = 60) -> bool:
     """Wait until the server answers (any status below 500); False if it exited or the deadline passed."""
     deadline = time.monotonic() + timeout

@@ -1,0 +1,87 @@
+"""A hub's shared filesystem: one NFS share that holds what several servers mount at once, the users'
+homes (`singleuser.storage.type: shared`), the class folder and group folders.
+
+Layout of the share (the stack decides it; the servers mount parts of it with `subPath`):
+- `homes/<user>`: each user's home (KubeSpawner's escaped user name, as for home claims);
+- `shared`: the class folder;
+- `groups/<group>`: each group's folder.
+"""
+
+import ipaddress
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator
+
+from .base import Model
+from .resources import ContainerResources, ResourceList, over
+from .types import AbsolutePath, DnsSubdomain, ImageRef, MemoryQuantity, fullmatch
+
+NFS_SERVER_IMAGE = "ghcr.io/2i2c-org/nfs-ganesha:0.2.0"
+"""NFS-Ganesha as 2i2c's jupyterhub-home-nfs (v0.2.0) ships it: a user-space NFS server."""
+
+NFS_SERVER_RESOURCES = ContainerResources(
+    requests=ResourceList(cpu="100m", memory="256Mi"), limits=ResourceList(cpu="2", memory="1Gi")
+)
+
+SHARED_CLAIM = "shared-storage"
+"""The claim, in the hub's namespace, of the shared filesystem."""
+HOMES_FOLDER = "homes"
+CLASS_FOLDER = "shared"
+GROUPS_FOLDER = "groups"
+
+
+class InClusterNfs(Model):
+    """An NFS server the stack runs in the cluster (NFS-Ganesha, NFSv4 on TCP 2049) on a disk of its own:
+    for existing clusters and departments without a cloud filesystem. The disk is protected like every
+    home; the server runs in a namespace of its own (`<namespace>-nfs`) as Pod Security's one exception
+    (see docs/storage.md). Every file is stored as the servers' user (`singleuser.uid`/`fsGid`): the
+    server squashes all clients to it, so new homes need no root step to get their owner."""
+
+    type: Literal["in-cluster-nfs"]
+    """Which shared filesystem this is."""
+    capacity: MemoryQuantity = "100Gi"
+    """The size of the server's disk, for every home and folder together (it can grow later where the
+    StorageClass allows expansion)."""
+    storage_class: DnsSubdomain | None = None
+    """The StorageClass of the server's disk. Empty: the cluster's storage class."""
+    image: ImageRef = NFS_SERVER_IMAGE
+    """The NFS server's image."""
+    resources: Annotated[ContainerResources, over(NFS_SERVER_RESOURCES)] = NFS_SERVER_RESOURCES
+    """CPU and memory of the NFS server."""
+
+
+NfsMountOption = Annotated[
+    str, fullmatch(r"[a-z][a-z0-9_]*(=[A-Za-z0-9._:/-]+)?", "an NFS mount option such as nfsvers=4.1 or hard")
+]
+
+
+class ExistingNfs(Model):
+    """An NFS export that already exists (a campus file server, a NAS). The nodes mount it, so it must
+    admit the nodes' addresses; export it with all clients squashed to the servers' user (for Linux
+    `exportfs`: `rw,all_squash,anonuid=1000,anongid=100`), so folders the nodes create belong to it."""
+
+    type: Literal["nfs"]
+    """Which shared filesystem this is."""
+    server: str
+    """The server's IP address or DNS name (as the nodes resolve it: not a cluster Service name)."""
+    path: AbsolutePath
+    """The exported path, e.g. `/exports/physics`."""
+    mount_options: list[NfsMountOption] = ["nfsvers=4.1", "hard", "noresvport"]
+    """Mount options for the nodes."""
+
+    @field_validator("server")
+    @classmethod
+    def _address_or_name(cls, value: str) -> str:
+        try:
+            ipaddress.ip_address(value)
+        except ValueError:
+            labels = value.split(".")
+            if len(value) > 253 or not all(
+                label and len(label) <= 63 and label.replace("-", "").isalnum() and label.isascii() for label in labels
+            ):
+                raise ValueError(f"{value!r} is not an IP address or a DNS name such as files.example.edu") from None
+        return value
+
+
+SharedStorage = Annotated[InClusterNfs | ExistingNfs, Field(discriminator="type")]
+"""A hub's shared filesystem."""
