@@ -207,12 +207,16 @@ API_PORT = 6443
 
 @contextlib.contextmanager
 def running_fake_cluster(
-    directory: Path, addresses: dict[str, str] | None = None, network: "ClusterNetwork | None" = None
+    directory: Path,
+    addresses: dict[str, str] | None = None,
+    network: "ClusterNetwork | None" = None,
+    environment: dict[str, str] | None = None,
 ) -> Iterator[str]:
     """This program in a subprocess for the duration of the block; yields the API server's URL. In a
     cluster network, the program runs there (so do the user servers its kubelet starts) and the URL is
     the one programs there use; otherwise on this machine's loopback, with Service names mapped to
-    `addresses` for the user servers."""
+    `addresses` for the user servers. `environment`: what the user images hold besides (e.g. a CA bundle
+    that trusts a test's git host, GIT_SSL_CAINFO), for every container the kubelet runs."""
     from ..helpers import ROOT
     from .processes import free_port, running
 
@@ -220,7 +224,8 @@ def running_fake_cluster(
     command = [sys.executable, "-m", "tests.e2e.fake_cluster", "--port", str(port), "--state-dir", str(state)]
     command += ["--service-addresses", json.dumps(addresses or {})]
     directory.mkdir(parents=True, exist_ok=True)
-    with running(network.command(command) if network else command, directory / "cluster.log", cwd=ROOT) as process:
+    command = network.command(command) if network else command
+    with running(command, directory / "cluster.log", cwd=ROOT, env=environment or {}) as process:
         deadline = time.monotonic() + 30
         while not (state / "ready").exists():
             if process.poll() is not None or time.monotonic() > deadline:

@@ -361,17 +361,22 @@ def _hub_processes(
 
 @contextlib.contextmanager
 def hub_on_fake_cluster(
-    objects: list[dict[str, Any]], namespace: str, directory: Path
+    objects: list[dict[str, Any]],
+    namespace: str,
+    directory: Path,
+    network: ClusterNetwork | None = None,
+    cluster_environment: dict[str, str] | None = None,
 ) -> Iterator[tuple[HubUnderTest, str]]:
-    """The hub and proxy of one namespace of a plan in a cluster network of their own, their KubeSpawner
-    talking to the stand-in cluster (tests/e2e/fake_cluster.py) in the same network, whose kubelet runs
-    user servers there too: yields the hub and the emulated API server's URL (a port forward)."""
+    """The hub and proxy of one namespace of a plan in a cluster network of their own (or `network`, where
+    a test runs stand-ins of its own), their KubeSpawner talking to the stand-in cluster
+    (tests/e2e/fake_cluster.py) in the same network, whose kubelet runs user servers there too (with
+    `cluster_environment`, see running_fake_cluster): yields the hub and the emulated API server's URL (a
+    port forward)."""
     from .fake_cluster import API_PORT, running_fake_cluster
 
-    with (
-        cluster_network(objects, namespace) as network,
-        running_fake_cluster(directory, network=network) as api_url,
-    ):
+    with contextlib.ExitStack() as stack:
+        network = network or stack.enter_context(cluster_network(objects, namespace))
+        api_url = stack.enter_context(running_fake_cluster(directory, network=network, environment=cluster_environment))
         kubeconfig = dummy_kubeconfig(directory / "kubeconfig", server=api_url)
         with hub_from_plan(objects, namespace, directory / "hub", kubeconfig=kubeconfig, network=network) as hub:
             yield hub, f"http://{network.forward(LOOPBACK, API_PORT)}"
