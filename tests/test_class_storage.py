@@ -29,11 +29,11 @@ def existing_plan(tmp_path_factory):
     return plan_config(tmp_path_factory.mktemp("nfs"), VARIATIONS["existing-nfs"], stack="existing-nfs")
 
 
-def test_nfs_server_namespace_is_the_one_privileged_exception_and_warns_against_restricted(class_plan):
+def test_nfs_server_namespace_is_the_one_privileged_exception_and_audits_against_restricted(class_plan):
     objects = class_plan.kubernetes_objects()
     labels = find(objects, "Namespace", NFS_NAMESPACE)["metadata"]["labels"]
-    assert labels["pod-security.kubernetes.io/enforce"] == "privileged"
-    assert labels["pod-security.kubernetes.io/warn"] == labels["pod-security.kubernetes.io/audit"] == "restricted"
+    assert labels["pod-security.kubernetes.io/enforce"] == labels["pod-security.kubernetes.io/warn"] == "privileged"
+    assert labels["pod-security.kubernetes.io/audit"] == "restricted"
     hub_labels = find(objects, "Namespace", NAMESPACE)["metadata"]["labels"]
     assert hub_labels["pod-security.kubernetes.io/enforce"] == "restricted"
     workloads = [o for o in objects if o["kind"] in ("Deployment", "StatefulSet", "DaemonSet", "Job", "Pod")]

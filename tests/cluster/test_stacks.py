@@ -94,11 +94,41 @@ def _cluster_storage_classes(plan: Plan, user_claims: list[dict[str, Any]]) -> l
     claim names that the plan does not declare (an existing cluster's own, e.g. `longhorn`)."""
     declared = {o["metadata"]["name"] for o in plan.kubernetes_objects() if o["kind"] == "StorageClass"}
     claims = [o for o in plan.kubernetes_objects() if o["kind"] == "PersistentVolumeClaim"] + user_claims
-    named = {c["spec"].get("storageClassName") for c in claims} - {None, "standard"} - declared
+    # "" is no class at all: a claim bound to a volume made for it (the shared storage's).
+    named = {c["spec"].get("storageClassName") for c in claims} - {None, "", "standard"} - declared
     classes = [] if declared else [EXISTING_CLUSTER_DEFAULT_CLASS]
     for name in sorted(named):
         classes.append({**EXISTING_CLUSTER_DEFAULT_CLASS, "metadata": {"name": name}})
     return classes
+
+
+def _claims_the_cluster_has(plan: Plan, rendered: dict[str, dict[str, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Claims user pods name that neither the plan nor KubeSpawner makes: a class's own (a dataset's disk
+    in `extraVolumes`), which the cluster has already."""
+    made = {
+        (o["metadata"]["namespace"], o["metadata"]["name"])
+        for o in plan.kubernetes_objects()
+        if o["kind"] == "PersistentVolumeClaim"
+    }
+    made |= {
+        (ns, r["pvc"]["metadata"]["name"]) for ns, profiles in rendered.items() for r in profiles.values() if r["pvc"]
+    }
+    named = {
+        (namespace, volume["persistentVolumeClaim"]["claimName"])
+        for namespace, profiles in rendered.items()
+        for r in profiles.values()
+        for volume in r["pod"]["spec"].get("volumes", [])
+        if "persistentVolumeClaim" in volume and "{" not in volume["persistentVolumeClaim"]["claimName"]
+    }
+    return [
+        {
+            "apiVersion": "v1",
+            "kind": "PersistentVolumeClaim",
+            "metadata": {"name": name, "namespace": namespace},
+            "spec": {"accessModes": ["ReadOnlyMany"], "resources": {"requests": {"storage": "1Gi"}}},
+        }
+        for namespace, name in sorted(named - made)
+    ]
 
 
 @pytest.fixture(scope="module", params=STACKS)
@@ -124,6 +154,8 @@ def stack(request, tmp_path_factory):
         for storage_class in _cluster_storage_classes(plan, user_claims):
             api.create(storage_class)
         outcomes = apply_plan(api, plan.resources)
+        for claim in _claims_the_cluster_has(plan, rendered):  # in the namespaces the plan made
+            api.create(claim)
         gpu_nodes_needing_a_plugin = [n for n in nodes if DEVICE_PLUGIN_GPUS in n["metadata"]["annotations"]]
         if gpu_nodes_needing_a_plugin:
             wait_for(
@@ -364,11 +396,10 @@ def test_a_user_server_without_the_user_toleration_stays_unscheduled(stack):
     pod["spec"].pop("affinity", None)
     pod["spec"]["nodeSelector"] = {NODE_PURPOSE_LABEL: "user"}
     pod["spec"]["volumes"] = [v for v in pod["spec"]["volumes"] if "persistentVolumeClaim" not in v]
-    pod["spec"]["containers"][0]["volumeMounts"] = [
-        m
-        for m in pod["spec"]["containers"][0].get("volumeMounts", [])
-        if m["name"] in {v["name"] for v in pod["spec"]["volumes"]}
-    ]
+    for container in [*pod["spec"].get("initContainers", []), *pod["spec"]["containers"]]:
+        container["volumeMounts"] = [
+            m for m in container.get("volumeMounts", []) if m["name"] in {v["name"] for v in pod["spec"]["volumes"]}
+        ]
     stack.api.create(pod)
 
     def refused_for_the_taint() -> str | None:
