@@ -120,6 +120,16 @@ CLOUD_OUTPUTS: dict[str, dict[str, Any]] = {
         "masterAuth": {"clusterCaCertificate": "T0ZGTElORS1QTEFOLUNB"},  # "OFFLINE-PLAN-CA"
     },
     "gcp:compute/address:Address": {"address": "203.0.113.10"},
+    "gcp:filestore/instance:Instance": {
+        "networks": [
+            {
+                "network": "offline-plan",
+                "modes": ["MODE_IPV4"],
+                "connectMode": "DIRECT_PEERING",
+                "ipAddresses": ["192.0.2.20"],
+            }
+        ]
+    },
     "gcp:serviceaccount/account:Account": {"email": "jupyterhub-nodes@offline-plan.iam.gserviceaccount.com"},
     "aws:eks/cluster:Cluster": {
         "endpoint": "https://OFFLINEPLAN.gr7.us-east-2.eks.amazonaws.com",

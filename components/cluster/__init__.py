@@ -9,7 +9,8 @@ import pulumi
 
 from ..config.cluster import ClusterConfig, ExistingClusterConfig
 from ..config.gke import GkeClusterConfig
-from .facts import ClusterFacts, ReservedAddress
+from ..config.storage import Efs, Filestore
+from .facts import CloudShare, ClusterFacts, ReservedAddress
 
 
 class LoadBalancing(Protocol):
@@ -42,6 +43,11 @@ class Cluster(Protocol):
         """A DNS record for a hub's host name, where the cluster manages DNS."""
         ...
 
+    def shared_filesystem(self, hub_name: str, storage: Filestore | Efs, uid: int, gid: int) -> CloudShare:
+        """A cloud filesystem for a hub's shared storage, where every client is the servers' user
+        `uid`/`gid` (validation refuses a kind of filesystem the cluster's cloud does not have)."""
+        ...
+
     def outputs(self) -> dict[str, pulumi.Input[object]]:
         """What the stack exports about the cluster."""
         ...
@@ -62,4 +68,4 @@ def make_cluster(config: ClusterConfig, protect: bool) -> Cluster:
     return EksCluster("cluster", config, protect)
 
 
-__all__ = ["Cluster", "ClusterFacts", "LoadBalancing", "ReservedAddress", "make_cluster"]
+__all__ = ["CloudShare", "Cluster", "ClusterFacts", "LoadBalancing", "ReservedAddress", "make_cluster"]

@@ -11,9 +11,10 @@ import pulumi_kubernetes as k8s
 
 from ..config.eks import EksClusterConfig, EksNodeGroup
 from ..config.node_pools import NodePoolFacts
+from ..config.storage import Efs, Filestore
 from ..scheduling import CORE, NODE_PURPOSE_LABEL
 from ..storage.storage_class import declare_storage_class, zonal_disk_class
-from .facts import ClusterFacts
+from .facts import CloudShare, ClusterFacts
 from .kubeconfig import exec_kubeconfig
 from .nvidia_device_plugin import declare_nvidia_device_plugin
 
@@ -24,6 +25,7 @@ NODE_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnl
 
 AUTOSCALER_SERVICE_ACCOUNT = ("kube-system", "cluster-autoscaler")
 EBS_CSI_SERVICE_ACCOUNT = ("kube-system", "ebs-csi-controller-sa")
+EFS_CSI_SERVICE_ACCOUNT = ("kube-system", "efs-csi-controller-sa")
 VPC_CNI_SERVICE_ACCOUNT = ("kube-system", "aws-node")
 AUTOSCALER_ACTIONS = (
     "autoscaling:DescribeAutoScalingGroups",
@@ -106,6 +108,8 @@ class EksCluster(pulumi.ComponentResource):
     ) -> None:
         super().__init__("jupyterhub:cluster:EksCluster", name, None, opts)
         self.config = config
+        # Not `_name`/`_protect`: a resource's own attributes (its children inherit `_protect`).
+        self._logical_name, self._protect_data = name, protect
         aws_provider = aws.Provider(
             f"{name}-aws",
             region=config.region,
@@ -253,7 +257,7 @@ class EksCluster(pulumi.ComponentResource):
     def _network(self, name: str) -> tuple[list[aws.ec2.Subnet], list[aws.ec2.Subnet]]:
         config = self.config
         cluster_tag = {f"kubernetes.io/cluster/{config.name}": "shared"}
-        vpc = aws.ec2.Vpc(
+        self.vpc = vpc = aws.ec2.Vpc(
             f"{name}-vpc",
             cidr_block=config.network.vpc_cidr,
             enable_dns_hostnames=True,
@@ -481,6 +485,68 @@ class EksCluster(pulumi.ComponentResource):
     load_balancing = None
     """None: EKS load balancers get DNS names, not reserved addresses (validation refuses `staticIp:
     reserve`), and offload keeps loadBalancerSourceRanges on the Service."""
+
+    def shared_filesystem(self, hub_name: str, storage: Filestore | Efs, uid: int, gid: int) -> CloudShare:
+        """An encrypted EFS file system for one hub, with a mount target in every private subnet (admitting
+        NFS from the VPC: the nodes mount it) and an access point that makes every client `uid`/`gid` in
+        the hub's own folder; mounted through the EFS CSI driver, which the first such hub adds."""
+        assert isinstance(storage, Efs)  # noqa: S101 - validated: EKS clusters have EFS
+        config = self.config
+        driver = self._efs_csi_driver()
+        filesystem = aws.efs.FileSystem(
+            f"{hub_name}-efs",
+            encrypted=True,
+            performance_mode="generalPurpose",
+            throughput_mode=storage.throughput_mode,
+            tags={"Name": f"{config.name}-{hub_name}"},
+            # Every home of the hub is here: never deleted or replaced by accident.
+            opts=pulumi.ResourceOptions.merge(self._on_aws, pulumi.ResourceOptions(protect=self._protect_data)),
+        )
+        guard = aws.ec2.SecurityGroup(
+            f"{hub_name}-efs",
+            description=f"NFS from the nodes of {config.name} to hub {hub_name}'s EFS",
+            vpc_id=self.vpc.id,
+            ingress=[{"protocol": "tcp", "from_port": 2049, "to_port": 2049, "cidr_blocks": [config.network.vpc_cidr]}],
+            opts=self._on_aws,
+        )
+        targets = [
+            aws.efs.MountTarget(
+                f"{hub_name}-efs-{index}",
+                file_system_id=filesystem.id,
+                subnet_id=subnet.id,
+                security_groups=[guard.id],
+                opts=self._on_aws,
+            )
+            for index, subnet in enumerate(self.private_subnets)
+        ]
+        access_point = aws.efs.AccessPoint(
+            f"{hub_name}-efs",
+            file_system_id=filesystem.id,
+            posix_user={"uid": uid, "gid": gid},
+            root_directory={
+                "path": f"/{hub_name}",
+                "creation_info": {"owner_uid": uid, "owner_gid": gid, "permissions": "0750"},
+            },
+            opts=pulumi.ResourceOptions.merge(self._on_aws, pulumi.ResourceOptions(depends_on=[*targets, driver])),
+        )
+        handle = pulumi.Output.concat(filesystem.id, "::", access_point.id)
+        return CloudShare(
+            source={"csi": {"driver": "efs.csi.aws.com", "volumeHandle": handle}},
+            mount_options=("tls",),
+            capacity="1Ti",  # EFS has no size; a PersistentVolume states one
+        )
+
+    def _efs_csi_driver(self) -> aws.eks.Addon:
+        if "aws-efs-csi-driver" not in self.addons:
+            role = self._irsa_role(
+                f"{self._logical_name}-efs-csi",
+                EFS_CSI_SERVICE_ACCOUNT,
+                [MANAGED + "service-role/AmazonEFSCSIDriverPolicy"],
+            )
+            self.addons["aws-efs-csi-driver"] = self._addon(
+                self._logical_name, "aws-efs-csi-driver", role.arn, after=[self.node_groups["core"]]
+            )
+        return self.addons["aws-efs-csi-driver"]
 
     def publish_host(self, hub_name: str, host: str, address: pulumi.Input[str]) -> None:
         """A CNAME for a hub's host name to its load balancer, in the configured Route 53 zone."""

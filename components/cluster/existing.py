@@ -4,8 +4,9 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from ..config.cluster import ExistingClusterConfig
+from ..config.storage import Efs, Filestore
 from ..storage.storage_class import declare_storage_class
-from .facts import ClusterFacts
+from .facts import CloudShare, ClusterFacts
 
 
 class ExistingCluster(pulumi.ComponentResource):
@@ -38,6 +39,10 @@ class ExistingCluster(pulumi.ComponentResource):
     load_balancing = None
     """None: an existing cluster reserves no addresses and has no cloud allow-lists (validation refuses
     `staticIp: reserve` there)."""
+
+    def shared_filesystem(self, hub_name: str, storage: Filestore | Efs, uid: int, gid: int) -> CloudShare:
+        """None here: validation keeps cloud filesystems to their clouds."""
+        raise AssertionError(f"{hub_name}: an existing cluster has no {storage.type}")
 
     def publish_host(self, hub_name: str, host: str, address: pulumi.Input[str]) -> None:
         """Nothing: DNS for an existing cluster is managed outside the stack."""

@@ -29,6 +29,18 @@ class ClusterFacts:
 
 
 @dataclass(frozen=True)
+class CloudShare:
+    """A hub's shared filesystem made by the cloud, as a PersistentVolume names it."""
+
+    source: dict[str, pulumi.Input[object]]
+    """The volume's source: `{"nfs": {...}}` or `{"csi": {...}}`."""
+    mount_options: tuple[str, ...]
+    """The nodes' mount options."""
+    capacity: str
+    """The volume's stated size."""
+
+
+@dataclass(frozen=True)
 class ReservedAddress:
     """A public address the stack reserved for a hub: its cloud name and its IP."""
 

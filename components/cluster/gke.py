@@ -8,14 +8,17 @@ import pulumi_kubernetes as k8s
 from ..config.gke import (
     ADDRESS_SUFFIX,
     CLIENTS_POLICY_SUFFIX,
+    FILESTORE_SHARE,
+    FILESTORE_SUFFIX,
     GkeClusterConfig,
     GkeNodePool,
     hub_gcp_name,
     node_service_account_id,
 )
 from ..config.node_pools import NodePoolFacts
+from ..config.storage import Efs, Filestore
 from ..storage.storage_class import declare_storage_class, zonal_disk_class
-from .facts import ClusterFacts, ReservedAddress
+from .facts import CloudShare, ClusterFacts, ReservedAddress
 from .kubeconfig import exec_kubeconfig
 
 NODE_ROLES = (
@@ -49,9 +52,10 @@ class GkeCluster(pulumi.ComponentResource):
         gcp_provider = gcp.Provider(f"{name}-gcp", project=config.project, region=config.region, opts=child)
         on_gcp = pulumi.ResourceOptions(parent=self, provider=gcp_provider)
         self._on_gcp = on_gcp
+        self._protect_data = protect  # not `_protect`: a resource's own, which its children inherit
         self.load_balancing = GkeLoadBalancing(config, protect, on_gcp)
 
-        network = gcp.compute.Network(
+        self.network = network = gcp.compute.Network(
             f"{name}-vpc",
             name=f"{config.name}-vpc",
             auto_create_subnetworks=False,
@@ -217,6 +221,40 @@ class GkeCluster(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions.merge(self._on_gcp, pulumi.ResourceOptions(ignore_changes=["nodeCount"])),
         )
 
+    def shared_filesystem(self, hub_name: str, storage: Filestore | Efs, uid: int, gid: int) -> CloudShare:
+        """A Filestore instance in the cluster's network for one hub: only the nodes' subnet mounts it (pods
+        have addresses of their own range), and root on a node is the servers' user there."""
+        assert isinstance(storage, Filestore)  # noqa: S101 - validated: GKE clusters have Filestore
+        config = self.config
+        instance = gcp.filestore.Instance(
+            f"{hub_name}-filestore",
+            name=hub_gcp_name(config.name, hub_name, FILESTORE_SUFFIX),
+            location=storage.zone or config.location,
+            tier=storage.tier,
+            file_shares={
+                "name": FILESTORE_SHARE,
+                "capacity_gb": storage.capacity_gb,
+                "nfs_export_options": [
+                    {
+                        "ip_ranges": [config.network.subnet_cidr],
+                        "access_mode": "READ_WRITE",
+                        "squash_mode": "ROOT_SQUASH",
+                        "anon_uid": uid,
+                        "anon_gid": gid,
+                    }
+                ],
+            },
+            networks=[{"network": self.network.name, "modes": ["MODE_IPV4"], "connect_mode": "DIRECT_PEERING"}],
+            # Every home of the hub is here: never deleted or replaced by accident.
+            opts=pulumi.ResourceOptions.merge(self._on_gcp, pulumi.ResourceOptions(protect=self._protect_data)),
+        )
+        address = instance.networks.apply(lambda networks: networks[0]["ip_addresses"][0])
+        return CloudShare(
+            source={"nfs": {"server": address, "path": f"/{FILESTORE_SHARE}"}},
+            mount_options=("nfsvers=3", "hard", "noresvport"),
+            capacity=f"{storage.capacity_gb}Gi",
+        )
+
     def publish_host(self, hub_name: str, host: str, address: pulumi.Input[str]) -> None:
         """An A record for a hub's host name in the configured Cloud DNS zone."""
         dns = self.config.dns
@@ -248,13 +286,13 @@ class GkeLoadBalancing:
 
     def __init__(self, config: GkeClusterConfig, protect: bool, on_gcp: pulumi.ResourceOptions) -> None:
         self._config = config
-        self._protect = protect
+        self._protect_data = protect
         self._on_gcp = on_gcp
 
     def reserve_address(self, hub_name: str, global_address: bool = False) -> ReservedAddress:
         """An external address for a hub, kept across re-creations of what uses it: regional for the
         proxy-public load balancer, global for the HTTPS load balancer of `offload` (a GKE Ingress)."""
-        protected = pulumi.ResourceOptions.merge(self._on_gcp, pulumi.ResourceOptions(protect=self._protect))
+        protected = pulumi.ResourceOptions.merge(self._on_gcp, pulumi.ResourceOptions(protect=self._protect_data))
         name = hub_gcp_name(self._config.name, hub_name, ADDRESS_SUFFIX)
         if global_address:
             address = gcp.compute.GlobalAddress(

@@ -173,7 +173,14 @@ GKE_CLUSTER_NAME_MAX = 40
 GCP_NAME_MAX = 63
 """Compute Engine resource names (addresses, security policies) are at most 63 characters."""
 ADDRESS_SUFFIX, CLIENTS_POLICY_SUFFIX = "proxy", "clients"
-HUB_GCP_NAMES = {ADDRESS_SUFFIX: "the hub's reserved address", CLIENTS_POLICY_SUFFIX: "its Cloud Armor policy"}
+FILESTORE_SUFFIX = "files"
+FILESTORE_SHARE = "homes"
+"""The file share of a hub's Filestore instance (its export is `/homes`)."""
+HUB_GCP_NAMES = {
+    ADDRESS_SUFFIX: "the hub's reserved address",
+    CLIENTS_POLICY_SUFFIX: "its Cloud Armor policy",
+    FILESTORE_SUFFIX: "its Filestore instance",
+}
 """The Google Cloud resources the stack may make per hub, by the suffix of their names."""
 
 

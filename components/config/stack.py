@@ -25,7 +25,7 @@ from .node_pools import GPU_RESOURCE, NodePoolFacts
 from .placement import cluster_with_hub_pools, user_node_selector
 from .proxy import OFFLOAD_ANNOTATIONS, ProxyConfig
 from .singleuser import SingleUserConfig
-from .storage import InClusterNfs, SharedStorage
+from .storage import Efs, Filestore, InClusterNfs, SharedStorage
 from .types import DnsLabel, Hostname, quantity_value
 
 RESERVED_NAMESPACES = frozenset({"default", "kube-system", "kube-public", "kube-node-lease"})
@@ -165,6 +165,7 @@ class StackConfig(Model):
             self._hubs_do_not_collide,
             self._storage_namespaces_free,
             self._nfs_server_fenced,
+            self._shared_storage_on_its_cloud,
             self._https_where_it_matters,
             self._hub_pools_fit_the_cluster,
             self._hubs_fit_the_cluster,
@@ -263,6 +264,25 @@ class StackConfig(Model):
                 yield NestedValueError(
                     ("hubs", name, "sharedStorage", "type"),
                     f"the NFS server's namespace {nfs!r} is hub {hub_namespaces.get(nfs, 'the cluster')!r}'s namespace",
+                )
+
+    def _shared_storage_on_its_cloud(self) -> Iterator[NestedValueError]:
+        for name, hub in self.hubs.items():
+            storage, path = hub.shared_storage, ("hubs", name, "sharedStorage", "type")
+            if isinstance(storage, Filestore) and not isinstance(self.cluster, GkeClusterConfig):
+                yield NestedValueError(path, "Filestore is Google Cloud's: it needs cluster.kind gke")
+            elif isinstance(storage, Efs) and not isinstance(self.cluster, EksClusterConfig):
+                yield NestedValueError(path, "EFS is Amazon's: it needs cluster.kind eks")
+            elif (
+                isinstance(storage, Filestore)
+                and isinstance(self.cluster, GkeClusterConfig)
+                and storage.zone is None
+                and self.cluster.location == self.cluster.region
+            ):
+                yield NestedValueError(
+                    ("hubs", name, "sharedStorage"),
+                    f"the cluster is regional ({self.cluster.location}): give the Filestore instance a zone of it, "
+                    f"e.g. zone: {self.cluster.region}-b",
                 )
 
     def _nfs_server_fenced(self) -> Iterator[NestedValueError]:

@@ -8,13 +8,13 @@ Layout of the share (the stack decides it; the servers mount parts of it with `s
 """
 
 import ipaddress
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
-from .base import Model
+from .base import Model, NestedValueError
 from .resources import ContainerResources, ResourceList, over
-from .types import AbsolutePath, DnsSubdomain, ImageRef, MemoryQuantity, fullmatch
+from .types import AbsolutePath, DnsSubdomain, ImageRef, MemoryQuantity, fullmatch, quantity_value
 
 NFS_SERVER_IMAGE = "ghcr.io/2i2c-org/nfs-ganesha:0.2.0"
 """NFS-Ganesha as 2i2c's jupyterhub-home-nfs (v0.2.0) ships it: a user-space NFS server."""
@@ -84,5 +84,49 @@ class ExistingNfs(Model):
         return value
 
 
-SharedStorage = Annotated[InClusterNfs | ExistingNfs, Field(discriminator="type")]
+FILESTORE_MINIMUM = {"BASIC_HDD": "1Ti", "BASIC_SSD": "2560Gi", "ZONAL": "1Ti"}
+"""The smallest instance of each Filestore tier."""
+
+
+class Filestore(Model):
+    """A Google Cloud Filestore instance the stack creates for the hub (GKE clusters), in the cluster's
+    network. Only the nodes' subnet may mount it; root on the nodes is squashed to the servers' user, so
+    new home folders belong to it."""
+
+    type: Literal["filestore"]
+    """Which shared filesystem this is."""
+    tier: Literal["BASIC_HDD", "BASIC_SSD", "ZONAL"] = "BASIC_HDD"
+    """The service tier: `BASIC_HDD` (at least 1 TiB, the cheapest), `BASIC_SSD` (at least 2.5 TiB) or
+    `ZONAL` (at least 1 TiB, faster)."""
+    capacity: MemoryQuantity = "1Ti"
+    """The instance's size (at least the tier's minimum); it can grow later."""
+    zone: str | None = Field(default=None, pattern=r"^[a-z]+-[a-z]+[0-9]+-[a-z]$")
+    """The zone of the instance, e.g. `europe-west1-b`. Empty: the cluster's zone (a zonal cluster; a
+    regional cluster must name one of its zones)."""
+
+    @model_validator(mode="after")
+    def _tier_minimum(self) -> Self:
+        minimum = FILESTORE_MINIMUM[self.tier]
+        if quantity_value(self.capacity) < quantity_value(minimum):
+            raise NestedValueError(("capacity",), f"{self.capacity} is below {self.tier}'s minimum of {minimum}")
+        return self
+
+    @property
+    def capacity_gb(self) -> int:
+        """The size in Filestore's unit (GiB), rounded up."""
+        return -(-int(quantity_value(self.capacity)) // 2**30)
+
+
+class Efs(Model):
+    """An Amazon EFS file system the stack creates for the hub (EKS clusters): encrypted, elastic (no size
+    to choose, billed for what is stored), mounted in every private subnet through the EFS CSI driver
+    (added to the cluster) and an access point that makes every client the servers' user."""
+
+    type: Literal["efs"]
+    """Which shared filesystem this is."""
+    throughput_mode: Literal["elastic", "bursting"] = "elastic"
+    """`elastic` follows the class's load (billed per use); `bursting` grows with the data stored."""
+
+
+SharedStorage = Annotated[InClusterNfs | ExistingNfs | Filestore | Efs, Field(discriminator="type")]
 """A hub's shared filesystem."""

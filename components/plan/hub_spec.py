@@ -1,7 +1,8 @@
 """The plan of one hub: everything its components declare, decided once from the validated config and
 the cluster's facts.
 
-This is the only code that reads `https.mode`, asks the cluster how it exposes hubs, reserves addresses,
+This is the only code that reads `https.mode`, asks the cluster how it exposes hubs, has the cloud make a
+hub's filesystem, reserves addresses,
 makes client allow-lists or publishes DNS. Components take a HubSpec and declare what it says.
 """
 
@@ -11,10 +12,11 @@ from typing import Literal
 
 import pulumi
 
-from ..cluster import Cluster, LoadBalancing
+from ..cluster import CloudShare, Cluster, LoadBalancing
 from ..config.cluster_addresses import ClusterAddresses
 from ..config.placement import hub_as_deployed
 from ..config.stack import JupyterHubConfig, StackConfig
+from ..config.storage import Efs, Filestore
 from ..endpoints import ENDPOINTS, Endpoints
 from ..scheduling import Strictness
 from ..stack_settings import StackSettings
@@ -58,6 +60,8 @@ class HubSpec:
     stack: StackSettings
     addresses: ClusterAddresses
     """The cluster's own ranges and where its API server answers (for the NetworkPolicies)."""
+    cloud_share: CloudShare | None = None
+    """The filesystem the cloud made for the hub's shared storage (Filestore, EFS); None for the others."""
     endpoints: Endpoints = ENDPOINTS
 
     @property
@@ -115,6 +119,10 @@ def plan_hub(config: StackConfig, name: str, cluster: Cluster, stack: StackSetti
         source_ranges=tuple(service.load_balancer_source_ranges),
         annotations={**(facts.load_balancer_annotations if on_load_balancer else {}), **service.annotations},
     )
+    storage = hub.shared_storage
+    cloud_share = None
+    if isinstance(storage, Filestore | Efs):  # made (and kept) even for a retired hub: the homes are there
+        cloud_share = cluster.shared_filesystem(name, storage, hub.singleuser.uid, hub.singleuser.fs_gid)
     return HubSpec(
         name=name,
         namespace=config.namespace_of(name),
@@ -127,6 +135,7 @@ def plan_hub(config: StackConfig, name: str, cluster: Cluster, stack: StackSetti
         storage_class=facts.storage_class,
         stack=stack,
         addresses=config.cluster.addresses(),
+        cloud_share=cloud_share,
     )
 
 

@@ -6,11 +6,12 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from ..config.storage import InClusterNfs
+from ..cluster.facts import CloudShare
+from ..config.storage import ExistingNfs, InClusterNfs
 from ..namespace import HubNamespace
 from ..plan.hub_spec import HubSpec
 from .nfs_server import NfsServer, NfsServerArgs
-from .shared_volume import declare_shared_volume
+from .shared_volume import declare_shared_volume, existing_share, in_cluster_share
 
 
 @dataclass(frozen=True)
@@ -26,24 +27,25 @@ class SharedStorageObjects:
 def declare_shared_storage(
     name: str, spec: HubSpec, namespace: HubNamespace, opts: pulumi.ResourceOptions
 ) -> SharedStorageObjects | None:
-    """The hub's shared filesystem, if it has one. A retired hub keeps only the NFS server's disk."""
+    """The hub's shared filesystem, if it has one (a cloud's is the plan's: `spec.cloud_share`). A retired
+    hub keeps its data (the NFS server's disk, the cloud's filesystem) and serves nobody."""
     storage = spec.config.shared_storage
     if storage is None:
         return None
     serving = not spec.config.retired
-    server: pulumi.Input[str]
     nfs_server = None
+    share: CloudShare | None
     if isinstance(storage, InClusterNfs):
         nfs_namespace = spec.config.nfs_server_namespace(spec.namespace)
         assert nfs_namespace is not None  # noqa: S101 - an in-cluster server has its namespace
         nfs_server = NfsServer(
             name, NfsServerArgs(spec=spec, storage=storage, namespace=nfs_namespace, serving=serving), opts=opts
         )
-        if nfs_server.service is None:
-            return SharedStorageObjects(nfs_server=nfs_server, claim=None)
-        server = nfs_server.service.spec.cluster_ip
+        share = in_cluster_share(storage, nfs_server.service.spec.cluster_ip) if nfs_server.service else None
+    elif isinstance(storage, ExistingNfs):
+        share = existing_share(storage)
     else:
-        server = storage.server
-    if not serving:
+        share = spec.cloud_share
+    if not serving or share is None:
         return SharedStorageObjects(nfs_server=nfs_server, claim=None)
-    return SharedStorageObjects(nfs_server=nfs_server, claim=declare_shared_volume(name, spec, namespace, server, opts))
+    return SharedStorageObjects(nfs_server=nfs_server, claim=declare_shared_volume(name, spec, namespace, share, opts))
