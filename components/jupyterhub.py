@@ -16,6 +16,7 @@ from .plan.hub_spec import HubSpec
 from .proxy import Proxy, ProxyArgs
 from .singleuser.content import declare_course_content
 from .singleuser.network_policy import singleuser_network_policy_spec
+from .storage.backups import HomeBackupJob, HomeBackupsArgs
 from .storage.shared_storage import declare_shared_storage
 
 
@@ -49,6 +50,18 @@ class JupyterHub(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         self.namespace = declare_namespace(name, spec.namespace, spec.stack.protect_data, list(args.after), child)
         self.shared_storage = declare_shared_storage(name, spec, self.namespace, child)
+        if spec.snapshots is not None and not spec.config.retired:  # a retired hub's data stays as it is
+            nfs = self.shared_storage.nfs_server if self.shared_storage else None
+            self.home_backups = HomeBackupJob(
+                name,
+                HomeBackupsArgs(
+                    spec=spec,
+                    snapshots=spec.snapshots,
+                    namespace=self.namespace,
+                    after=[nfs.namespace] if nfs else [],
+                ),
+                opts=child,
+            )
         self.hub = Hub(name, HubArgs(spec=spec, namespace=self.namespace), opts=child)
         self.proxy: Proxy | None = None
         """The proxy; None for a retired hub, which serves nobody."""

@@ -576,6 +576,7 @@ DECLARED_ELSEWHERE = {
     "host": "the hub URL and TLS (tests/test_https.py); here the OAuth callback must name it",
     "userPool": "the hub's own node pool (tests/test_gke.py, tests/test_eks.py)",
     "retired": "which objects stay (tests/test_retire.py)",
+    "backups": "the home backup CronJob, its rights and AWS Backup (tests/test_backups.py)",
     "sharedStorage": "the NFS server, the shared volume and its claim (tests/test_class_storage.py)",
     "singleuser.classFolder": "the user pods HomeSpawner renders per user (tests/e2e/test_class_pods.py)",
     "singleuser.groupFolders": "the user pods HomeSpawner renders per user (tests/e2e/test_class_pods.py)",

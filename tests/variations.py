@@ -122,6 +122,7 @@ VARIATIONS: dict[str, dict[str, Any]] = {
                     }
                 },
                 hub={"namedServers": {"enabled": True, "limitPerUser": 3}, "baseUrl": "/ml/"},
+                backups={"snapshotClass": "local-snapshots"},
                 culler={"timeout": "2h", "every": "5m", "maxAge": "8h", "cullUsers": True, "removeNamedServers": True},
             )
         },
@@ -138,6 +139,12 @@ VARIATIONS: dict[str, dict[str, Any]] = {
             "phys101": dev_hub(
                 hub={"groups": {"tas": ["ta1"], "team-1": ["student1", "student2"], "team-2": ["student3"]}},
                 sharedStorage={"type": "in-cluster-nfs", "capacity": "50Gi"},
+                backups={
+                    "schedule": "30 2 * * *",
+                    "timeZone": "America/Chicago",
+                    "keepDays": 21,
+                    "snapshotClass": "csi-hostpath-snapclass",
+                },
                 singleuser={
                     "storage": {"type": "shared"},
                     "classFolder": {"staffGroups": ["tas"], "staffUsers": ["ta-lead"]},

@@ -7,6 +7,7 @@ from typing import Protocol
 
 import pulumi
 
+from ..config.backups import HomeBackups
 from ..config.cluster import ClusterConfig, ExistingClusterConfig
 from ..config.gke import GkeClusterConfig
 from ..config.storage import Efs, Filestore
@@ -43,9 +44,17 @@ class Cluster(Protocol):
         """A DNS record for a hub's host name, where the cluster manages DNS."""
         ...
 
-    def shared_filesystem(self, hub_name: str, storage: Filestore | Efs, uid: int, gid: int) -> CloudShare:
+    def shared_filesystem(
+        self, hub_name: str, storage: Filestore | Efs, uid: int, gid: int, backups: HomeBackups | None
+    ) -> CloudShare:
         """A cloud filesystem for a hub's shared storage, where every client is the servers' user
-        `uid`/`gid` (validation refuses a kind of filesystem the cluster's cloud does not have)."""
+        `uid`/`gid`, backed up by the cloud on `backups`' schedule where it can (EFS; validation refuses
+        backups it cannot take, and a kind of filesystem the cluster's cloud does not have)."""
+        ...
+
+    def snapshot_class(self) -> str | None:
+        """The VolumeSnapshotClass of the cluster's disks, made on first use (GKE, EKS); None where the stack
+        makes none (an existing cluster names its own)."""
         ...
 
     def outputs(self) -> dict[str, pulumi.Input[object]]:

@@ -9,11 +9,12 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from ..config.backups import HomeBackups, aws_backup_schedule
 from ..config.eks import EksClusterConfig, EksNodeGroup
 from ..config.node_pools import NodePoolFacts
 from ..config.storage import Efs, Filestore
 from ..scheduling import CORE, NODE_PURPOSE_LABEL
-from ..storage.storage_class import declare_storage_class, zonal_disk_class
+from ..storage.storage_class import declare_snapshot_class, declare_storage_class, zonal_disk_class
 from .facts import CloudShare, ClusterFacts
 from .kubeconfig import exec_kubeconfig
 from .nvidia_device_plugin import declare_nvidia_device_plugin
@@ -26,6 +27,10 @@ NODE_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnl
 AUTOSCALER_SERVICE_ACCOUNT = ("kube-system", "cluster-autoscaler")
 EBS_CSI_SERVICE_ACCOUNT = ("kube-system", "ebs-csi-controller-sa")
 EFS_CSI_SERVICE_ACCOUNT = ("kube-system", "efs-csi-controller-sa")
+BACKUP_POLICIES = (
+    "service-role/AWSBackupServiceRolePolicyForBackup",
+    "service-role/AWSBackupServiceRolePolicyForRestores",
+)
 VPC_CNI_SERVICE_ACCOUNT = ("kube-system", "aws-node")
 AUTOSCALER_ACTIONS = (
     "autoscaling:DescribeAutoScalingGroups",
@@ -110,6 +115,7 @@ class EksCluster(pulumi.ComponentResource):
         self.config = config
         # Not `_name`/`_protect`: a resource's own attributes (its children inherit `_protect`).
         self._logical_name, self._protect_data = name, protect
+        self._snapshot_class: str | None = None
         aws_provider = aws.Provider(
             f"{name}-aws",
             region=config.region,
@@ -486,7 +492,9 @@ class EksCluster(pulumi.ComponentResource):
     """None: EKS load balancers get DNS names, not reserved addresses (validation refuses `staticIp:
     reserve`), and offload keeps loadBalancerSourceRanges on the Service."""
 
-    def shared_filesystem(self, hub_name: str, storage: Filestore | Efs, uid: int, gid: int) -> CloudShare:
+    def shared_filesystem(
+        self, hub_name: str, storage: Filestore | Efs, uid: int, gid: int, backups: HomeBackups | None
+    ) -> CloudShare:
         """An encrypted EFS file system for one hub, with a mount target in every private subnet (admitting
         NFS from the VPC: the nodes mount it) and an access point that makes every client `uid`/`gid` in
         the hub's own folder; mounted through the EFS CSI driver, which the first such hub adds."""
@@ -529,12 +537,55 @@ class EksCluster(pulumi.ComponentResource):
             },
             opts=pulumi.ResourceOptions.merge(self._on_aws, pulumi.ResourceOptions(depends_on=[*targets, driver])),
         )
+        if backups is not None:
+            self._aws_backup(hub_name, filesystem, backups)
         handle = pulumi.Output.concat(filesystem.id, "::", access_point.id)
         return CloudShare(
             source={"csi": {"driver": "efs.csi.aws.com", "volumeHandle": handle}},
             mount_options=("tls",),
             capacity="1Ti",  # EFS has no size; a PersistentVolume states one
         )
+
+    def _aws_backup(self, hub_name: str, filesystem: aws.efs.FileSystem, backups: HomeBackups) -> None:
+        """AWS Backup of a hub's EFS: a vault, a plan on the hub's schedule and time zone keeping each
+        backup `keepDays`, and the selection of the file system, with AWS's role for backups."""
+        schedule = aws_backup_schedule(backups.schedule)
+        assert schedule is not None  # noqa: S101 - validated: one of day and weekday is '*'
+        vault = aws.backup.Vault(f"{hub_name}-backups", name=f"{self.config.name}-{hub_name}-homes", opts=self._on_aws)
+        plan = aws.backup.Plan(
+            f"{hub_name}-backups",
+            name=f"{self.config.name}-{hub_name}-homes",
+            rules=[
+                {
+                    "rule_name": "homes",
+                    "target_vault_name": vault.name,
+                    "schedule": schedule,
+                    "schedule_expression_timezone": backups.time_zone,
+                    "lifecycle": {"delete_after": backups.keep_days},
+                }
+            ],
+            opts=self._on_aws,
+        )
+        role = self._role(f"{hub_name}-backups", _assume_role_policy("backup.amazonaws.com"), BACKUP_POLICIES)
+        aws.backup.Selection(
+            f"{hub_name}-backups",
+            name=f"{hub_name}-homes",
+            plan_id=plan.id,
+            iam_role_arn=role.arn,
+            resources=[filesystem.arn],
+            opts=self._on_aws,
+        )
+
+    def snapshot_class(self) -> str | None:
+        """The EBS CSI driver's VolumeSnapshotClass, with EKS's snapshot controller (an add-on) beside it."""
+        if self._snapshot_class is None:
+            controller = self._addon(self._logical_name, "snapshot-controller", after=[self.node_groups["core"]])
+            self._snapshot_class = declare_snapshot_class(
+                f"{self._logical_name}-snapshot-class",
+                "ebs.csi.aws.com",
+                pulumi.ResourceOptions(parent=self, provider=self.facts.provider, depends_on=[controller]),
+            )
+        return self._snapshot_class
 
     def _efs_csi_driver(self) -> aws.eks.Addon:
         if "aws-efs-csi-driver" not in self.addons:

@@ -3,6 +3,7 @@
 import pulumi
 import pulumi_kubernetes as k8s
 
+from ..config.backups import HomeBackups
 from ..config.cluster import ExistingClusterConfig
 from ..config.storage import Efs, Filestore
 from ..storage.storage_class import declare_storage_class
@@ -40,9 +41,15 @@ class ExistingCluster(pulumi.ComponentResource):
     """None: an existing cluster reserves no addresses and has no cloud allow-lists (validation refuses
     `staticIp: reserve` there)."""
 
-    def shared_filesystem(self, hub_name: str, storage: Filestore | Efs, uid: int, gid: int) -> CloudShare:
+    def shared_filesystem(
+        self, hub_name: str, storage: Filestore | Efs, uid: int, gid: int, backups: HomeBackups | None
+    ) -> CloudShare:
         """None here: validation keeps cloud filesystems to their clouds."""
         raise AssertionError(f"{hub_name}: an existing cluster has no {storage.type}")
+
+    def snapshot_class(self) -> str | None:
+        """None: an existing cluster's backups name its own class (validated)."""
+        return None
 
     def publish_host(self, hub_name: str, host: str, address: pulumi.Input[str]) -> None:
         """Nothing: DNS for an existing cluster is managed outside the stack."""

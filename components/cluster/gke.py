@@ -5,6 +5,7 @@ import pulumi
 import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 
+from ..config.backups import HomeBackups
 from ..config.gke import (
     ADDRESS_SUFFIX,
     CLIENTS_POLICY_SUFFIX,
@@ -17,7 +18,7 @@ from ..config.gke import (
 )
 from ..config.node_pools import NodePoolFacts
 from ..config.storage import Efs, Filestore
-from ..storage.storage_class import declare_storage_class, zonal_disk_class
+from ..storage.storage_class import declare_snapshot_class, declare_storage_class, zonal_disk_class
 from .facts import CloudShare, ClusterFacts, ReservedAddress
 from .kubeconfig import exec_kubeconfig
 
@@ -53,6 +54,7 @@ class GkeCluster(pulumi.ComponentResource):
         on_gcp = pulumi.ResourceOptions(parent=self, provider=gcp_provider)
         self._on_gcp = on_gcp
         self._protect_data = protect  # not `_protect`: a resource's own, which its children inherit
+        self._snapshot_class: str | None = None
         self.load_balancing = GkeLoadBalancing(config, protect, on_gcp)
 
         self.network = network = gcp.compute.Network(
@@ -221,7 +223,9 @@ class GkeCluster(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions.merge(self._on_gcp, pulumi.ResourceOptions(ignore_changes=["nodeCount"])),
         )
 
-    def shared_filesystem(self, hub_name: str, storage: Filestore | Efs, uid: int, gid: int) -> CloudShare:
+    def shared_filesystem(
+        self, hub_name: str, storage: Filestore | Efs, uid: int, gid: int, backups: HomeBackups | None
+    ) -> CloudShare:
         """A Filestore instance in the cluster's network for one hub: only the nodes' subnet mounts it (pods
         have addresses of their own range), and root on a node is the servers' user there."""
         assert isinstance(storage, Filestore)  # noqa: S101 - validated: GKE clusters have Filestore
@@ -254,6 +258,16 @@ class GkeCluster(pulumi.ComponentResource):
             mount_options=("nfsvers=3", "hard", "noresvport"),
             capacity=f"{storage.capacity_gb}Gi",
         )
+
+    def snapshot_class(self) -> str | None:
+        """The persistent disk CSI driver's VolumeSnapshotClass (GKE runs the snapshot controller)."""
+        if self._snapshot_class is None:
+            self._snapshot_class = declare_snapshot_class(
+                "cluster-snapshot-class",
+                "pd.csi.storage.gke.io",
+                pulumi.ResourceOptions(parent=self, provider=self.facts.provider),
+            )
+        return self._snapshot_class
 
     def publish_host(self, hub_name: str, host: str, address: pulumi.Input[str]) -> None:
         """An A record for a hub's host name in the configured Cloud DNS zone."""

@@ -6,6 +6,7 @@ from typing import Any, Literal, Self
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
+from .backups import HomeBackups, aws_backup_schedule
 from .base import Model, NestedProblemsError, NestedValueError
 from .cluster import ClusterConfig, ExistingClusterConfig
 from .cluster_addresses import PRIVATE_IPV4_RANGES
@@ -25,7 +26,7 @@ from .node_pools import GPU_RESOURCE, NodePoolFacts
 from .placement import cluster_with_hub_pools, user_node_selector
 from .proxy import OFFLOAD_ANNOTATIONS, ProxyConfig
 from .singleuser import SingleUserConfig
-from .storage import Efs, Filestore, InClusterNfs, SharedStorage
+from .storage import Efs, ExistingNfs, Filestore, InClusterNfs, SharedStorage
 from .types import DnsLabel, Hostname, quantity_value
 
 RESERVED_NAMESPACES = frozenset({"default", "kube-system", "kube-public", "kube-node-lease"})
@@ -48,6 +49,9 @@ class JupyterHubConfig(Model):
     """Users' servers."""
     culler: CullerConfig = CullerConfig()
     """The idle culler."""
+    backups: HomeBackups | None = None
+    """Scheduled backups of users' homes (snapshots of per-user disks or of the in-cluster NFS server's
+    disk; AWS Backup for EFS), kept for `keepDays`. Empty: none (disks are still kept, never deleted)."""
     shared_storage: SharedStorage | None = None
     """A filesystem the hub's servers share: for shared homes (`singleuser.storage.type: shared`), the class
     folder and group folders. `type` is `in-cluster-nfs` (an NFS server the stack runs on a disk of its
@@ -101,6 +105,10 @@ class JupyterHubConfig(Model):
         if self.singleuser.group_folders is not None:
             users.append(("groupFolders",))
         return users
+
+    def snapshots_homes(self) -> bool:
+        """Whether backups snapshot volumes in the cluster: per-user disks, or the in-cluster NFS disk."""
+        return self.singleuser.storage.type == "dynamic" or isinstance(self.shared_storage, InClusterNfs)
 
     def nfs_server_namespace(self, namespace: str) -> str | None:
         """The namespace of the hub's in-cluster NFS server, if it has one."""
@@ -166,6 +174,7 @@ class StackConfig(Model):
             self._storage_namespaces_free,
             self._nfs_server_fenced,
             self._shared_storage_on_its_cloud,
+            self._backups_possible,
             self._https_where_it_matters,
             self._hub_pools_fit_the_cluster,
             self._hubs_fit_the_cluster,
@@ -283,6 +292,37 @@ class StackConfig(Model):
                     ("hubs", name, "sharedStorage"),
                     f"the cluster is regional ({self.cluster.location}): give the Filestore instance a zone of it, "
                     f"e.g. zone: {self.cluster.region}-b",
+                )
+
+    def _backups_possible(self) -> Iterator[NestedValueError]:
+        for name, hub in self.hubs.items():
+            backups, storage, path = hub.backups, hub.shared_storage, ("hubs", name, "backups")
+            if backups is None:
+                continue
+            homes = hub.singleuser.storage.type
+            if homes == "shared" and isinstance(storage, Filestore | ExistingNfs):
+                own = "Filestore's backups" if isinstance(storage, Filestore) else "the file server's own backups"
+                yield NestedValueError(
+                    path, f"the homes are on {storage.type}, which the stack cannot snapshot: use {own}, or remove this"
+                )
+            elif not hub.snapshots_homes() and not isinstance(storage, Efs):
+                yield NestedValueError(
+                    path, "nothing to back up: the homes are not kept (singleuser.storage.type: none)"
+                )
+            elif (
+                hub.snapshots_homes()
+                and backups.snapshot_class is None
+                and isinstance(self.cluster, ExistingClusterConfig)
+            ):
+                yield NestedValueError(
+                    (*path, "snapshotClass"),
+                    "name the cluster's VolumeSnapshotClass (kubectl get volumesnapshotclass): the stack makes "
+                    "one only on GKE and EKS",
+                )
+            elif isinstance(storage, Efs) and aws_backup_schedule(backups.schedule) is None:
+                yield NestedValueError(
+                    (*path, "schedule"),
+                    "AWS Backup takes a day of the month or a day of the week, not both: set one of them to '*'",
                 )
 
     def _nfs_server_fenced(self) -> Iterator[NestedValueError]:

@@ -25,6 +25,8 @@ NFS_SERVER_RESOURCES = ContainerResources(
 
 SHARED_CLAIM = "shared-storage"
 """The claim, in the hub's namespace, of the shared filesystem."""
+NFS_DISK_CLAIM = "nfs-disk"
+"""The claim of the in-cluster NFS server's disk, in the server's namespace."""
 HOMES_FOLDER = "homes"
 CLASS_FOLDER = "shared"
 GROUPS_FOLDER = "groups"

@@ -20,6 +20,7 @@ from ..config.storage import Efs, Filestore
 from ..endpoints import ENDPOINTS, Endpoints
 from ..scheduling import Strictness
 from ..stack_settings import StackSettings
+from .backups import SnapshotBackups, plan_snapshots
 from .edge import CaddyFront, Edge, GkeIngress, PlainHttp, TlsAtLoadBalancer, TlsAtProxy, scheme
 
 
@@ -60,6 +61,8 @@ class HubSpec:
     stack: StackSettings
     addresses: ClusterAddresses
     """The cluster's own ranges and where its API server answers (for the NetworkPolicies)."""
+    snapshots: SnapshotBackups | None = None
+    """The home backups the cluster takes (a CronJob's snapshots); None: none (or only the cloud's, EFS's)."""
     cloud_share: CloudShare | None = None
     """The filesystem the cloud made for the hub's shared storage (Filestore, EFS); None for the others."""
     endpoints: Endpoints = ENDPOINTS
@@ -122,7 +125,7 @@ def plan_hub(config: StackConfig, name: str, cluster: Cluster, stack: StackSetti
     storage = hub.shared_storage
     cloud_share = None
     if isinstance(storage, Filestore | Efs):  # made (and kept) even for a retired hub: the homes are there
-        cloud_share = cluster.shared_filesystem(name, storage, hub.singleuser.uid, hub.singleuser.fs_gid)
+        cloud_share = cluster.shared_filesystem(name, storage, hub.singleuser.uid, hub.singleuser.fs_gid, hub.backups)
     return HubSpec(
         name=name,
         namespace=config.namespace_of(name),
@@ -136,6 +139,7 @@ def plan_hub(config: StackConfig, name: str, cluster: Cluster, stack: StackSetti
         stack=stack,
         addresses=config.cluster.addresses(),
         cloud_share=cloud_share,
+        snapshots=plan_snapshots(name, config.namespace_of(name), hub, cluster),
     )
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
+from ..config.storage import NFS_DISK_CLAIM as DISK_CLAIM
 from ..config.storage import InClusterNfs
 from ..labels import APP_NAME, labels, selector
 from ..manifest import ApiFields, ObjectMeta, singleton_deployment_spec
@@ -32,7 +33,6 @@ NFS_SERVER = "nfs-server"
 NFS_PORT = 2049
 EXPORT_PATH = "/export"
 """Where the disk is mounted in the server, and what it exports (as the NFSv4 pseudo root `/`)."""
-DISK_CLAIM = "nfs-disk"
 GANESHA_CONFIG_DIR = "/etc/ganesha"
 PRIVATE_RANGES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
 """Where nodes are when the stack knows none of the cluster's ranges (RFC 1918 and CGNAT)."""

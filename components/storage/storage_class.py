@@ -34,3 +34,36 @@ def zonal_disk_class(provisioner: str, parameters: dict[str, str], reclaim_polic
             "allowVolumeExpansion": True,
         }
     )
+
+
+SNAPSHOT_CLASS = "jupyterhub-snapshots"
+"""The VolumeSnapshotClass the stack makes on GKE and EKS for home backups."""
+
+
+def declare_snapshot_class(logical_name: str, driver: str, opts: pulumi.ResourceOptions) -> str:
+    """The VolumeSnapshotClass of a cloud's disk CSI driver; its name. Deleting a snapshot deletes the
+    cloud's copy (backups expire by deleting their snapshots)."""
+    VolumeSnapshotClass(logical_name, driver=driver, opts=opts)
+    return SNAPSHOT_CLASS
+
+
+class VolumeSnapshotClass(pulumi.CustomResource):
+    """A VolumeSnapshotClass (snapshot.storage.k8s.io/v1), registered as the Kubernetes provider takes any
+    custom resource (`kubernetes:<group/version>:<kind>`): the SDK's CustomResource carries only `spec`,
+    and this kind's fields (`driver`, `deletionPolicy`) are at the top."""
+
+    def __init__(self, logical_name: str, *, driver: str, opts: pulumi.ResourceOptions) -> None:
+        props = {
+            "apiVersion": "snapshot.storage.k8s.io/v1",
+            "kind": "VolumeSnapshotClass",
+            "metadata": {"name": SNAPSHOT_CLASS, "labels": {"app.kubernetes.io/managed-by": "pulumi"}},
+            "driver": driver,
+            "deletionPolicy": "Delete",
+        }
+        version = pulumi.ResourceOptions(version=k8s._utilities.get_version())
+        super().__init__(
+            "kubernetes:snapshot.storage.k8s.io/v1:VolumeSnapshotClass",
+            logical_name,
+            props,
+            pulumi.ResourceOptions.merge(opts, version),
+        )
