@@ -7,7 +7,7 @@ STACK ?= dev
 # The stack's config file: Pulumi.<stack>.yaml at the root, else stacks/<stack>.yaml.
 CONFIG_FILE = $(if $(wildcard Pulumi.$(STACK).yaml),,--config-file stacks/$(STACK).yaml)
 
-.PHONY: plan validate plan-diff test test-cluster cluster cluster-build lint format docs bench bench-department mutation screenshots preview up clean
+.PHONY: plan validate plan-diff restore-home test test-cluster cluster cluster-build lint format docs bench bench-department mutation screenshots preview up clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,10 @@ validate: $(VENV)/.program
 BASE ?= origin/main
 plan-diff: $(VENV)/.program
 	$(BIN)/python -m tools.plan_diff $(STACK) --base $(BASE) $(if $(FORMAT),--format $(FORMAT),)
+
+## restore-home: the objects that restore STUDENT's home of HUB (stack STACK) from SNAPSHOT (| kubectl apply -f -)
+restore-home: $(VENV)/.dev
+	@$(BIN)/python -m tools.restore_home $(STACK) --hub $(HUB) --user $(STUDENT) --snapshot $(SNAPSHOT)
 
 ## test: lint, then every test of the fast tier (browser tests need Debian's chromium, which .ci/run installs)
 test: lint .venv-checkov/.installed

@@ -52,4 +52,14 @@ for stage in node/fast/node-initialize node/heartbeat-with-lease/node-heartbeat-
   pod/fast/pod-ready pod/fast/pod-complete pod/fast/pod-delete; do
   install -m 0644 "$kwok_dir/kustomize/stage/$stage.yaml" "$stages/"
 done
+
+# The CSI snapshot CRDs (VolumeSnapshot, VolumeSnapshotClass, VolumeSnapshotContent) from the pinned module
+# of kubernetes-csi/external-snapshotter: the home backups' objects on the real API server.
+snapshotter=github.com/kubernetes-csi/external-snapshotter/client/v8@v8.7.0
+crds="$cache/crds"
+mkdir -p "$crds"
+snapshotter_dir="$(GOFLAGS=-mod=mod go mod download -json "$snapshotter" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+for crd in volumesnapshotclasses volumesnapshotcontents volumesnapshots; do
+  install -m 0644 "$snapshotter_dir/config/crd/snapshot.storage.k8s.io_$crd.yaml" "$crds/"
+done
 echo "$bin"

@@ -78,6 +78,28 @@ def kwok_stages(directory: Path) -> Path:
     return config
 
 
+def install_snapshot_crds(api: Api) -> list[str]:
+    """The CSI snapshot CRDs (testcluster/build.sh takes them from the pinned external-snapshotter module),
+    created and established; their names."""
+    names = []
+    for path in sorted((CACHE / "crds").glob("snapshot.storage.k8s.io_*.yaml")):
+        crd = yaml.safe_load(path.read_text())
+        api.create(crd)
+        names.append(crd["metadata"]["name"])
+
+    def established() -> bool:
+        for name in names:
+            status = api.get("apiextensions.k8s.io/v1", "CustomResourceDefinition", name).get("status", {})
+            if not any(c["type"] == "Established" and c["status"] == "True" for c in status.get("conditions", [])):
+                return False
+        return True
+
+    if not names:
+        raise RuntimeError(f"no snapshot CRDs in {CACHE / 'crds'}: run testcluster/build.sh")
+    wait_for(established, 30, "the snapshot CRDs established")
+    return names
+
+
 def kubeconfig(path: Path, server: str, token: str, ca_certificate: Path, user: str = "admin") -> Path:
     """A kubeconfig for `server` as the identity of `token`."""
     path.write_text(
