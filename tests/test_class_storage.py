@@ -41,7 +41,8 @@ def test_nfs_server_namespace_is_the_one_privileged_exception_and_audits_against
     assert privileged == [{**privileged[0], "name": "nfs-server", "namespace": NFS_NAMESPACE}]
     pod = find(objects, "Deployment", "nfs-server", NFS_NAMESPACE)["spec"]["template"]["spec"]
     assert pod["automountServiceAccountToken"] is False
-    assert len(pod["containers"]) == 1 and not pod.get("initContainers")
+    # The server, and its quota enforcer (homeQuota is set): nothing else runs under the exception.
+    assert [c["name"] for c in pod["containers"]] == ["nfs-server", "quota-enforcer"] and not pod.get("initContainers")
     account = find(objects, "ServiceAccount", "default", NFS_NAMESPACE)
     assert account["automountServiceAccountToken"] is False
 
@@ -56,6 +57,46 @@ def test_nfs_server_disk_is_protected_and_kept(class_plan):
     assert claim["spec"]["resources"]["requests"]["storage"] == "50Gi"
     volumes = find(objects, "Deployment", "nfs-server", NFS_NAMESPACE)["spec"]["template"]["spec"]["volumes"]
     assert {"name": "disk", "persistentVolumeClaim": {"claimName": "nfs-disk"}} in volumes
+
+
+def test_home_quota_is_enforced_beside_the_server_on_the_named_xfs_class(class_plan):
+    objects = class_plan.kubernetes_objects()
+    pod = find(objects, "Deployment", "nfs-server", NFS_NAMESPACE)["spec"]["template"]["spec"]
+    enforcer = next(c for c in pod["containers"] if c["name"] == "quota-enforcer")
+    assert enforcer["image"] == "ghcr.io/2i2c-org/jupyterhub-home-nfs:0.2.0"
+    assert enforcer["command"][3:] == ["--paths=/export/homes", "--hard-quota=5", "--uid=1000", "--gid=100"]
+    assert {"name": "disk", "mountPath": "/export"} in enforcer["volumeMounts"]
+    claim = find(objects, "PersistentVolumeClaim", "nfs-disk", NFS_NAMESPACE)
+    assert claim["spec"]["storageClassName"] == "xfs-prjquota"
+
+
+def test_a_cloud_cluster_gets_an_xfs_class_with_project_quotas_for_home_quotas(tmp_path):
+    import yaml
+
+    from .helpers import ROOT
+
+    document = yaml.safe_load((ROOT / "stacks" / "physics-gke.yaml").read_text())
+    hub = document["config"]["jupyterhub:hubs"]["phys101"]
+    hub["sharedStorage"] = {"type": "in-cluster-nfs", "homeQuota": "2.5Gi"}
+    hub["singleuser"]["storage"] = {"type": "shared"}
+    objects = plan_config(tmp_path, document, stack="gke-quota").kubernetes_objects()
+    xfs = find(objects, "StorageClass", "jupyterhub-xfs-quota")
+    assert xfs["provisioner"] == "pd.csi.storage.gke.io" and xfs["mountOptions"] == ["prjquota"]
+    assert xfs["parameters"]["csi.storage.k8s.io/fstype"] == "xfs" and xfs["reclaimPolicy"] == "Retain"
+    assert (
+        find(objects, "PersistentVolumeClaim", "nfs-disk", "phys101-nfs")["spec"]["storageClassName"]
+        == xfs["metadata"]["name"]
+    )
+    pod = find(objects, "Deployment", "nfs-server", "phys101-nfs")["spec"]["template"]["spec"]
+    assert "--hard-quota=2.5" in next(c for c in pod["containers"] if c["name"] == "quota-enforcer")["command"]
+
+
+def test_no_quota_no_enforcer(existing_plan, tmp_path):
+    config = json.loads(json.dumps(VARIATIONS["class-storage"]))
+    del config["config"]["jupyterhub:hubs"]["phys101"]["sharedStorage"]["homeQuota"]
+    objects = plan_config(tmp_path, config, stack="no-quota").kubernetes_objects()
+    pod = find(objects, "Deployment", "nfs-server", NFS_NAMESPACE)["spec"]["template"]["spec"]
+    assert [c["name"] for c in pod["containers"]] == ["nfs-server"]
 
 
 def test_nfs_server_squashes_every_client_to_the_servers_user(class_plan):
@@ -305,6 +346,22 @@ CASES = [
         12,
         "hubs.physics.singleuser.groupFolders.groups[0]",
         "is not a group name",
+    ),
+    (
+        "home-quota-without-shared-homes",
+        HEAD + "      sharedStorage: {type: in-cluster-nfs, homeQuota: 5Gi, storageClass: xfs}\n"
+        "      singleuser:\n        classFolder: {}\n",
+        10,
+        "hubs.physics.sharedStorage.homeQuota",
+        "set singleuser.storage.type: shared",
+    ),
+    (
+        "home-quota-on-a-class-of-unknown-filesystem",
+        HEAD + "      sharedStorage: {type: in-cluster-nfs, homeQuota: 5Gi}\n"
+        "      singleuser:\n        storage: {type: shared}\n",
+        10,
+        "hubs.physics.sharedStorage.homeQuota",
+        "fsType xfs and mountOptions [prjquota]",
     ),
     (
         "nfs-server-not-an-address",

@@ -138,7 +138,12 @@ VARIATIONS: dict[str, dict[str, Any]] = {
         {
             "phys101": dev_hub(
                 hub={"groups": {"tas": ["ta1"], "team-1": ["student1", "student2"], "team-2": ["student3"]}},
-                sharedStorage={"type": "in-cluster-nfs", "capacity": "50Gi"},
+                sharedStorage={
+                    "type": "in-cluster-nfs",
+                    "capacity": "50Gi",
+                    "homeQuota": "5Gi",
+                    "storageClass": "xfs-prjquota",
+                },
                 backups={
                     "schedule": "30 2 * * *",
                     "timeZone": "America/Chicago",

@@ -52,6 +52,11 @@ class Cluster(Protocol):
         backups it cannot take, and a kind of filesystem the cluster's cloud does not have)."""
         ...
 
+    def xfs_quota_class(self) -> str | None:
+        """A StorageClass of XFS disks mounted with project quotas, made on first use (GKE, EKS); None where
+        the stack makes none (an existing cluster names its own)."""
+        ...
+
     def snapshot_class(self) -> str | None:
         """The VolumeSnapshotClass of the cluster's disks, made on first use (GKE, EKS); None where the stack
         makes none (an existing cluster names its own)."""

@@ -14,7 +14,13 @@ from ..config.eks import EksClusterConfig, EksNodeGroup
 from ..config.node_pools import NodePoolFacts
 from ..config.storage import Efs, Filestore
 from ..scheduling import CORE, NODE_PURPOSE_LABEL
-from ..storage.storage_class import declare_snapshot_class, declare_storage_class, zonal_disk_class
+from ..storage.storage_class import (
+    XFS_QUOTA_CLASS,
+    declare_snapshot_class,
+    declare_storage_class,
+    xfs_quota_class,
+    zonal_disk_class,
+)
 from .facts import CloudShare, ClusterFacts
 from .kubeconfig import exec_kubeconfig
 from .nvidia_device_plugin import declare_nvidia_device_plugin
@@ -116,6 +122,7 @@ class EksCluster(pulumi.ComponentResource):
         # Not `_name`/`_protect`: a resource's own attributes (its children inherit `_protect`).
         self._logical_name, self._protect_data = name, protect
         self._snapshot_class: str | None = None
+        self._xfs_quota_class: str | None = None
         aws_provider = aws.Provider(
             f"{name}-aws",
             region=config.region,
@@ -575,6 +582,18 @@ class EksCluster(pulumi.ComponentResource):
             resources=[filesystem.arn],
             opts=self._on_aws,
         )
+
+    def xfs_quota_class(self) -> str | None:
+        """Encrypted gp3 volumes formatted XFS and mounted with project quotas."""
+        if self._xfs_quota_class is None:
+            declare_storage_class(
+                f"{self._logical_name}-xfs-quota-class",
+                XFS_QUOTA_CLASS,
+                xfs_quota_class("ebs.csi.aws.com", {"type": "gp3", "encrypted": "true"}),
+                pulumi.ResourceOptions(parent=self, provider=self.facts.provider),
+            )
+            self._xfs_quota_class = XFS_QUOTA_CLASS
+        return self._xfs_quota_class
 
     def snapshot_class(self) -> str | None:
         """The EBS CSI driver's VolumeSnapshotClass, with EKS's snapshot controller (an add-on) beside it."""

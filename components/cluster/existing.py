@@ -47,6 +47,10 @@ class ExistingCluster(pulumi.ComponentResource):
         """None here: validation keeps cloud filesystems to their clouds."""
         raise AssertionError(f"{hub_name}: an existing cluster has no {storage.type}")
 
+    def xfs_quota_class(self) -> str | None:
+        """None: an existing cluster's quotas name its own class (validated)."""
+        return None
+
     def snapshot_class(self) -> str | None:
         """None: an existing cluster's backups name its own class (validated)."""
         return None

@@ -18,7 +18,13 @@ from ..config.gke import (
 )
 from ..config.node_pools import NodePoolFacts
 from ..config.storage import Efs, Filestore
-from ..storage.storage_class import declare_snapshot_class, declare_storage_class, zonal_disk_class
+from ..storage.storage_class import (
+    XFS_QUOTA_CLASS,
+    declare_snapshot_class,
+    declare_storage_class,
+    xfs_quota_class,
+    zonal_disk_class,
+)
 from .facts import CloudShare, ClusterFacts, ReservedAddress
 from .kubeconfig import exec_kubeconfig
 
@@ -55,6 +61,7 @@ class GkeCluster(pulumi.ComponentResource):
         self._on_gcp = on_gcp
         self._protect_data = protect  # not `_protect`: a resource's own, which its children inherit
         self._snapshot_class: str | None = None
+        self._xfs_quota_class: str | None = None
         self.load_balancing = GkeLoadBalancing(config, protect, on_gcp)
 
         self.network = network = gcp.compute.Network(
@@ -258,6 +265,18 @@ class GkeCluster(pulumi.ComponentResource):
             mount_options=("nfsvers=3", "hard", "noresvport"),
             capacity=f"{storage.capacity_gb}Gi",
         )
+
+    def xfs_quota_class(self) -> str | None:
+        """Persistent disks of the stack's type, formatted XFS and mounted with project quotas."""
+        if self._xfs_quota_class is None:
+            declare_storage_class(
+                "cluster-xfs-quota-class",
+                XFS_QUOTA_CLASS,
+                xfs_quota_class("pd.csi.storage.gke.io", {"type": self.config.storage.disk_type}),
+                pulumi.ResourceOptions(parent=self, provider=self.facts.provider),
+            )
+            self._xfs_quota_class = XFS_QUOTA_CLASS
+        return self._xfs_quota_class
 
     def snapshot_class(self) -> str | None:
         """The persistent disk CSI driver's VolumeSnapshotClass (GKE runs the snapshot controller)."""

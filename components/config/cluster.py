@@ -30,6 +30,8 @@ class StorageClassSpec(Model):
     """`WaitForFirstConsumer` creates the disk in the zone where the pod is scheduled (no zone conflicts)."""
     allow_volume_expansion: bool = True
     """Whether claims may be resized later."""
+    mount_options: list[str] = []
+    """Options the nodes mount the disks with, e.g. `[prjquota]`."""
 
 
 LOCAL_STORAGE_CLASSES = {

@@ -175,6 +175,7 @@ class StackConfig(Model):
             self._nfs_server_fenced,
             self._shared_storage_on_its_cloud,
             self._backups_possible,
+            self._quotas_possible,
             self._https_where_it_matters,
             self._hub_pools_fit_the_cluster,
             self._hubs_fit_the_cluster,
@@ -292,6 +293,21 @@ class StackConfig(Model):
                     ("hubs", name, "sharedStorage"),
                     f"the cluster is regional ({self.cluster.location}): give the Filestore instance a zone of it, "
                     f"e.g. zone: {self.cluster.region}-b",
+                )
+
+    def _quotas_possible(self) -> Iterator[NestedValueError]:
+        for name, hub in self.hubs.items():
+            storage = hub.shared_storage
+            if not isinstance(storage, InClusterNfs) or storage.home_quota is None:
+                continue
+            path = ("hubs", name, "sharedStorage", "homeQuota")
+            if hub.singleuser.storage.type != "shared":
+                yield NestedValueError(path, "limits homes on the NFS server: set singleuser.storage.type: shared")
+            elif storage.storage_class is None and isinstance(self.cluster, ExistingClusterConfig):
+                yield NestedValueError(
+                    path,
+                    "needs the disk formatted XFS with project quotas: set sharedStorage.storageClass to a "
+                    "StorageClass with fsType xfs and mountOptions [prjquota] (the stack makes one on GKE and EKS)",
                 )
 
     def _backups_possible(self) -> Iterator[NestedValueError]:

@@ -19,6 +19,9 @@ from .types import AbsolutePath, DnsSubdomain, ImageRef, MemoryQuantity, fullmat
 NFS_SERVER_IMAGE = "ghcr.io/2i2c-org/nfs-ganesha:0.2.0"
 """NFS-Ganesha as 2i2c's jupyterhub-home-nfs (v0.2.0) ships it: a user-space NFS server."""
 
+QUOTA_ENFORCER_IMAGE = "ghcr.io/2i2c-org/jupyterhub-home-nfs:0.2.0"
+"""jupyterhub-home-nfs's quota enforcer (v0.2.0): XFS project quotas on each home as it appears."""
+
 NFS_SERVER_RESOURCES = ContainerResources(
     requests=ResourceList(cpu="100m", memory="256Mi"), limits=ResourceList(cpu="2", memory="1Gi")
 )
@@ -51,6 +54,19 @@ class InClusterNfs(Model):
     """The NFS server's image."""
     resources: Annotated[ContainerResources, over(NFS_SERVER_RESOURCES)] = NFS_SERVER_RESOURCES
     """CPU and memory of the NFS server."""
+    home_quota: MemoryQuantity | None = None
+    """The most each user's home may hold, e.g. `5Gi` (XFS project quotas, set by jupyterhub-home-nfs's
+    quota enforcer beside the server within seconds of a home appearing; a full home refuses writes).
+    Needs the disk formatted XFS and mounted with `prjquota`: on GKE and EKS the stack makes such a
+    StorageClass; on an existing cluster name one in `storageClass` (fsType xfs, mountOptions [prjquota]).
+    Empty: homes share the disk without limits."""
+    quota_enforcer_image: ImageRef = QUOTA_ENFORCER_IMAGE
+    """The quota enforcer's image."""
+
+    @property
+    def home_quota_gib(self) -> float | None:
+        """The quota in the enforcer's unit (GiB)."""
+        return float(quantity_value(self.home_quota)) / 2**30 if self.home_quota else None
 
 
 NfsMountOption = Annotated[

@@ -16,7 +16,7 @@ from ..cluster import CloudShare, Cluster, LoadBalancing
 from ..config.cluster_addresses import ClusterAddresses
 from ..config.placement import hub_as_deployed
 from ..config.stack import JupyterHubConfig, StackConfig
-from ..config.storage import Efs, Filestore
+from ..config.storage import Efs, Filestore, InClusterNfs
 from ..endpoints import ENDPOINTS, Endpoints
 from ..scheduling import Strictness
 from ..stack_settings import StackSettings
@@ -61,6 +61,8 @@ class HubSpec:
     stack: StackSettings
     addresses: ClusterAddresses
     """The cluster's own ranges and where its API server answers (for the NetworkPolicies)."""
+    nfs_disk_class: str | None = None
+    """The StorageClass of the in-cluster NFS server's disk (None: the cluster's default class)."""
     snapshots: SnapshotBackups | None = None
     """The home backups the cluster takes (a CronJob's snapshots); None: none (or only the cloud's, EFS's)."""
     cloud_share: CloudShare | None = None
@@ -126,6 +128,10 @@ def plan_hub(config: StackConfig, name: str, cluster: Cluster, stack: StackSetti
     cloud_share = None
     if isinstance(storage, Filestore | Efs):  # made (and kept) even for a retired hub: the homes are there
         cloud_share = cluster.shared_filesystem(name, storage, hub.singleuser.uid, hub.singleuser.fs_gid, hub.backups)
+    nfs_disk_class = None
+    if isinstance(storage, InClusterNfs):
+        quota_class = cluster.xfs_quota_class() if storage.home_quota else None
+        nfs_disk_class = storage.storage_class or quota_class or facts.storage_class
     return HubSpec(
         name=name,
         namespace=config.namespace_of(name),
@@ -139,6 +145,7 @@ def plan_hub(config: StackConfig, name: str, cluster: Cluster, stack: StackSetti
         stack=stack,
         addresses=config.cluster.addresses(),
         cloud_share=cloud_share,
+        nfs_disk_class=nfs_disk_class,
         snapshots=plan_snapshots(name, config.namespace_of(name), hub, cluster),
     )
 

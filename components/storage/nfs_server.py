@@ -19,8 +19,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
+from ..config.storage import HOMES_FOLDER, InClusterNfs
 from ..config.storage import NFS_DISK_CLAIM as DISK_CLAIM
-from ..config.storage import InClusterNfs
 from ..labels import APP_NAME, labels, selector
 from ..manifest import ApiFields, ObjectMeta, singleton_deployment_spec
 from ..network_policy import DEFAULT_DENY_SPEC, tcp
@@ -126,11 +126,14 @@ def nfs_server_pod_template(
         "readinessProbe": {"tcpSocket": {"port": "nfs"}, "periodSeconds": 10},
         "livenessProbe": {"tcpSocket": {"port": "nfs"}, "periodSeconds": 20, "failureThreshold": 6},
     }
+    containers = [container]
+    if storage.home_quota_gib is not None:
+        containers.append(quota_enforcer(storage, spec.config.singleuser.uid, spec.config.singleuser.fs_gid))
     pod = {
         "automountServiceAccountToken": False,
         "enableServiceLinks": False,
         "securityContext": {"seccompProfile": RUNTIME_DEFAULT_SECCOMP},
-        "containers": [container],
+        "containers": containers,
         "volumes": [
             {"name": "disk", "persistentVolumeClaim": {"claimName": disk_claim}},
             {"name": "config", "configMap": {"name": config_map}},
@@ -152,6 +155,27 @@ def _service_spec(hub_name: str) -> ApiFields:
         "type": "ClusterIP",
         "selector": selector(hub_name, NFS_SERVER),
         "ports": [{"name": "nfs", "port": NFS_PORT, "targetPort": "nfs", "protocol": "TCP"}],
+    }
+
+
+def quota_enforcer(storage: InClusterNfs, uid: int, gid: int) -> ApiFields:
+    """jupyterhub-home-nfs's quota enforcer beside the server: an XFS project quota of `homeQuota` on each
+    folder of `homes/` as it appears (privileged like the server: it sets quotas on the disk)."""
+    return {
+        "name": "quota-enforcer",
+        "image": storage.quota_enforcer_image,
+        "command": [
+            "python",
+            "-m",
+            "jupyterhub_home_nfs.generate",
+            f"--paths={EXPORT_PATH}/{HOMES_FOLDER}",
+            f"--hard-quota={storage.home_quota_gib:g}",
+            f"--uid={uid}",
+            f"--gid={gid}",
+        ],
+        "resources": {"requests": {"cpu": "10m", "memory": "64Mi"}, "limits": {"cpu": "500m", "memory": "256Mi"}},
+        "securityContext": {"privileged": True, "seccompProfile": RUNTIME_DEFAULT_SECCOMP},
+        "volumeMounts": [{"name": "disk", "mountPath": EXPORT_PATH}],
     }
 
 
@@ -185,7 +209,7 @@ class NfsServer(pulumi.ComponentResource):
         )
         namespace = self.namespace.metadata.name
         meta: ObjectMeta = {"namespace": namespace, "labels": labels(spec.name, NFS_SERVER)}
-        storage_class = storage.storage_class or spec.storage_class
+        storage_class = spec.nfs_disk_class
         # Every home and folder is on this disk: never deleted or replaced by accident.
         self.disk = k8s.core.v1.PersistentVolumeClaim(
             f"{name}-nfs-disk",

@@ -19,6 +19,7 @@ def declare_storage_class(
         reclaim_policy=spec.reclaim_policy,
         volume_binding_mode=spec.volume_binding_mode,
         allow_volume_expansion=spec.allow_volume_expansion,
+        mount_options=spec.mount_options or None,
         opts=opts,
     )
 
@@ -32,6 +33,25 @@ def zonal_disk_class(provisioner: str, parameters: dict[str, str], reclaim_polic
             "reclaimPolicy": reclaim_policy,
             "volumeBindingMode": "WaitForFirstConsumer",
             "allowVolumeExpansion": True,
+        }
+    )
+
+
+XFS_QUOTA_CLASS = "jupyterhub-xfs-quota"
+"""The StorageClass the stack makes on GKE and EKS for an in-cluster NFS server with home quotas."""
+
+
+def xfs_quota_class(provisioner: str, parameters: dict[str, str]) -> StorageClassSpec:
+    """A cloud's disks formatted XFS and mounted with project quotas (what per-home limits need); kept
+    when their claim goes."""
+    return StorageClassSpec.model_validate(
+        {
+            "provisioner": provisioner,
+            "parameters": {**parameters, "csi.storage.k8s.io/fstype": "xfs"},
+            "reclaimPolicy": "Retain",
+            "volumeBindingMode": "WaitForFirstConsumer",
+            "allowVolumeExpansion": True,
+            "mountOptions": ["prjquota"],
         }
     )
 

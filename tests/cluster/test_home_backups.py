@@ -56,7 +56,8 @@ def cluster(tmp_path_factory):
     with running_control_plane(directory / "control-plane", nodes_for([r.as_json() for r in plan.resources], [])) as cp:
         api = cp.admin
         install_snapshot_crds(api)
-        api.create(KIND_DEFAULT_CLASS)  # the existing cluster's default class, which the disk's claim takes
+        api.create(KIND_DEFAULT_CLASS)  # the existing cluster's classes: its default, and the XFS one the disk names
+        api.create({**KIND_DEFAULT_CLASS, "metadata": {"name": "xfs-prjquota"}, "mountOptions": ["prjquota"]})
         api.create(
             {
                 "apiVersion": SNAPSHOTS,
