@@ -80,7 +80,7 @@ class HomeBackups(Model):
     """Scheduled snapshots of users' homes, kept for `keepDays`. Per-user disks and the in-cluster NFS
     server's disk are snapshotted by a CronJob in the hub's namespace (CSI VolumeSnapshots; the cluster
     needs a snapshot-capable CSI driver); EFS is backed up by AWS Backup. Filestore and existing NFS
-    exports are backed up by their own service, not by the stack. See the README's "Restoring a home"."""
+    exports are backed up by their own service, not by the stack. See docs/class-storage.md."""
 
     schedule: CronSchedule = "0 3 * * *"
     """When to take a snapshot (cron, in `timeZone`), e.g. `0 3 * * *` (every night at 03:00)."""

@@ -39,7 +39,7 @@ class InClusterNfs(Model):
     """An NFS server the stack runs in the cluster (NFS-Ganesha, NFSv4 on TCP 2049) on a disk of its own:
     for existing clusters and departments without a cloud filesystem. The disk is protected like every
     home; the server runs in a namespace of its own (`<namespace>-nfs`) as Pod Security's one exception
-    (a privileged container; see the README's "Class storage"). Every file is stored as the servers' user
+    (a privileged container; see docs/class-storage.md). Every file is stored as the servers' user
     (`singleuser.uid`/`fsGid`): the server squashes all clients to it, so new homes need no root step to
     get their owner."""
 

@@ -71,7 +71,7 @@ def cluster(tmp_path_factory):
         assert [o.error for o in outcomes if o.error] == []
         wait_for(
             lambda: api.get("v1", "PersistentVolumeClaim", "nfs-disk", NFS).get("status", {}).get("phase") == "Bound",
-            60,
+            120,  # the server's pod scheduled first (WaitForFirstConsumer), on a machine that may be busy
             "the NFS server's disk bound",
         )
         yield cp, plan.kubernetes_objects(), directory
@@ -209,3 +209,28 @@ def test_the_documented_restore_is_admitted_and_runs_beside_the_nfs_server(clust
     bound = api.get("v1", "PersistentVolumeClaim", claim["metadata"]["name"], NFS)
     assert bound["status"]["phase"] == "Bound"
     assert bound["spec"]["dataSource"]["name"] == "nfs-disk-for-restore"
+
+
+def test_the_snapshot_class_the_clouds_get_is_valid_for_the_api_server(cluster, tmp_path):
+    """The VolumeSnapshotClass a GKE or EKS stack with backups declares, created on the real API server with
+    the CRD's schema: accepted without a warning (no unknown or wrong field)."""
+    import yaml
+
+    from tools.plan import make_plan
+
+    from ..helpers import ROOT
+
+    control_plane, _, _ = cluster
+    api = control_plane.admin
+    for stack in ("physics-gke", "stats-dept-eks"):
+        document = yaml.safe_load((ROOT / "stacks" / f"{stack}.yaml").read_text())
+        for hub in document["config"]["jupyterhub:hubs"].values():
+            hub["backups"] = {}
+        path = tmp_path / f"{stack}.yaml"
+        path.write_text(yaml.safe_dump(document))
+        (snapshot_class,) = [
+            o for o in make_plan(stack, config_file=path).kubernetes_objects() if o["kind"] == "VolumeSnapshotClass"
+        ]
+        created = api.create({**snapshot_class, "metadata": {**snapshot_class["metadata"], "name": f"{stack}-class"}})
+        assert api.warnings == []
+        assert (created["driver"], created["deletionPolicy"]) == (snapshot_class["driver"], "Delete")
