@@ -97,6 +97,21 @@ def hub_settings(objects: list[dict[str, Any]], namespace: str) -> HubSettings:
     return settings_of(find(objects, "ConfigMap", "hub", namespace))
 
 
+DEV_STACK_HEAD = """\
+config:
+  jupyterhub:environment: development
+  jupyterhub:cluster:
+    kind: existing
+  jupyterhub:hubs:
+    physics:
+      hub:
+        authenticator:
+          type: dummy
+"""
+"""A development stack file of one hub, `physics`, in lines 1-9: a refusal case appends its lines from line
+10 on (indented under `physics:`)."""
+
+
 def assert_refused(tmp_path: Path, content: str, line: int, path: str | None, fragment: str) -> None:
     """Planning this stack file fails before declaring anything, with a problem at file:line: path."""
     import pytest

@@ -15,7 +15,7 @@ from components.config.backups import aws_backup_schedule
 from components.storage import snapshot_homes
 from tools.plan import make_plan
 
-from .helpers import ROOT, assert_refused, find, of_type, only, plan_config
+from .helpers import DEV_STACK_HEAD, ROOT, assert_refused, find, of_type, only, plan_config
 from .netpol import External, allowed, policies_of, workload_pod
 from .pod_security import restricted_violations
 from .variations import VARIATIONS
@@ -208,17 +208,7 @@ def test_cloud_clusters_get_a_snapshot_class_for_per_user_disks(tmp_path):
     assert not [o for o in make_plan("physics-gke").kubernetes_objects() if o["kind"] == "VolumeSnapshotClass"]
 
 
-HEAD = """\
-config:
-  jupyterhub:environment: development
-  jupyterhub:cluster:
-    kind: existing
-  jupyterhub:hubs:
-    physics:
-      hub:
-        authenticator:
-          type: dummy
-"""
+HEAD = DEV_STACK_HEAD
 
 
 @pytest.mark.parametrize(

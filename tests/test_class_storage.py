@@ -11,7 +11,7 @@ from components.singleuser.content import CONTENT_CONFIG_MAP
 from components.storage.nfs_server import NFS_PORT, PRIVATE_RANGES
 from tools.mock_engine import SERVICE_CLUSTER_IP
 
-from .helpers import assert_refused, find, hub_settings, only, plan_config, stack_config
+from .helpers import DEV_STACK_HEAD, assert_refused, find, hub_settings, only, plan_config, stack_config
 from .netpol import External, Pod, allowed, policies_of, side_allows, workload_pod
 from .pod_security import baseline_violations
 from .variations import VARIATIONS
@@ -196,17 +196,7 @@ def test_no_content_and_no_shared_storage_add_nothing(dev_plan):
     assert spawner.shared_storage is None and spawner.content is None and spawner.class_folder is None
 
 
-HEAD = """\
-config:
-  jupyterhub:environment: development
-  jupyterhub:cluster:
-    kind: existing
-  jupyterhub:hubs:
-    physics:
-      hub:
-        authenticator:
-          type: dummy
-"""
+HEAD = DEV_STACK_HEAD
 # Lines 1-9; each case appends from line 10 on.
 
 CASES = [

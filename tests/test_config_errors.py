@@ -8,19 +8,9 @@ import pytest
 from tools.plan import PlanError, make_plan
 from tools.plan import main as plan_main
 
-from .helpers import assert_refused
+from .helpers import DEV_STACK_HEAD, assert_refused
 
-HEAD = """\
-config:
-  jupyterhub:environment: development
-  jupyterhub:cluster:
-    kind: existing
-  jupyterhub:hubs:
-    physics:
-      hub:
-        authenticator:
-          type: dummy
-"""
+HEAD = DEV_STACK_HEAD
 # Lines 1-9 above; each case appends lines from line 10 on (indented under `physics:` unless stated).
 
 GITHUB = """\

@@ -4,8 +4,8 @@ its line; at a secret setting, or in `extraEnv` (carried in the users' Secret), 
 
 import pytest
 
+from .helpers import DEV_STACK_HEAD as HEAD  # the smallest stack file (lines 1-9)
 from .helpers import assert_refused, plan_config, secure, stack_config
-from .test_config_errors import HEAD  # the smallest stack file (lines 1-9)
 
 # Lines 1-9; cases append from line 10.
 ENCRYPTED = "{secure: v1:abcdef}"

@@ -78,6 +78,17 @@ def kwok_stages(directory: Path) -> Path:
     return config
 
 
+KIND_DEFAULT_STORAGE_CLASS = {
+    "apiVersion": "storage.k8s.io/v1",
+    "kind": "StorageClass",
+    "metadata": {"name": "standard", "annotations": {"storageclass.kubernetes.io/is-default-class": "true"}},
+    "provisioner": "rancher.io/local-path",
+    "volumeBindingMode": "WaitForFirstConsumer",
+    "reclaimPolicy": "Delete",
+}
+"""The default StorageClass of a kind cluster (the dev stack's), which an existing cluster brings along."""
+
+
 def install_snapshot_crds(api: Api) -> list[str]:
     """The CSI snapshot CRDs (testcluster/build.sh takes them from the pinned external-snapshotter module),
     created and established; their names."""

@@ -18,18 +18,11 @@ from ..helpers import plan_config
 from ..variations import VARIATIONS
 from .api import ApiError, wait_for
 from .apply import apply_plan
-from .control_plane import install_snapshot_crds, running_control_plane
+from .control_plane import KIND_DEFAULT_STORAGE_CLASS, install_snapshot_crds, running_control_plane
 from .nodes import nodes_for
 
 CLASS, NFS = "phys101", "phys101-nfs"
 SNAPSHOTS = "snapshot.storage.k8s.io/v1"
-KIND_DEFAULT_CLASS = {
-    "apiVersion": "storage.k8s.io/v1",
-    "kind": "StorageClass",
-    "metadata": {"name": "standard", "annotations": {"storageclass.kubernetes.io/is-default-class": "true"}},
-    "provisioner": "rancher.io/local-path",
-    "volumeBindingMode": "WaitForFirstConsumer",
-}
 
 
 def _snapshot(name: str, labels: dict[str, str], taken: str) -> dict:
@@ -56,8 +49,10 @@ def cluster(tmp_path_factory):
     with running_control_plane(directory / "control-plane", nodes_for([r.as_json() for r in plan.resources], [])) as cp:
         api = cp.admin
         install_snapshot_crds(api)
-        api.create(KIND_DEFAULT_CLASS)  # the existing cluster's classes: its default, and the XFS one the disk names
-        api.create({**KIND_DEFAULT_CLASS, "metadata": {"name": "xfs-prjquota"}, "mountOptions": ["prjquota"]})
+        api.create(
+            KIND_DEFAULT_STORAGE_CLASS
+        )  # the existing cluster's classes: its default, and the XFS one the disk names
+        api.create({**KIND_DEFAULT_STORAGE_CLASS, "metadata": {"name": "xfs-prjquota"}, "mountOptions": ["prjquota"]})
         api.create(
             {
                 "apiVersion": SNAPSHOTS,

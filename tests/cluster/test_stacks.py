@@ -29,21 +29,13 @@ from ..helpers import plan_config
 from ..variations import VARIATIONS
 from .api import Api, ApiError, wait_for
 from .apply import Applied, apply_plan, with_test_values
-from .control_plane import ControlPlane, running_control_plane
+from .control_plane import KIND_DEFAULT_STORAGE_CLASS, ControlPlane, running_control_plane
 from .device_plugins import register_device_plugins
 from .nodes import DEVICE_PLUGIN_GPUS, GPU, nodes_for
 
 STACKS = ["dev", "workshop", "physics-gke", "stats-dept-eks", *(f"variation-{name}" for name in VARIATIONS)]
 """The dev stack, every stack in stacks/, and the variations the fast tier plans (every option family)."""
-EXISTING_CLUSTER_DEFAULT_CLASS = {
-    "apiVersion": "storage.k8s.io/v1",
-    "kind": "StorageClass",
-    "metadata": {"name": "standard", "annotations": {"storageclass.kubernetes.io/is-default-class": "true"}},
-    "provisioner": "rancher.io/local-path",
-    "volumeBindingMode": "WaitForFirstConsumer",
-    "reclaimPolicy": "Delete",
-}
-"""The default StorageClass of a kind cluster (the dev stack's), which an existing cluster brings along."""
+EXISTING_CLUSTER_DEFAULT_CLASS = KIND_DEFAULT_STORAGE_CLASS
 
 
 def hub_namespaces(objects: list[dict[str, Any]]) -> list[str]:
