@@ -94,6 +94,7 @@ screenshots: $(VENV)/.dev node_modules/.installed
 ## 500 hubs with the per-hub marginal cost (about 7 minutes on 2 cores)
 bench: $(VENV)/.dev
 	$(BIN)/python bench/plan_bench.py
+	$(BIN)/python bench/content_bench.py
 	$(BIN)/python bench/department_bench.py
 
 ## bench-department: only the department plans (about 6 minutes)
