@@ -1,5 +1,6 @@
 """Scheduled backups of users' homes: what the stack file says (`hubs.<hub>.backups`)."""
 
+import functools
 import re
 import zoneinfo
 from typing import Annotated
@@ -64,8 +65,14 @@ def _cron(value: str) -> str:
     return value
 
 
+@functools.cache
+def _time_zones() -> frozenset[str]:
+    """The IANA time zones this machine knows (the system's database, else the tzdata package), read once."""
+    return frozenset(zoneinfo.available_timezones())
+
+
 def _time_zone(value: str) -> str:
-    if value not in zoneinfo.available_timezones() or not re.fullmatch(r"[A-Za-z0-9_+\-/]+", value):
+    if value not in _time_zones() or not re.fullmatch(r"[A-Za-z0-9_+\-/]+", value):
         raise ValueError(f"{value!r} is not an IANA time zone such as Europe/Berlin or America/New_York")
     return value
 
