@@ -152,6 +152,40 @@ VARIATIONS: dict[str, dict[str, Any]] = {
                 },
                 singleuser={
                     "storage": {"type": "shared"},
+                    "profiles": [
+                        {
+                            "displayName": "Standard",
+                            "default": True,
+                            "options": {
+                                "image": {
+                                    "displayName": "Course image",
+                                    "choices": {
+                                        "fall-2026": {
+                                            "displayName": "Fall 2026",
+                                            "default": True,
+                                            "image": "quay.io/jupyterhub/k8s-singleuser-sample:4.4.0",
+                                        },
+                                        "scipy": {
+                                            "displayName": "SciPy stack",
+                                            "image": "quay.io/jupyter/scipy-notebook:2025-01-06",
+                                            "memory": {"guarantee": "2Gi", "limit": "4Gi"},
+                                        },
+                                    },
+                                    "otherImage": {
+                                        "pattern": r"quay\.io/jupyter/[a-z-]+-notebook:20[0-9]{2}-[0-9]{2}-[0-9]{2}"
+                                    },
+                                }
+                            },
+                        },
+                        {
+                            "displayName": "TA tools",
+                            "slug": "ta-tools",
+                            "groups": ["tas"],
+                            "users": ["ta-lead"],
+                            "image": "quay.io/jupyter/datascience-notebook:2025-01-06",
+                            "cpu": {"guarantee": "500m", "limit": "2"},
+                        },
+                    ],
                     "classFolder": {"staffGroups": ["tas"], "staffUsers": ["ta-lead"]},
                     "groupFolders": {"groups": ["team-1", "team-2"]},
                     "content": {

@@ -1,6 +1,7 @@
 """Settings of the users' servers: image, resources, home volumes, profiles and network access."""
 
-from typing import Literal, Self
+import re
+from typing import Annotated, Literal, Self
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
@@ -15,11 +16,14 @@ from .types import (
     DnsSubdomain,
     Duration,
     EnvName,
+    GroupName,
     ImageRef,
     LabelValue,
     MemoryQuantity,
     QualifiedName,
     Quantity,
+    Username,
+    fullmatch,
 )
 from .user_pod import UserPodExtensions
 
@@ -72,6 +76,71 @@ class Toleration(Model):
         return self.model_dump(by_alias=True, exclude_none=True)
 
 
+OptionKey = Annotated[str, fullmatch(r"[a-z][a-z0-9_]{0,30}", "an option key: lowercase letters, digits and '_'")]
+ChoiceKey = Annotated[
+    str, fullmatch(r"[a-z0-9][a-z0-9._-]{0,62}", "a choice key: lowercase letters, digits, '.', '_', '-'")
+]
+
+
+class OptionChoice(Model):
+    """One choice of a profile option: what it changes in the server."""
+
+    display_name: str = Field(min_length=1)
+    """The choice's name on the spawn form (as text)."""
+    default: bool = False
+    """Preselect it (else the first choice is)."""
+    image: ImageRef | None = None
+    """The image with this choice."""
+    cpu: CpuRange | None = None
+    """CPU with this choice; each field left empty comes from the profile."""
+    memory: MemoryRange | None = None
+    """Memory with this choice; each field left empty comes from the profile."""
+
+
+class OtherImage(Model):
+    """A free-form image a user may type (KubeSpawner's "unlisted choice"), allowed only when it matches."""
+
+    display_name: str = "Other image"
+    """The field's label on the spawn form."""
+    pattern: str = Field(min_length=1)
+    """A regular expression the whole image reference must match, e.g.
+    `quay\\.io/jupyter/[a-z-]+-notebook:20[0-9]{2}-[0-9]{2}-[0-9]{2}` (anchored at both ends)."""
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as error:
+            raise ValueError(f"{value!r} is not a regular expression: {error}") from None
+        return value
+
+    @property
+    def anchored(self) -> str:
+        """The pattern as KubeSpawner checks it (with re.match): the whole value must match."""
+        return f"^(?:{self.pattern})$"
+
+
+class ProfileOption(Model):
+    """A choice within a profile, e.g. the image version or the CPU size, shown as a menu on the form."""
+
+    display_name: str = Field(min_length=1)
+    """The menu's label (as text)."""
+    choices: dict[ChoiceKey, OptionChoice] = Field(min_length=1)
+    """The menu's entries by key (the key is what the API takes)."""
+    other_image: OtherImage | None = None
+    """Also let users type an image of their own, checked against a pattern."""
+
+    @model_validator(mode="after")
+    def _one_default(self) -> Self:
+        defaults = [key for key, choice in self.choices.items() if choice.default]
+        if len(defaults) > 1:
+            raise NestedValueError(
+                ("choices", defaults[1], "default"), f"choice {defaults[0]!r} is already the default"
+            )
+        return self
+
+
 class Profile(Model):
     """A choice on the spawn form: an environment a user can start (e.g. CPU or GPU, course image)."""
 
@@ -95,6 +164,18 @@ class Profile(Model):
     """Taints this profile tolerates, besides the user pool's."""
     extra_resource_limits: dict[QualifiedName, Quantity] = {}
     """Extended resources, e.g. `{nvidia.com/gpu: 1}`."""
+    groups: list[GroupName] = []
+    """Only members of these hub groups (and `users`, and admins) see and may start this profile, on the
+    form and through the API. Empty with `users` empty: everyone."""
+    users: list[Username] = []
+    """Users who may start this profile besides the members of `groups` (and admins)."""
+    options: dict[OptionKey, ProfileOption] = {}
+    """Menus within the profile, e.g. `{image: {displayName: Image, choices: {...}}}`."""
+
+    @property
+    def restricted(self) -> bool:
+        """Whether only some users may start it."""
+        return bool(self.groups or self.users)
 
     @model_validator(mode="after")
     def _whole_extended_resources(self) -> Self:
@@ -206,6 +287,12 @@ class SingleUserConfig(UserPodExtensions):
                     f"slug {slug!r} is already used by profiles[{seen[slug]}]: give each a distinct slug",
                 )
             seen[slug] = index
+        if self.profiles and all(profile.restricted for profile in self.profiles):
+            raise NestedValueError(
+                ("profiles",),
+                "every profile is limited to some groups or users: leave one open to everyone (no groups, no "
+                "users), so every student has a server to start",
+            )
         defaults = [index for index, profile in enumerate(self.profiles) if profile.default]
         if len(defaults) > 1:
             raise NestedValueError(
@@ -218,6 +305,27 @@ class SingleUserConfig(UserPodExtensions):
                 check_not_above(memory.guarantee, memory.limit, "memory guarantee", "the memory limit")
             except ValueError as error:
                 raise NestedValueError(("profiles", index), f"{error} (after applying singleuser's defaults)") from None
+            for key, option in profile.options.items():
+                for choice_key, choice in option.choices.items():
+                    own_cpu, own_memory = choice.cpu or CpuRange(), choice.memory or MemoryRange()
+                    try:
+                        check_not_above(
+                            own_cpu.guarantee or cpu.guarantee,
+                            own_cpu.limit or cpu.limit,
+                            "cpu guarantee",
+                            "the cpu limit",
+                        )
+                        check_not_above(
+                            own_memory.guarantee or memory.guarantee,
+                            own_memory.limit or memory.limit,
+                            "memory guarantee",
+                            "the memory limit",
+                        )
+                    except ValueError as error:
+                        raise NestedValueError(
+                            ("profiles", index, "options", key, "choices", choice_key),
+                            f"{error} (after applying the profile's)",
+                        ) from None
         return self
 
     @model_validator(mode="after")

@@ -347,18 +347,71 @@ if home["type"] == "dynamic":
 else:
     c.KubeSpawner.storage_pvc_ensure = False
 
-if spawner["profiles"]:
-    # KubeSpawner's spawn form shows names and descriptions as HTML: the stack's are text, so escape them.
-    c.KubeSpawner.profile_list = [
-        {
-            "display_name": html.escape(profile["displayName"]),
-            "slug": profile["slug"],
-            "description": html.escape(profile["description"]),
-            "default": profile["default"],
-            "kubespawner_override": spawner_traits(profile["kubespawnerOverride"]),
+
+def profile_option(option: dict) -> dict:
+    """A profile's menu as KubeSpawner takes it (names as text, escaped for its HTML form)."""
+    choices = {
+        key: {
+            "display_name": html.escape(choice["displayName"]),
+            "default": choice["default"],
+            "kubespawner_override": spawner_traits(choice["kubespawnerOverride"]),
         }
-        for profile in spawner["profiles"]
+        for key, choice in option["choices"].items()
+    }
+    menu: dict[str, Any] = {"display_name": html.escape(option["displayName"]), "choices": choices}
+    other = option["otherImage"]
+    if other:
+        menu["unlisted_choice"] = {
+            "enabled": True,
+            "display_name": html.escape(other["displayName"]),
+            "validation_regex": other["validationRegex"],
+            "validation_message": f"The image must match {other['validationRegex']}",
+            "kubespawner_override": {"image": "{value}"},
+        }
+    return menu
+
+
+PROFILES = [
+    {
+        "display_name": html.escape(profile["displayName"]),
+        "slug": profile["slug"],
+        "description": html.escape(profile["description"]),
+        "default": profile["default"],
+        "kubespawner_override": spawner_traits(profile["kubespawnerOverride"]),
+        **(
+            {"profile_options": {k: profile_option(o) for k, o in profile["options"].items()}}
+            if profile["options"]
+            else {}
+        ),
+    }
+    for profile in spawner["profiles"]
+]
+"""The spawn form's profiles (KubeSpawner shows names and descriptions as HTML: the stack's are text)."""
+PROFILE_ACCESS = {
+    profile["slug"]: (set(profile["groups"]), set(profile["users"]))
+    for profile in spawner["profiles"]
+    if profile["groups"] or profile["users"]
+}
+"""Who may start each profile that is not everyone's: (groups, users); admins may start every one."""
+
+
+def profiles_for(spawner: KubeSpawner) -> list[dict]:
+    """The profiles a user may see and start: KubeSpawner calls this for the form and again for every
+    start, so a slug posted to the API is refused unless it is one of these."""
+    user = spawner.user
+    groups = {group.name for group in user.groups}
+    return [
+        profile
+        for profile in PROFILES
+        if profile["slug"] not in PROFILE_ACCESS
+        or user.admin
+        or user.name in PROFILE_ACCESS[profile["slug"]][1]
+        or groups & PROFILE_ACCESS[profile["slug"]][0]
     ]
+
+
+if PROFILES:
+    c.KubeSpawner.profile_list = profiles_for if PROFILE_ACCESS else PROFILES
 
 # --- Idle culler: a hub-managed service with only the scopes it needs ------------------------------
 culler = settings["culler"]

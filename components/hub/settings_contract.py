@@ -309,6 +309,37 @@ class PodExtensionsSettings(Contract):
     """The server container's `lifecycle` (may be empty)."""
 
 
+class OptionChoiceSettings(Contract):
+    """One entry of a profile option's menu."""
+
+    display_name: str
+    """The entry's name (text; the hub escapes it for HTML)."""
+    default: bool
+    """Whether the menu preselects it."""
+    kubespawner_override: SpawnerTraits
+    """The traits this entry changes (null ones are left as they are)."""
+
+
+class OtherImageSettings(Contract):
+    """A free-form image a user may type, checked against a pattern."""
+
+    display_name: str
+    """The field's label (text)."""
+    validation_regex: str
+    """The pattern the whole image must match (anchored)."""
+
+
+class ProfileOptionSettings(Contract):
+    """A menu within a profile."""
+
+    display_name: str
+    """The menu's label (text)."""
+    choices: dict[str, OptionChoiceSettings]
+    """The entries by key."""
+    other_image: OtherImageSettings | None
+    """A free-form image; null: none."""
+
+
 class ProfileSettings(Contract):
     """One choice on the spawn form."""
 
@@ -322,6 +353,12 @@ class ProfileSettings(Contract):
     """Whether the form preselects it."""
     kubespawner_override: SpawnerTraits
     """The traits this profile changes (null ones are left as they are)."""
+    groups: list[str]
+    """Groups whose members may start it (with `users` and admins); both empty: everyone."""
+    users: list[str]
+    """Users who may start it besides the members of `groups` and admins."""
+    options: dict[str, ProfileOptionSettings]
+    """Menus within the profile."""
 
 
 class SecretKeySettings(Contract):

@@ -8,14 +8,17 @@ from typing import Any
 
 from ..config.node_pools import GPU_RESOURCE
 from ..config.resources import CpuRange, MemoryRange
-from ..config.singleuser import Profile, SingleUserConfig
+from ..config.singleuser import Profile, ProfileOption, SingleUserConfig
 from ..config.storage import CLASS_FOLDER, GROUPS_FOLDER, HOMES_FOLDER, SHARED_CLAIM
 from ..config.types import quantity_value
 from ..hub.settings_contract import (
     ClassFolderSettings,
     GroupFoldersSettings,
     HomeSettings,
+    OptionChoiceSettings,
+    OtherImageSettings,
     PodExtensionsSettings,
+    ProfileOptionSettings,
     ProfileSettings,
     SecretKeySettings,
     SharedStorageSettings,
@@ -66,6 +69,34 @@ def _profile(config: SingleUserConfig, profile: Profile) -> ProfileSettings:
         description=profile.description,
         default=profile.default,
         kubespawner_override=override,
+        groups=sorted(profile.groups),
+        users=sorted(profile.users),
+        options={key: _option(option) for key, option in profile.options.items()},
+    )
+
+
+def _option(option: ProfileOption) -> ProfileOptionSettings:
+    """A profile's menu; each choice overrides only the traits it names."""
+    choices = {}
+    for key, choice in option.choices.items():
+        cpu, memory = choice.cpu or CpuRange(), choice.memory or MemoryRange()
+        override = SpawnerTraits(
+            image=choice.image,
+            cpu_guarantee=_cores(cpu.guarantee),
+            cpu_limit=_cores(cpu.limit),
+            mem_guarantee=_bytes(memory.guarantee),
+            mem_limit=_bytes(memory.limit),
+        )
+        choices[key] = OptionChoiceSettings(
+            display_name=choice.display_name, default=choice.default, kubespawner_override=override
+        )
+    other = option.other_image
+    return ProfileOptionSettings(
+        display_name=option.display_name,
+        choices=choices,
+        other_image=OtherImageSettings(display_name=other.display_name, validation_regex=other.anchored)
+        if other
+        else None,
     )
 
 

@@ -13,7 +13,7 @@ from ..helpers import find, plan_config
 from ..pod_security import restricted_violations
 from ..schemas import KUBERNETES_VERSIONS, schema_problems
 from ..variations import VARIATIONS
-from .user_pods import render_user_objects
+from .user_pods import render_pod_for_options, render_user_objects, visible_profiles
 
 NAMESPACE = "phys101"
 USERS: dict[str, tuple[bool, tuple[str, ...]]] = {
@@ -31,7 +31,7 @@ def class_hub(tmp_path_factory) -> tuple[list[dict[str, Any]], dict[str, dict[st
     directory = tmp_path_factory.mktemp("class-pods")
     objects = plan_config(directory, VARIATIONS["class-storage"], stack="class-storage").kubernetes_objects()
     pods = {
-        user: render_user_objects(objects, NAMESPACE, directory / user, user, admin, groups)[""]["pod"]
+        user: render_user_objects(objects, NAMESPACE, directory / user, user, admin, groups)["standard"]["pod"]
         for user, (admin, groups) in USERS.items()
     }
     return objects, pods
@@ -148,3 +148,67 @@ def test_extensions_reach_the_pod_literally(class_hub):
         "postStart": {"exec": {"command": ["sh", "-c", "mkdir -p ~/scratch"]}},
         "preStop": {"exec": {"command": ["sh", "-c", "sync"]}},
     }
+
+
+VISIBLE = {
+    "student9": ["standard"],
+    "student1": ["standard"],
+    "ta1": ["standard", "ta-tools"],
+    "ta-lead": ["standard", "ta-tools"],
+    "prof": ["standard", "ta-tools"],
+}
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_each_user_sees_the_profiles_of_their_groups(class_hub, user, tmp_path):
+    objects, _ = class_hub
+    admin, groups = USERS[user]
+    assert visible_profiles(objects, NAMESPACE, tmp_path, user, admin, groups) == VISIBLE[user]
+
+
+def test_a_student_cannot_start_a_staff_profile_by_its_slug(class_hub, tmp_path):
+    objects, _ = class_hub
+    with pytest.raises(ValueError, match="No such profile: ta-tools"):
+        render_pod_for_options(objects, NAMESPACE, tmp_path / "student", {"profile": "ta-tools"}, "student9")
+    pod = render_pod_for_options(objects, NAMESPACE, tmp_path / "ta", {"profile": "ta-tools"}, "ta1", groups=("tas",))
+    assert _server(pod)["image"] == "quay.io/jupyter/datascience-notebook:2025-01-06"
+
+
+@pytest.mark.parametrize(
+    ("options", "image", "memory"),
+    [
+        ({"profile": "standard"}, "quay.io/jupyterhub/k8s-singleuser-sample:4.4.0", ("1Gi", "2Gi")),
+        ({"profile": "standard", "image": "scipy"}, "quay.io/jupyter/scipy-notebook:2025-01-06", ("2Gi", "4Gi")),
+        (
+            {"profile": "standard", "image--unlisted-choice": "quay.io/jupyter/r-notebook:2025-01-06"},
+            "quay.io/jupyter/r-notebook:2025-01-06",
+            ("1Gi", "2Gi"),
+        ),
+    ],
+)
+def test_a_profile_option_changes_the_image_and_resources(class_hub, tmp_path, options, image, memory):
+    from components.config.types import quantity_value
+
+    objects, _ = class_hub
+    pod = render_pod_for_options(objects, NAMESPACE, tmp_path, options, "student9")
+    assert schema_problems({"apiVersion": "v1", **pod}, KUBERNETES_VERSIONS[-1]) == []
+    server = _server(pod)
+    assert server["image"] == image
+    resources = server["resources"]
+    assert (
+        quantity_value(str(resources["requests"]["memory"])),
+        quantity_value(str(resources["limits"]["memory"])),
+    ) == (
+        quantity_value(memory[0]),
+        quantity_value(memory[1]),
+    )
+
+
+@pytest.mark.parametrize(
+    "image",
+    ["docker.io/someone/miner:latest", "quay.io/jupyter/r-notebook:latest", "quay.io/jupyter/r-notebook:2025-01-06x"],
+)
+def test_an_image_outside_the_pattern_is_refused(class_hub, tmp_path, image):
+    objects, _ = class_hub
+    with pytest.raises(ValueError, match="failed validation regex"):
+        render_pod_for_options(objects, NAMESPACE, tmp_path, {"profile": "standard", "image--unlisted-choice": image})

@@ -70,6 +70,12 @@ def _spawner_factory(
     return make
 
 
+def _profile_list(spawner: Any) -> list[dict[str, Any]]:
+    """The profiles this spawner's user sees (the trait, or what its callable gives this user)."""
+    profiles = spawner.profile_list
+    return profiles(spawner) if callable(profiles) else profiles
+
+
 async def _no_growth() -> None:
     """Stands in for HomeSpawner._grow_home while rendering (it reads the claim from the API server)."""
 
@@ -88,7 +94,7 @@ def render_user_objects(
     async def render() -> dict[str, dict[str, Any]]:
         from kubernetes_asyncio.client import ApiClient
 
-        slugs = [profile["slug"] for profile in make_spawner().profile_list] or [""]
+        slugs = [profile["slug"] for profile in _profile_list(make_spawner())] or [""]
         rendered = {}
         async with ApiClient() as api:
             for slug in slugs:
@@ -104,12 +110,49 @@ def render_user_objects(
     return run_in_own_loop(render)
 
 
+def render_pod_for_options(
+    objects: list[dict[str, Any]],
+    namespace: str,
+    directory: Path,
+    user_options: dict[str, str],
+    username: str = "student1",
+    admin: bool = False,
+    groups: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """The pod the hub's spawner builds for `user_options` as the API or the form passes them (KubeSpawner
+    validates them against the profiles this user may start: a refused choice raises its ValueError)."""
+    make_spawner = _spawner_factory(objects, namespace, directory, username, admin, groups)
+
+    async def render() -> dict[str, Any]:
+        from kubernetes_asyncio.client import ApiClient
+
+        spawner = make_spawner()
+        spawner.user_options = dict(user_options)
+        await spawner.load_user_options()
+        async with ApiClient() as api:
+            return api.sanitize_for_serialization(await spawner.get_pod_manifest())
+
+    return run_in_own_loop(render)
+
+
+def visible_profiles(
+    objects: list[dict[str, Any]], namespace: str, directory: Path, username: str, admin: bool, groups: tuple[str, ...]
+) -> list[str]:
+    """The slugs of the profiles a user sees on the spawn form."""
+    make_spawner = _spawner_factory(objects, namespace, directory, username, admin, groups)
+
+    async def slugs() -> list[str]:
+        return [profile["slug"] for profile in _profile_list(make_spawner())]
+
+    return run_in_own_loop(slugs)
+
+
 def render_spawn_form(objects: list[dict[str, Any]], namespace: str, directory: Path) -> str:
     """The spawn form's HTML as KubeSpawner renders it (its own template) from the shipped profiles."""
     make_spawner = _spawner_factory(objects, namespace, directory, "student1")
 
     async def render() -> str:
         spawner = make_spawner()
-        return spawner._render_options_form(spawner.profile_list)
+        return spawner._render_options_form(_profile_list(spawner))
 
     return run_in_own_loop(render)
