@@ -33,7 +33,7 @@ from .control_plane import KIND_DEFAULT_STORAGE_CLASS, ControlPlane, running_con
 from .device_plugins import register_device_plugins
 from .nodes import DEVICE_PLUGIN_GPUS, GPU, nodes_for
 
-STACKS = ["dev", "workshop", "physics-gke", "stats-dept-eks", *(f"variation-{name}" for name in VARIATIONS)]
+STACKS = ["dev", "workshop", "phys101", "physics-gke", "stats-dept-eks", *(f"variation-{name}" for name in VARIATIONS)]
 """The dev stack, every stack in stacks/, and the variations the fast tier plans (every option family)."""
 EXISTING_CLUSTER_DEFAULT_CLASS = KIND_DEFAULT_STORAGE_CLASS
 
