@@ -184,6 +184,7 @@ VARIATIONS: dict[str, dict[str, Any]] = {
                             "users": ["ta-lead"],
                             "image": "quay.io/jupyter/datascience-notebook:2025-01-06",
                             "cpu": {"guarantee": "500m", "limit": "2"},
+                            "defaultUrl": "/lab/tree/shared",
                         },
                     ],
                     "classFolder": {"staffGroups": ["tas"], "staffUsers": ["ta-lead"]},

@@ -164,6 +164,9 @@ class Profile(Model):
     """Taints this profile tolerates, besides the user pool's."""
     extra_resource_limits: dict[QualifiedName, Quantity] = {}
     """Extended resources, e.g. `{nvidia.com/gpu: 1}`."""
+    default_url: str | None = Field(default=None, pattern=r"^/")
+    """The page this profile's servers open, e.g. `/lab/tree/handouts` or `/rstudio`. Empty:
+    singleuser.defaultUrl."""
     groups: list[GroupName] = []
     """Only members of these hub groups (and `users`, and admins) see and may start this profile, on the
     form and through the API. Empty with `users` empty: everyone."""

@@ -62,6 +62,7 @@ def _profile(config: SingleUserConfig, profile: Profile) -> ProfileSettings:
         image=profile.image or config.image,
         tolerations=tolerations,
         node_selector=dict(profile.node_selector) or None,
+        default_url=profile.default_url,
     )
     return ProfileSettings(
         display_name=profile.display_name,

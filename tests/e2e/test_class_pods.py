@@ -172,6 +172,12 @@ def test_a_student_cannot_start_a_staff_profile_by_its_slug(class_hub, tmp_path)
         render_pod_for_options(objects, NAMESPACE, tmp_path / "student", {"profile": "ta-tools"}, "student9")
     pod = render_pod_for_options(objects, NAMESPACE, tmp_path / "ta", {"profile": "ta-tools"}, "ta1", groups=("tas",))
     assert _server(pod)["image"] == "quay.io/jupyter/datascience-notebook:2025-01-06"
+    env = {e["name"]: e.get("value") for e in _server(pod)["env"]}
+    assert env["JUPYTERHUB_DEFAULT_URL"] == "/lab/tree/shared"  # the profile's own landing page
+    standard = render_pod_for_options(
+        objects, NAMESPACE, tmp_path / "s", {"profile": "standard"}, "ta1", groups=("tas",)
+    )
+    assert {e["name"]: e.get("value") for e in _server(standard)["env"]}["JUPYTERHUB_DEFAULT_URL"] == "/lab"
 
 
 @pytest.mark.parametrize(
