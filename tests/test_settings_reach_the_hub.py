@@ -344,6 +344,8 @@ def _profiles(d: Draw, image: str, cpu: tuple[float, float], memory: tuple[int, 
             profile["memory"], override["mem_guarantee"], override["mem_limit"] = _range(d, MEMORIES)
         if d.draw(st.booleans()):
             profile["nodeSelector"] = override["node_selector"] = {"cloud.google.com/gke-accelerator": "nvidia-l4"}
+        if d.draw(st.booleans()):
+            profile["defaultUrl"] = override["default_url"] = d.draw(st.sampled_from(["/lab/tree/shared", "/rstudio"]))
         drawn_tolerations = [_toleration(d)] if d.draw(st.booleans()) else []
         profile["tolerations"] = tolerations = drawn_tolerations
         if d.draw(st.booleans()):
@@ -360,13 +362,30 @@ def _profiles(d: Draw, image: str, cpu: tuple[float, float], memory: tuple[int, 
             "default": index == default,
         }
         expected.append((shown, override, tolerations))
-    d.expect_found(
-        "singleuser.profiles",
-        "KubeSpawner.profile_list",
-        lambda config: _profile_view(config, expected),
-        [(shown, override, [USER_NODE_TOLERATION, *tolerations]) for shown, override, tolerations in expected],
-    )
+    for field in DRAWN_PROFILE_FIELDS:  # each field the draw sets is proven by name (a new one is not)
+        d.expect_found(
+            f"singleuser.profiles[].{field}",
+            "KubeSpawner.profile_list",
+            lambda config: _profile_view(config, expected),
+            [(shown, override, [USER_NODE_TOLERATION, *tolerations]) for shown, override, tolerations in expected],
+        )
     return profiles
+
+
+DRAWN_PROFILE_FIELDS = (
+    "displayName",
+    "slug",
+    "description",
+    "default",
+    "image",
+    "cpu",
+    "memory",
+    "nodeSelector",
+    "tolerations",
+    "extraResourceLimits",
+    "defaultUrl",
+)
+"""The fields of a profile the draw sets (the others are in DECLARED_ELSEWHERE)."""
 
 
 def _profile_view(config: Config, expected: list[tuple[dict, dict, list]]) -> Any:
@@ -576,6 +595,11 @@ DECLARED_ELSEWHERE = {
     "host": "the hub URL and TLS (tests/test_https.py); here the OAuth callback must name it",
     "userPool": "the hub's own node pool (tests/test_gke.py, tests/test_eks.py)",
     "retired": "which objects stay (tests/test_retire.py)",
+    "singleuser.profiles[].groups": "who sees and may start a profile (tests/e2e/test_profiles_by_group.py, "
+    "tests/e2e/test_class_pods.py)",
+    "singleuser.profiles[].users": "who sees and may start a profile (tests/e2e/test_class_pods.py)",
+    "singleuser.profiles[].options": "a profile's menus, in rendered pods (tests/e2e/test_class_pods.py, "
+    "tests/e2e/test_profiles_by_group.py)",
     "backups": "the home backup CronJob, its rights and AWS Backup (tests/test_backups.py)",
     "sharedStorage": "the NFS server, the shared volume and its claim (tests/test_class_storage.py)",
     "singleuser.classFolder": "the user pods HomeSpawner renders per user (tests/e2e/test_class_pods.py)",
