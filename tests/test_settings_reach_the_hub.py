@@ -600,6 +600,8 @@ DECLARED_ELSEWHERE = {
     "singleuser.profiles[].users": "who sees and may start a profile (tests/e2e/test_class_pods.py)",
     "singleuser.profiles[].options": "a profile's menus, in rendered pods (tests/e2e/test_class_pods.py, "
     "tests/e2e/test_profiles_by_group.py)",
+    "singleuser.imagePullSecret": "the registry login Secret and every pod's imagePullSecrets "
+    "(tests/test_image_pull_secret.py)",
     "backups": "the home backup CronJob, its rights and AWS Backup (tests/test_backups.py)",
     "sharedStorage": "the NFS server, the shared volume and its claim (tests/test_class_storage.py)",
     "singleuser.classFolder": "the user pods HomeSpawner renders per user (tests/e2e/test_class_pods.py)",

@@ -152,6 +152,7 @@ VARIATIONS: dict[str, dict[str, Any]] = {
                 },
                 singleuser={
                     "storage": {"type": "shared"},
+                    "imagePullSecret": {"registry": "ghcr.io", "username": "phys101-bot", "password": secure("ghcr")},
                     "profiles": [
                         {
                             "displayName": "Standard",

@@ -8,7 +8,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from .base import Model, NestedValueError
 from .course import ClassFolder, CourseContent, GroupFolders
 from .resources import CpuRange, MemoryRange, check_not_above
-from .secrets import PlainOrSecret
+from .secrets import PlainOrSecret, Secret
 from .types import (
     AbsolutePath,
     AllowedCidr,
@@ -213,6 +213,25 @@ class NetworkAccess(Model):
     ranges (metadata servers) are refused."""
 
 
+class RegistryCredentials(Model):
+    """A private registry's login, for pulling users' images (a `kubernetes.io/dockerconfigjson` Secret the
+    stack makes in the hub's namespace, named by every user pod)."""
+
+    registry: Annotated[
+        str,
+        fullmatch(
+            r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*(:[0-9]{1,5})?",
+            "a registry host such as ghcr.io or registry.example.edu:5000",
+        ),
+    ]
+    """The registry's host (and port), as image references name it, e.g. `ghcr.io`."""
+    username: str = Field(min_length=1)
+    """The account that pulls (a robot or deploy account, read-only)."""
+    password: Secret
+    """Its password or token, stored encrypted (`pulumi config set --secret --path
+    'hubs.<hub>.singleuser.imagePullSecret.password' <token>`)."""
+
+
 _RESERVED_ENV_PREFIXES = ("JUPYTERHUB_", "JPY_")
 
 
@@ -243,6 +262,9 @@ class SingleUserConfig(UserPodExtensions):
     node_selector: dict[QualifiedName, LabelValue] = {}
     """Node labels every user server must run on (a profile's own `nodeSelector` replaces it). A hub
     with its own `userPool` is pinned to it."""
+    image_pull_secret: RegistryCredentials | None = None
+    """A private registry's login for users' images (and profiles' and options' images). Empty: images
+    are public."""
     profiles: list[Profile] = []
     """Choices on the spawn form. Empty: no form, every user gets the settings above."""
     network: NetworkAccess = NetworkAccess()

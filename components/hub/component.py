@@ -15,6 +15,7 @@ from ..plan.hub_spec import HubSpec
 from ..secret_key import SecretKey
 from ..service import cluster_ip_service
 from ..singleuser.env_secret import declare_user_env_secret
+from ..singleuser.image_pull_secret import declare_image_pull_secret
 from .deployment import hub_pod_template
 from .network_policy import hub_network_policy_spec
 from .rbac import declare_hub_rbac
@@ -68,6 +69,7 @@ class Hub(pulumi.ComponentResource):
         )
 
         user_env = declare_user_env_secret(name, namespace.ref, spec.config.singleuser, child)
+        declare_image_pull_secret(name, namespace.ref, spec.config.singleuser.image_pull_secret, child)
         self.user_env_secret = user_env.resource
         settings = hub_settings(spec, secret.keys, user_env.variables)
         files = {CONFIG_FILE: jupyterhub_config_source(), SETTINGS_FILE: settings.to_json()}

@@ -333,6 +333,8 @@ if SERVER_MOUNTS:
     c.KubeSpawner.volume_mounts = SERVER_MOUNTS  # HomeSpawner adds each user's folders
 if extensions["extraContainers"]:
     c.KubeSpawner.extra_containers = [added_container(container) for container in extensions["extraContainers"]]
+if spawner["imagePullSecrets"]:  # registry logins the stack keeps in Secrets; the kubelet reads them
+    c.KubeSpawner.image_pull_secrets = spawner["imagePullSecrets"]
 if extensions["lifecycleHooks"]:
     c.KubeSpawner.lifecycle_hooks = extensions["lifecycleHooks"]  # KubeSpawner does not expand these
 if home["type"] == "dynamic":

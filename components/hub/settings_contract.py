@@ -392,6 +392,8 @@ class SpawnerSettings(Contract):
     """Course content; null: none."""
     extensions: PodExtensionsSettings
     """What the stack adds to every server's pod."""
+    image_pull_secrets: list[str]
+    """Secrets (in the hub's namespace) with registry logins every user pod names."""
     profiles: list[ProfileSettings]
     """The spawn form's choices; empty: no form."""
 

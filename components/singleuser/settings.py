@@ -29,6 +29,7 @@ from ..labels import APP_NAME, SINGLEUSER
 from ..plan.hub_spec import HubSpec
 from ..scheduling import USER, node_affinity, user_toleration
 from .content import content_settings
+from .image_pull_secret import IMAGE_PULL_SECRET
 
 
 def _cores(value: str | None) -> float | None:
@@ -173,5 +174,6 @@ def spawner_settings(spec: HubSpec, secret_environment: dict[str, SecretKeySetti
             extra_containers=[container.as_kubernetes() for container in config.extra_containers],
             lifecycle_hooks=config.lifecycle_hooks.as_kubernetes(),
         ),
+        image_pull_secrets=[IMAGE_PULL_SECRET] if config.image_pull_secret else [],
         profiles=[_profile(config, profile) for profile in config.profiles],
     )

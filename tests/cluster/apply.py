@@ -72,14 +72,25 @@ def _test_certificate() -> dict[str, str]:
 
 
 def with_test_values(manifest: dict[str, Any]) -> dict[str, Any]:
-    """The object as applied here: a TLS Secret carries a self-signed certificate instead of the plan's
-    redacted values, since the API server checks that it holds PEM data. Other Secrets keep the redacted
-    values: nothing in the test cluster reads them."""
-    if manifest["kind"] != "Secret" or manifest.get("type") != "kubernetes.io/tls":
+    """The object as applied here: Secrets whose type the API server checks carry test values of that shape
+    instead of the plan's redacted ones: a TLS Secret a self-signed certificate (PEM), a registry login a
+    docker config document (JSON, as components/singleuser/image_pull_secret.py writes it). Other Secrets
+    keep the redacted values: nothing in the test cluster reads them."""
+    kind = manifest.get("type") if manifest["kind"] == "Secret" else None
+    if kind not in ("kubernetes.io/tls", "kubernetes.io/dockerconfigjson"):
         return manifest
     manifest = copy.deepcopy(manifest)
     manifest.pop("data", None)
-    manifest["stringData"] = _test_certificate()
+    if kind == "kubernetes.io/tls":
+        manifest["stringData"] = _test_certificate()
+    else:
+        from pydantic import SecretStr
+
+        from components.config.singleuser import RegistryCredentials
+        from components.singleuser.image_pull_secret import docker_config
+
+        login = RegistryCredentials.model_construct(registry="ghcr.io", username="test", password=SecretStr("t"))
+        manifest["stringData"] = {".dockerconfigjson": docker_config(login)}
     return manifest
 
 
