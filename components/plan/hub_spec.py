@@ -2,8 +2,8 @@
 the cluster's facts.
 
 This is the only code that reads `https.mode`, asks the cluster how it exposes hubs, has the cloud make a
-hub's filesystem, reserves addresses,
-makes client allow-lists or publishes DNS. Components take a HubSpec and declare what it says.
+hub's filesystem, picks the StorageClasses and snapshots of its data, reserves addresses, makes client
+allow-lists or publishes DNS. Components take a HubSpec and declare what it says.
 """
 
 from collections.abc import Iterator

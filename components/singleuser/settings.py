@@ -40,14 +40,15 @@ def _bytes(value: str | None) -> int | None:
     return int(quantity_value(value)) if value is not None else None
 
 
-def _traits(cpu: CpuRange, memory: MemoryRange, extra_limits: dict[str, str], **traits: Any) -> SpawnerTraits:
-    """Traits with these resources (validated by the contract, like every other trait given)."""
+def _traits(cpu: CpuRange, memory: MemoryRange, extra_limits: dict[str, str] | None, **traits: Any) -> SpawnerTraits:
+    """Traits with these resources (validated by the contract, like every other trait given); a resource
+    left empty, and extra limits of None, leave KubeSpawner's as they are."""
     return SpawnerTraits(
         cpu_guarantee=_cores(cpu.guarantee),
         cpu_limit=_cores(cpu.limit),
         mem_guarantee=_bytes(memory.guarantee),
         mem_limit=_bytes(memory.limit),
-        extra_resource_limits=dict(extra_limits),
+        extra_resource_limits=dict(extra_limits) if extra_limits is not None else None,
         **traits,
     )
 
@@ -79,19 +80,16 @@ def _profile(config: SingleUserConfig, profile: Profile) -> ProfileSettings:
 
 def _option(option: ProfileOption) -> ProfileOptionSettings:
     """A profile's menu; each choice overrides only the traits it names."""
-    choices = {}
-    for key, choice in option.choices.items():
-        cpu, memory = choice.cpu or CpuRange(), choice.memory or MemoryRange()
-        override = SpawnerTraits(
-            image=choice.image,
-            cpu_guarantee=_cores(cpu.guarantee),
-            cpu_limit=_cores(cpu.limit),
-            mem_guarantee=_bytes(memory.guarantee),
-            mem_limit=_bytes(memory.limit),
+    choices = {
+        key: OptionChoiceSettings(
+            display_name=choice.display_name,
+            default=choice.default,
+            kubespawner_override=_traits(
+                choice.cpu or CpuRange(), choice.memory or MemoryRange(), None, image=choice.image
+            ),
         )
-        choices[key] = OptionChoiceSettings(
-            display_name=choice.display_name, default=choice.default, kubespawner_override=override
-        )
+        for key, choice in option.choices.items()
+    }
     other = option.other_image
     return ProfileOptionSettings(
         display_name=option.display_name,

@@ -19,8 +19,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from ..config.storage import HOMES_FOLDER, InClusterNfs
-from ..config.storage import NFS_DISK_CLAIM as DISK_CLAIM
+from ..config.storage import HOMES_FOLDER, NFS_DISK_CLAIM, InClusterNfs
 from ..labels import APP_NAME, labels, selector
 from ..manifest import ApiFields, ObjectMeta, singleton_deployment_spec
 from ..network_policy import DEFAULT_DENY_SPEC, tcp
@@ -213,7 +212,7 @@ class NfsServer(pulumi.ComponentResource):
         # Every home and folder is on this disk: never deleted or replaced by accident.
         self.disk = k8s.core.v1.PersistentVolumeClaim(
             f"{name}-nfs-disk",
-            metadata={**meta, "name": DISK_CLAIM},
+            metadata={**meta, "name": NFS_DISK_CLAIM},
             spec=_disk_spec(storage.capacity, storage_class),
             opts=pulumi.ResourceOptions.merge(keep, pulumi.ResourceOptions(ignore_changes=["spec.storageClassName"])),
         )
