@@ -102,7 +102,7 @@ HUB_SETTINGS_READ = {
 }
 """What the guardrails read of a hub's settings.json (components/hub/settings_contract.py; the pack is
 published on its own, so it reads the JSON): name -> key path. A test holds every path to the contract's
-JSON Schema; `adminGroups` exists only for the generic OAuth authenticator."""
+JSON Schema; `adminGroups` exists for every authenticator but `dummy` and `google`."""
 
 
 class _HubSettings:

@@ -123,8 +123,13 @@ def configurable_classes() -> dict[str, type]:
     from jupyterhub.crypto import CryptKeeper
     from jupyterhub.proxy import ConfigurableHTTPProxy
     from kubespawner import KubeSpawner
+    from ldapauthenticator import LDAPAuthenticator
+    from ltiauthenticator.lti13.auth import LTI13Authenticator
+    from oauthenticator.azuread import AzureAdOAuthenticator
+    from oauthenticator.cilogon import CILogonOAuthenticator
     from oauthenticator.generic import GenericOAuthenticator
     from oauthenticator.github import GitHubOAuthenticator
+    from oauthenticator.gitlab import GitLabOAuthenticator
     from oauthenticator.google import GoogleOAuthenticator
     from oauthenticator.oauth2 import OAuthenticator
 
@@ -139,8 +144,25 @@ def configurable_classes() -> dict[str, type]:
         GitHubOAuthenticator,
         GoogleOAuthenticator,
         GenericOAuthenticator,
+        AzureAdOAuthenticator,
+        CILogonOAuthenticator,
+        GitLabOAuthenticator,
+        LDAPAuthenticator,
+        LTI13Authenticator,
     ]
     return {cls.__name__: cls for cls in classes}
+
+
+NOT_SET = "(not set)"
+
+
+def effective_trait(config: Config, class_name: str, trait: str) -> Any:
+    """A trait's value for a class as traitlets resolves it: its own section's, else its nearest parent
+    class's (`c.OAuthenticator.admin_groups` is GitHubOAuthenticator's too); NOT_SET where none sets it."""
+    for cls in configurable_classes()[class_name].mro():
+        if cls.__name__ in config and trait in config[cls.__name__]:
+            return config[cls.__name__][trait]
+    return NOT_SET
 
 
 def trait_problems(config: Config) -> list[str]:

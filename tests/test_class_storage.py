@@ -380,7 +380,7 @@ CASES = [
         "        groups: {tas: [ana]}\n",
         17,
         "hubs.physics.hub.groups",
-        "the provider manages groups here",
+        "manages groups here",
     ),
 ]
 

@@ -159,10 +159,10 @@ CASES = [
     ),
     (
         "bad-authenticator-type",
-        HEAD.replace("type: dummy", "type: ldap"),
+        HEAD.replace("type: dummy", "type: saml"),
         9,
         "hubs.physics.hub.authenticator.type",
-        "'dummy', 'github', 'google', 'generic-oauth'",
+        "'dummy', 'github', 'google', 'generic-oauth', 'azure-ad', 'cilogon', 'gitlab', 'ldap', 'lti13'",
     ),
     (
         "missing-authenticator",

@@ -30,7 +30,14 @@ from components.config.introspection import type_members
 from components.config.stack import JupyterHubConfig
 
 from .helpers import find, plan_config, secure, stack_config
-from .hub_config import lay_out_hub_files, load_hub_config, trait_problems
+from .hub_config import (
+    NOT_SET,
+    configurable_classes,
+    effective_trait,
+    lay_out_hub_files,
+    load_hub_config,
+    trait_problems,
+)
 
 NAMESPACE = "reach"
 HOST = "reach.hub.example.edu"
@@ -97,7 +104,10 @@ class Reaches:
 
 
 def _trait(section: str, name: str) -> Callable[[Config], Any]:
-    return lambda config: config[section].get(name, "(not set)")
+    """The trait as the hub's class would see it (set on it or on a parent class)."""
+    if section in configurable_classes():
+        return lambda config: effective_trait(config, section, name)
+    return lambda config: config[section].get(name, NOT_SET)
 
 
 def _culler_command(config: Config) -> list[str]:
@@ -142,6 +152,10 @@ def _range(d: Draw, table: list[tuple[Any, Any]]) -> tuple[dict[str, Any], Any, 
 
 
 def _authenticator(d: Draw, kind: str, base_url: str) -> dict[str, Any]:
+    if kind == "ldap":
+        return _ldap(d)
+    if kind == "lti13":
+        return _lti13(d)
     if kind == "dummy":
         auth: dict[str, Any] = {"type": "dummy"}
         d.expect("hub.authenticator.type", "JupyterHub", "authenticator_class", "dummy")
@@ -165,7 +179,9 @@ def _authenticator(d: Draw, kind: str, base_url: str) -> dict[str, Any]:
         "callbackUrl": callback,
         "allowAll": allow_all,
     }
-    d.expect("hub.authenticator.type", "JupyterHub", "authenticator_class", kind)
+    d.expect_found(
+        "hub.authenticator.type", "JupyterHub.authenticator_class", _authenticator_class, OAUTH_CLASSES[kind]
+    )
     d.expect(f"hub.authenticator[{kind}].clientId", "OAuthenticator", "client_id", client_id)
     d.expect(
         f"hub.authenticator[{kind}].clientSecret",
@@ -176,36 +192,58 @@ def _authenticator(d: Draw, kind: str, base_url: str) -> dict[str, Any]:
     d.expect(f"hub.authenticator[{kind}].callbackUrl", "OAuthenticator", "oauth_callback_url", callback)
     # The provider's tokens are kept, encrypted with the crypt key (auth state).
     d.expect(f"hub.authenticator[{kind}].clientId", "Authenticator", "enable_auth_state", True)
+    d.expect(
+        f"hub.authenticator[{kind}].allowAll",
+        "OAuthenticator",
+        "allow_all",
+        allow_all or bool(auth.get("allowedDomains")),
+    )
+    if kind != "google":
+        auth |= _provider_groups(d, kind)
     if kind == "github":
+        url = d.draw(st.sampled_from(["https://github.com", "https://github.uni.edu"]))
+        auth["url"] = url
+        d.expect("hub.authenticator[github].url", "GitHubOAuthenticator", "github_url", url)
         organizations = d.draw(st.lists(st.sampled_from(["physics", "uni-cs", "uni-cs:ta-team"]), unique=True))
         auth["allowedOrganizations"] = organizations
-        d.expect("hub.authenticator[github].allowAll", "OAuthenticator", "allow_all", allow_all)
         d.expect(
             "hub.authenticator[github].allowedOrganizations",
             "GitHubOAuthenticator",
             "allowed_organizations",
             set(organizations),
         )
-        # Private organisation memberships are visible only with the read:org scope (OAuthenticator's docs).
+        # Private organisation memberships and teams are visible only with the read:org scope.
+        teams = _manages(auth)
         d.expect(
             "hub.authenticator[github].allowedOrganizations",
             "GitHubOAuthenticator",
             "scope",
-            ["read:org"] if organizations else "(not set)",
+            ["read:org"] if organizations or teams else NOT_SET,
+        )
+        d.expect(
+            "hub.authenticator[github].manageGroups",
+            "GitHubOAuthenticator",
+            "populate_teams_in_auth_state",
+            teams or NOT_SET,
+        )
+        d.expect_found(
+            "hub.authenticator[github].manageGroups",
+            "GitHubOAuthenticator.auth_state_groups_key",
+            _groups_of("GitHubOAuthenticator", {"teams": [{"organization": {"login": "uni-cs"}, "slug": "ta"}]}),
+            ["uni-cs:ta"] if teams else NOT_SET,
         )
     elif kind == "google":
         domains = d.draw(st.lists(st.sampled_from(["university.edu", "cs.university.edu"]), unique=True))
         auth["allowedDomains"] = domains
         # Listing domains admits their users (hosted_domain alone only refuses other Workspaces).
+        d.expectations.pop()  # allowAll was expected before the domains were drawn
         d.expect("hub.authenticator[google].allowAll", "OAuthenticator", "allow_all", allow_all or bool(domains))
         d.expect("hub.authenticator[google].allowedDomains", "GoogleOAuthenticator", "hosted_domain", domains)
-    else:
+    elif kind == "generic-oauth":
         idp = "https://sso.example.edu/realms/campus/protocol/openid-connect"
         claim = d.draw(st.sampled_from(["preferred_username", "email", "upn"]))
         scopes = d.draw(st.lists(st.sampled_from(["openid", "profile", "email", "groups"]), min_size=1, unique=True))
         groups_claim = d.draw(st.sampled_from(["groups", "roles"]))
-        allowed_groups = d.draw(st.lists(st.sampled_from(["students", "phys101"]), unique=True))
-        admin_groups = d.draw(st.lists(st.sampled_from(["staff", "tas"]), unique=True))
         auth |= {
             "authorizeUrl": f"{idp}/auth",
             "tokenUrl": f"{idp}/token",
@@ -213,42 +251,258 @@ def _authenticator(d: Draw, kind: str, base_url: str) -> dict[str, Any]:
             "usernameClaim": claim,
             "scopes": scopes,
             "groupsClaim": groups_claim,
-            "allowedGroups": allowed_groups,
-            "adminGroups": admin_groups,
         }
         generic = "GenericOAuthenticator"
-        d.expect("hub.authenticator[generic-oauth].allowAll", "OAuthenticator", "allow_all", allow_all)
         d.expect("hub.authenticator[generic-oauth].authorizeUrl", generic, "authorize_url", f"{idp}/auth")
         d.expect("hub.authenticator[generic-oauth].tokenUrl", generic, "token_url", f"{idp}/token")
         d.expect("hub.authenticator[generic-oauth].userdataUrl", generic, "userdata_url", f"{idp}/userinfo")
         d.expect("hub.authenticator[generic-oauth].usernameClaim", generic, "username_claim", claim)
         d.expect("hub.authenticator[generic-oauth].scopes", generic, "scope", scopes)
-        groups = bool(allowed_groups or admin_groups)
-        d.expect(
-            "hub.authenticator[generic-oauth].groupsClaim", generic, "manage_groups", True if groups else "(not set)"
-        )
-        d.expect(
+        d.expect_found(
             "hub.authenticator[generic-oauth].groupsClaim",
-            generic,
-            "auth_state_groups_key",
-            f"oauth_user.{groups_claim}" if groups else "(not set)",
+            f"{generic}.auth_state_groups_key",
+            _groups_of(generic, {"oauth_user": {groups_claim: ["g1"]}}),
+            ["g1"],
         )
-        d.expect(
-            "hub.authenticator[generic-oauth].allowedGroups",
-            generic,
-            "allowed_groups",
-            set(allowed_groups) if groups else "(not set)",
+    elif kind == "azure-ad":
+        tenant = d.draw(st.sampled_from(["uni.onmicrosoft.com", "6f1c2a8e-1b7d-4c1e-9f0a-3c2b1a0d9e8f"]))
+        login = d.draw(st.sampled_from(["https://login.microsoftonline.com", "https://login.microsoftonline.us"]))
+        claim = d.draw(st.sampled_from(["preferred_username", "oid", "email"]))
+        groups_claim = d.draw(st.sampled_from(["groups", "roles"]))
+        auth |= {"tenantId": tenant, "loginUrl": login, "usernameClaim": claim, "groupsClaim": groups_claim}
+        azure = "AzureAdOAuthenticator"
+        d.expect("hub.authenticator[azure-ad].tenantId", azure, "tenant_id", tenant)
+        d.expect("hub.authenticator[azure-ad].loginUrl", azure, "graph_url", login)
+        d.expect("hub.authenticator[azure-ad].usernameClaim", azure, "username_claim", claim)
+        d.expect_found(
+            "hub.authenticator[azure-ad].groupsClaim",
+            f"{azure}.auth_state_groups_key",
+            _groups_of(azure, {"user": {groups_claim: ["g1"]}}),
+            ["g1"],
         )
+    elif kind == "cilogon":
+        host = d.draw(st.sampled_from(["cilogon.org", "test.cilogon.org"]))
+        claim = d.draw(st.sampled_from(["email", "eppn"]))
+        action, expected_derivation = d.pick(
+            [
+                ({}, {}),
+                ({"stripDomain": "uni.edu"}, {"action": "strip_idp_domain", "domain": "uni.edu"}),
+                ({"prefix": "uni"}, {"action": "prefix", "prefix": "uni"}),
+            ]
+        )
+        idp_all, default = d.draw(st.booleans()), d.draw(st.booleans())
+        domains = d.draw(st.lists(st.sampled_from(["uni.edu", "*.uni.edu"]), unique=True))
+        groups_claim = d.draw(st.sampled_from(["isMemberOf", "groups"]))
+        entity = "https://idp.uni.edu/idp/shibboleth"
+        auth |= {
+            "host": host,
+            "identityProviders": {
+                entity: {
+                    "username": {"claim": claim, **action},
+                    "allowAll": idp_all,
+                    "allowedDomains": domains,
+                    "default": default,
+                }
+            },
+            "groupsClaim": groups_claim,
+        }
+        cilogon = "CILogonOAuthenticator"
+        d.expect("hub.authenticator[cilogon].host", cilogon, "cilogon_host", host)
         d.expect(
-            "hub.authenticator[generic-oauth].adminGroups",
-            generic,
-            "admin_groups",
-            set(admin_groups) if groups else "(not set)",
+            "hub.authenticator[cilogon].identityProviders",
+            cilogon,
+            "idps",
+            {
+                entity: {
+                    "username_derivation": {"username_claim": claim, **expected_derivation},
+                    "allow_all": idp_all,
+                    "allowed_domains": domains,
+                    **({"default": True} if default else {}),
+                }
+            },
+        )
+        d.expect_found(
+            "hub.authenticator[cilogon].groupsClaim",
+            f"{cilogon}.auth_state_groups_key",
+            _groups_of(cilogon, {"cilogon_user": {groups_claim: ["g1"]}}),
+            ["g1"],
+        )
+    elif kind == "gitlab":
+        url = d.draw(st.sampled_from(["https://gitlab.com", "https://gitlab.uni.edu:8443"]))
+        projects = d.draw(st.lists(st.integers(1, 99999), unique=True, max_size=2))
+        auth |= {"url": url, "allowedProjectIds": projects}
+        gitlab = "GitLabOAuthenticator"
+        d.expect("hub.authenticator[gitlab].url", gitlab, "gitlab_url", url)
+        d.expect("hub.authenticator[gitlab].allowedProjectIds", gitlab, "allowed_project_ids", set(projects))
+        memberships = bool(projects) or _manages(auth)
+        d.expect(
+            "hub.authenticator[gitlab].allowedProjectIds",
+            gitlab,
+            "scope",
+            ["read_user", "read_api"] if memberships else ["read_user"],
         )
     return auth
 
 
-LABELLED_SECRET_KEYS = ("dummy-password", "oauth-client-secret", "db-url")
+OAUTH_CLASSES = {
+    "github": "github",
+    "google": "google",
+    "generic-oauth": "generic-oauth",
+    "azure-ad": "azuread",
+    "cilogon": "cilogon",
+    "gitlab": "GroupsGitLabOAuthenticator",
+}
+"""The authenticator class each kind loads: an entry point's name, or the name of the shipped subclass."""
+
+
+def _authenticator_class(config: Config) -> str:
+    chosen = config.JupyterHub.authenticator_class
+    return chosen if isinstance(chosen, str) else chosen.__name__
+
+
+def _groups_of(authenticator: str, auth_state: dict[str, Any]) -> Callable[[Config], Any]:
+    """The hub groups the authenticator's auth_state_groups_key finds in this auth state (a key or a function)."""
+
+    def found(config: Config) -> Any:
+        key = effective_trait(config, authenticator, "auth_state_groups_key")
+        if key == NOT_SET:
+            return NOT_SET
+        if callable(key):
+            return sorted(key(auth_state))
+        value: Any = auth_state
+        for part in key.split("."):
+            value = value.get(part, {}) if isinstance(value, dict) else {}
+        return sorted(value) if value else NOT_SET
+
+    return found
+
+
+def _manages(auth: dict[str, Any]) -> bool:
+    return bool(auth.get("manageGroups") or auth.get("allowedGroups") or auth.get("adminGroups"))
+
+
+def _provider_groups(d: Draw, kind: str) -> dict[str, Any]:
+    """A provider's group rules, drawn, with what they must become."""
+    names = {
+        "github": ["uni-cs:cs101", "uni-cs:staff"],
+        "gitlab": ["eng/eng101", "eng/staff"],
+        "azure-ad": ["2b3c4d5e-6f70-4812-9a3b-4c5d6e7f8091", "staff"],
+    }.get(kind, ["phys101", "phys-staff"])
+    allowed = d.draw(st.lists(st.sampled_from(names), unique=True))
+    admin = d.draw(st.lists(st.sampled_from(names), unique=True))
+    manage = d.draw(st.booleans())
+    rules = {"allowedGroups": allowed, "adminGroups": admin, "manageGroups": manage}
+    managed = _manages(rules)
+    d.expect(f"hub.authenticator[{kind}].manageGroups", "Authenticator", "manage_groups", managed)
+    d.expect(f"hub.authenticator[{kind}].adminGroups", "OAuthenticator", "admin_groups", set(admin))
+    if kind == "gitlab":  # GitLab checks memberships itself, inherited ones included
+        d.expect(
+            "hub.authenticator[gitlab].allowedGroups", "GitLabOAuthenticator", "allowed_gitlab_groups", set(allowed)
+        )
+        d.expect("hub.authenticator[gitlab].allowedGroups", "OAuthenticator", "allowed_groups", NOT_SET)
+    else:
+        d.expect(f"hub.authenticator[{kind}].allowedGroups", "OAuthenticator", "allowed_groups", set(allowed))
+    return rules
+
+
+def _ldap(d: Draw) -> dict[str, Any]:
+    server = d.draw(st.sampled_from(["ldap.uni.edu", "10.40.0.10"]))
+    (tls, strategy) = d.pick([("start-tls", "before_bind"), ("ldaps", "on_connect")])
+    port = d.draw(st.one_of(st.none(), st.sampled_from([389, 636, 3269])))
+    ca = d.draw(st.sampled_from([None, "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"]))
+    lookup = d.draw(st.booleans())
+    directory = {"math101": "cn=math101,ou=groups,dc=uni,dc=edu", "math-staff": "cn=Staff,ou=groups,dc=uni,dc=edu"}
+    group_dns = {name: directory[name] for name in d.draw(st.lists(st.sampled_from(sorted(directory)), unique=True))}
+    allowed = d.draw(st.lists(st.sampled_from(sorted(group_dns) or ["-"]), unique=True)) if group_dns else []
+    admin = d.draw(st.lists(st.sampled_from(sorted(group_dns) or ["-"]), unique=True)) if group_dns else []
+    allow_all = d.draw(st.booleans()) or not (allowed or admin)
+    auth: dict[str, Any] = {
+        "type": "ldap",
+        "server": server,
+        "tls": tls,
+        "groupDns": group_dns,
+        "allowedGroups": allowed,
+        "adminGroups": admin,
+        "allowAll": allow_all,
+        **({"port": port} if port else {}),
+        **({"caCertificate": ca} if ca else {}),
+    }
+    ldap = "LDAPAuthenticator"
+    d.expect_found(
+        "hub.authenticator.type", "JupyterHub.authenticator_class", _authenticator_class, "CampusLDAPAuthenticator"
+    )
+    d.expect("hub.authenticator[ldap].server", ldap, "server_address", server)
+    d.expect("hub.authenticator[ldap].port", ldap, "server_port", port or (636 if tls == "ldaps" else 389))
+    d.expect("hub.authenticator[ldap].tls", ldap, "tls_strategy", strategy)
+    verified = {"validate": 2, "valid_names": [server]}  # ssl.CERT_REQUIRED
+    d.expect(
+        "hub.authenticator[ldap].caCertificate", ldap, "tls_kwargs", verified | ({"ca_certs_data": ca} if ca else {})
+    )
+    d.expect("hub.authenticator[ldap].groupDns", ldap, "allowed_groups", sorted(set(group_dns.values())))
+    d.expect("hub.authenticator[ldap].groupDns", "Authenticator", "manage_groups", bool(group_dns))
+    d.expect("hub.authenticator[ldap].allowAll", "Authenticator", "allow_all", allow_all)
+    if lookup:
+        auth["lookup"] = {
+            "searchBase": "ou=people,dc=uni,dc=edu",
+            "userAttribute": "sAMAccountName",
+            "bindDn": "cn=jupyterhub,ou=services,dc=uni,dc=edu",
+            "bindPassword": secure("ldap"),
+        }
+        d.expect("hub.authenticator[ldap].lookup.searchBase", ldap, "user_search_base", "ou=people,dc=uni,dc=edu")
+        d.expect("hub.authenticator[ldap].lookup.userAttribute", ldap, "user_attribute", "sAMAccountName")
+        d.expect("hub.authenticator[ldap].lookup.userAttribute", ldap, "lookup_dn_user_dn_attribute", "sAMAccountName")
+        d.expect(
+            "hub.authenticator[ldap].lookup.bindDn",
+            ldap,
+            "lookup_dn_search_user",
+            "cn=jupyterhub,ou=services,dc=uni,dc=edu",
+        )
+        d.expect(
+            "hub.authenticator[ldap].lookup.bindPassword",
+            ldap,
+            "lookup_dn_search_password",
+            _from_secret("ldap-bind-password"),
+        )
+    else:
+        auth["userDnTemplates"] = ["uid={username},ou=people,dc=uni,dc=edu"]
+    d.expect("hub.authenticator[ldap].lookup", ldap, "lookup_dn", True if lookup else NOT_SET)
+    d.expect(
+        "hub.authenticator[ldap].userDnTemplates",
+        ldap,
+        "bind_dn_template",
+        NOT_SET if lookup else ["uid={username},ou=people,dc=uni,dc=edu"],
+    )
+    return auth
+
+
+def _lti13(d: Draw) -> dict[str, Any]:
+    platform = d.draw(st.sampled_from(["https://canvas.instructure.com", "https://moodle.uni.edu"]))
+    clients = d.draw(st.lists(st.sampled_from(["10000000000042", "abc-tool"]), min_size=1, unique=True))
+    claim = d.draw(st.sampled_from(["email", "sub", "custom_login_id"]))
+    auth = {
+        "type": "lti13",
+        "issuer": platform,
+        "clientIds": clients,
+        "authorizeUrl": f"{platform}/api/lti/authorize_redirect",
+        "jwksUrl": f"{platform}/api/lti/security/jwks",
+        "usernameClaim": claim,
+        "allowAll": True,
+    }
+    lti = "LTI13Authenticator"
+    d.expect_found(
+        "hub.authenticator.type", "JupyterHub.authenticator_class", _authenticator_class, "CourseLTI13Authenticator"
+    )
+    d.expect("hub.authenticator[lti13].issuer", lti, "issuer", platform)
+    d.expect("hub.authenticator[lti13].clientIds", lti, "client_id", set(clients))
+    d.expect("hub.authenticator[lti13].authorizeUrl", lti, "authorize_url", f"{platform}/api/lti/authorize_redirect")
+    d.expect("hub.authenticator[lti13].jwksUrl", lti, "jwks_endpoint", f"{platform}/api/lti/security/jwks")
+    d.expect("hub.authenticator[lti13].usernameClaim", lti, "username_key", claim)
+    d.expect("hub.authenticator[lti13].allowAll", "Authenticator", "allow_all", True)
+    d.expect("hub.authenticator[lti13].allowAll", "Authenticator", "manage_groups", True)
+    return auth
+
+
+LABELLED_SECRET_KEYS = ("dummy-password", "oauth-client-secret", "db-url", "ldap-bind-password")
 """Keys of the hub Secret whose values the hub uses as they are: the test writes each key's own name as
 its value, so a trait shows which key it was read from (the generated keys are hex, and stay so)."""
 
@@ -278,7 +532,7 @@ def _hub(d: Draw, kind: str, database: str) -> dict[str, Any]:
     spawn_limit, server_limit = d.draw(st.integers(1, 500)), d.draw(st.integers(0, 2000))
     poll = d.draw(st.integers(5, 120))
     authenticator = _authenticator(d, kind, base_url)
-    provider_groups = bool(authenticator.get("allowedGroups") or authenticator.get("adminGroups"))
+    provider_groups = bool(authenticator["groupDns"]) if kind == "ldap" else kind == "lti13" or _manages(authenticator)
     groups = (
         {}
         if provider_groups
@@ -555,6 +809,11 @@ COMBINATIONS = [
     ("github", "sqlite-memory"),
     ("google", "postgres"),
     ("generic-oauth", "sqlite-pvc"),
+    ("azure-ad", "postgres"),
+    ("cilogon", "sqlite-memory"),
+    ("gitlab", "sqlite-pvc"),
+    ("ldap", "postgres"),
+    ("lti13", "sqlite-memory"),
 ]
 
 
@@ -613,6 +872,11 @@ DECLARED_ELSEWHERE = {
     "singleuser.extraContainers": "the user pods (tests/e2e/test_class_pods.py)",
     "singleuser.lifecycleHooks": "the user pods (tests/e2e/test_class_pods.py)",
     "formerNames": "aliases of the hub's resources (tests/test_retire.py)",
+    "hub.authenticator[ldap].allowedGroups": "who may log in, with a real directory (tests/e2e/test_ldap_login.py)",
+    "hub.authenticator[ldap].adminGroups": "who is admin, with a real directory (tests/e2e/test_ldap_login.py)",
+    "hub.authenticator[lti13].allowedCourses": "launches from other courses refused (tests/e2e/test_lti_login.py)",
+    "hub.authenticator[lti13].allowedGroups": "course roles allowed in (tests/e2e/test_lti_login.py)",
+    "hub.authenticator[lti13].adminGroups": "course roles made admin (tests/e2e/test_lti_login.py)",
 }
 """Settings of the hub model that configure no trait of the hub: where each goes, and the test for it."""
 

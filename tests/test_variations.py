@@ -7,7 +7,14 @@ from components.hub.settings_contract import HubSettings
 from tools.plan import Plan
 
 from .helpers import find, hub_settings, plan_config
-from .hub_config import contract_paths, lay_out_hub_files, load_hub_config, settings_paths_read, trait_problems
+from .hub_config import (
+    contract_paths,
+    effective_trait,
+    lay_out_hub_files,
+    load_hub_config,
+    settings_paths_read,
+    trait_problems,
+)
 from .schemas import KUBERNETES_VERSIONS, schema_problems
 from .variations import VARIATIONS
 from .wiring import (
@@ -125,9 +132,9 @@ def test_generic_oauth_with_groups_and_memory_database(plans, tmp_path):
     plan = plans["generic-oauth-memory-db"]
     config = _hub_config(plan, tmp_path)
     assert config.JupyterHub.authenticator_class == "generic-oauth"
-    assert config.GenericOAuthenticator.manage_groups is True
-    assert config.GenericOAuthenticator.allowed_groups == {"bio-101"}
-    assert config.GenericOAuthenticator.auth_state_groups_key == "oauth_user.groups"
+    assert effective_trait(config, "GenericOAuthenticator", "manage_groups") is True
+    assert effective_trait(config, "GenericOAuthenticator", "allowed_groups") == {"bio-101"}
+    assert effective_trait(config, "GenericOAuthenticator", "auth_state_groups_key") == "oauth_user.groups"
     assert config.JupyterHub.db_url == "sqlite://"
     hub_pod = find(plan.kubernetes_objects(), "Deployment", "hub")["spec"]["template"]["spec"]
     assert {"name": "data", "emptyDir": {}} in hub_pod["volumes"]

@@ -242,4 +242,143 @@ VARIATIONS: dict[str, dict[str, Any]] = {
             )
         }
     ),
+    "github-teams": stack_config(
+        {
+            "cs": _production_hub(
+                {
+                    "type": "github",
+                    "url": "https://github.uni.edu",
+                    "clientId": "Iv1.def",
+                    "clientSecret": secure("github"),
+                    "callbackUrl": CALLBACK,
+                    "allowedGroups": ["uni-cs:cs101"],
+                    "adminGroups": ["uni-cs:cs101-staff"],
+                },
+                singleuser={
+                    "profiles": [
+                        {"displayName": "Notebook"},
+                        {"displayName": "Staff", "groups": ["uni-cs:cs101-staff"]},
+                    ]
+                },
+            )
+        },
+        environment="production",
+    ),
+    "azure-ad": stack_config(
+        {
+            "econ": _production_hub(
+                {
+                    "type": "azure-ad",
+                    "tenantId": "6f1c2a8e-1b7d-4c1e-9f0a-3c2b1a0d9e8f",
+                    "clientId": "0f6e2d8c-1a2b-4c3d-8e9f-0a1b2c3d4e5f",
+                    "clientSecret": secure("azure"),
+                    "callbackUrl": CALLBACK,
+                    "allowedGroups": ["2b3c4d5e-6f70-4812-9a3b-4c5d6e7f8091"],
+                    "adminGroups": ["9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"],
+                },
+            )
+        },
+        environment="production",
+    ),
+    "cilogon": stack_config(
+        {
+            "astro": _production_hub(
+                {
+                    "type": "cilogon",
+                    "clientId": "cilogon:/client_id/abc123",
+                    "clientSecret": secure("cilogon"),
+                    "callbackUrl": CALLBACK,
+                    "identityProviders": {
+                        "https://idp.uni.edu/idp/shibboleth": {
+                            "username": {"claim": "eppn", "stripDomain": "uni.edu"},
+                            "allowAll": True,
+                            "default": True,
+                        },
+                        "http://github.com/login/oauth/authorize": {
+                            "username": {"claim": "preferred_username", "prefix": "github"},
+                            "allowedDomains": ["uni.edu"],
+                        },
+                    },
+                    "manageGroups": True,
+                },
+            )
+        },
+        environment="production",
+    ),
+    "gitlab": stack_config(
+        {
+            "eng": _production_hub(
+                {
+                    "type": "gitlab",
+                    "url": "https://gitlab.uni.edu:8443",
+                    "clientId": "a1b2c3",
+                    "clientSecret": secure("gitlab"),
+                    "callbackUrl": CALLBACK,
+                    "allowedGroups": ["eng/eng101"],
+                    "allowedProjectIds": [4242],
+                    "adminGroups": ["eng/staff"],
+                },
+            )
+        },
+        environment="production",
+    ),
+    "ldap-lookup": stack_config(
+        {
+            "math": _production_hub(
+                {
+                    "type": "ldap",
+                    "server": "10.40.0.10",
+                    "tls": "ldaps",
+                    "caCertificate": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+                    "lookup": {
+                        "searchBase": "ou=people,dc=uni,dc=edu",
+                        "userAttribute": "sAMAccountName",
+                        "bindDn": "cn=jupyterhub,ou=services,dc=uni,dc=edu",
+                        "bindPassword": secure("ldap"),
+                    },
+                    "groupDns": {
+                        "math101": "cn=math101,ou=groups,dc=uni,dc=edu",
+                        "math-staff": "cn=math-staff,ou=groups,dc=uni,dc=edu",
+                    },
+                    "allowedGroups": ["math101"],
+                    "adminGroups": ["math-staff"],
+                },
+            )
+        },
+        environment="production",
+    ),
+    "ldap-templates": stack_config(
+        {
+            "stats": _production_hub(
+                {
+                    "type": "ldap",
+                    "server": "ldap.uni.edu",
+                    "userDnTemplates": ["uid={username},ou=people,dc=uni,dc=edu"],
+                    "allowAll": True,
+                },
+            )
+        },
+        environment="production",
+    ),
+    "lti13": stack_config(
+        {
+            "canvas": _production_hub(
+                {
+                    "type": "lti13",
+                    "issuer": "https://canvas.instructure.com",
+                    "clientIds": ["10000000000042"],
+                    "authorizeUrl": "https://sso.canvaslms.com/api/lti/authorize_redirect",
+                    "jwksUrl": "https://sso.canvaslms.com/api/lti/security/jwks",
+                    "usernameClaim": "custom_login_id",
+                    "allowedCourses": ["4dde05e8ca1973bcca9bffc13e1548820eee93a3"],
+                    "allowedGroups": ["Learner", "TeachingAssistant"],
+                    "adminGroups": ["Instructor"],
+                },
+                singleuser={
+                    "profiles": [{"displayName": "Notebook"}, {"displayName": "TA", "groups": ["TeachingAssistant"]}]
+                },
+            )
+        },
+        environment="production",
+    ),
 }

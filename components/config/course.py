@@ -5,7 +5,7 @@ from typing import Annotated, Self
 from pydantic import Field, model_validator
 
 from .base import Model, NestedValueError
-from .types import AbsolutePath, GroupName, HttpUrl, ImageRef, RelativePath, Username, fullmatch
+from .types import AbsolutePath, GroupName, GroupRef, HttpUrl, ImageRef, RelativePath, Username, fullmatch
 
 CONTENT_FILES_MAX_BYTES = 512 * 1024
 """The most text `content.files` may hold: it travels in one ConfigMap (1 MiB at most, which also holds
@@ -18,7 +18,7 @@ class ClassFolder(Model):
 
     mount_path: AbsolutePath = "/home/jovyan/shared"
     """Where servers mount it."""
-    staff_groups: list[GroupName] = []
+    staff_groups: list[GroupRef] = []
     """Hub groups whose members may write (from `hub.groups` or the login provider's groups)."""
     staff_users: list[Username] = []
     """Users who may write besides admins (admins always may)."""

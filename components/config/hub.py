@@ -6,10 +6,11 @@ from urllib.parse import urlparse
 
 from pydantic import Discriminator, Field, SecretStr, Tag, field_validator, model_validator
 
+from .authenticators import Authenticator, DummyAuthenticator
 from .base import Model, NestedValueError
 from .resources import ContainerResources, ResourceList, over
 from .secrets import Secret, is_unknown
-from .types import AllowedCidr, DnsSubdomain, GroupName, Hostname, HttpUrl, ImageRef, MemoryQuantity, Username
+from .types import AllowedCidr, DnsSubdomain, GroupName, ImageRef, MemoryQuantity, Username
 
 HUB_IMAGE = "quay.io/jupyterhub/k8s-hub:4.4.0"
 HUB_IMAGE_UID = 1000
@@ -84,99 +85,6 @@ Database = Annotated[
 ]
 
 
-class DummyAuthenticator(Model):
-    """Any user name logs in (with the shared password if set). For development stacks only."""
-
-    type: Literal["dummy"]
-    """`dummy`: no real authentication; refused unless `environment` is `development`."""
-    password: Secret | None = None
-    """A password every user must type, set with `pulumi config set --secret --path`."""
-
-
-class OAuthAuthenticator(Model):
-    """Settings shared by the OAuth2 authenticators."""
-
-    client_id: str = Field(min_length=1)
-    """The OAuth client (application) id."""
-    client_secret: Secret
-    """The OAuth client secret, set with `pulumi config set --secret --path ...clientSecret`."""
-    callback_url: HttpUrl
-    """The redirect URL registered with the provider: `https://<hub host>/hub/oauth_callback`."""
-    allow_all: bool = False
-    """Let every user the provider authenticates log in. Off: only allowed users, organisations,
-    groups or domains."""
-
-    @field_validator("callback_url")
-    @classmethod
-    def _callback_path(cls, url: str) -> str:
-        if not urlparse(url).path.endswith("/hub/oauth_callback"):
-            raise ValueError(f"{url!r} must end with /hub/oauth_callback, the path JupyterHub serves")
-        return url
-
-    def has_allow_rule(self) -> bool:
-        """Whether the authenticator itself admits some users (organisations, domains, groups, all)."""
-        return self.allow_all
-
-
-class GitHubAuthenticator(OAuthAuthenticator):
-    """Log in with GitHub."""
-
-    type: Literal["github"]
-    """`github`: GitHub OAuth app."""
-    allowed_organizations: list[str] = []
-    """GitHub organisations (or `org:team`) whose members may log in."""
-
-    def has_allow_rule(self) -> bool:
-        return self.allow_all or bool(self.allowed_organizations)
-
-
-class GoogleAuthenticator(OAuthAuthenticator):
-    """Log in with Google accounts."""
-
-    type: Literal["google"]
-    """`google`: Google OAuth client."""
-    allowed_domains: list[Hostname] = []
-    """Google Workspace domains (e.g. `university.edu`) whose users may log in: Google's `hd` claim, the
-    Workspace an account belongs to, must be one of them (an address of the domain is not enough). Every
-    user of these domains may log in; everyone else is refused. With one domain, user names are the
-    address without `@domain` (`alice`, and so in `adminUsers`); with several, the whole address."""
-
-    def has_allow_rule(self) -> bool:
-        return self.allow_all or bool(self.allowed_domains)
-
-
-class GenericOAuthenticator(OAuthAuthenticator):
-    """Log in with any OAuth2/OpenID Connect provider (Keycloak, Azure AD, Okta, CILogon...)."""
-
-    type: Literal["generic-oauth"]
-    """`generic-oauth`: any OAuth2 / OpenID Connect provider."""
-    authorize_url: HttpUrl
-    """The provider's authorization endpoint."""
-    token_url: HttpUrl
-    """The provider's token endpoint."""
-    userdata_url: HttpUrl
-    """The provider's userinfo endpoint."""
-    username_claim: str = "preferred_username"
-    """The claim of the userinfo answer used as the JupyterHub user name."""
-    scopes: list[str] = ["openid", "profile", "email"]
-    """OAuth scopes to request."""
-    groups_claim: str = "groups"
-    """The claim that lists the user's groups."""
-    allowed_groups: list[str] = []
-    """Groups whose members may log in."""
-    admin_groups: list[str] = []
-    """Groups whose members are hub admins."""
-
-    def has_allow_rule(self) -> bool:
-        return self.allow_all or bool(self.allowed_groups) or bool(self.admin_groups)
-
-
-Authenticator = Annotated[
-    DummyAuthenticator | GitHubAuthenticator | GoogleAuthenticator | GenericOAuthenticator,
-    Field(discriminator="type"),
-]
-
-
 class NamedServers(Model):
     """Several servers per user, each with its own name."""
 
@@ -216,7 +124,8 @@ class HubConfig(Model):
     """Where the hub keeps users, tokens and servers. `type` is `sqlite-pvc` (default),
     `sqlite-memory` or `postgres`."""
     authenticator: Authenticator
-    """How users log in. `type` is `github`, `google`, `generic-oauth` or `dummy` (development only)."""
+    """How users log in. `type` is one of `github`, `google`, `generic-oauth`, `azure-ad`, `cilogon`, `gitlab`,
+    `ldap`, `lti13`, or `dummy` (development only)."""
     admin_users: list[Username] = []
     """Users who may use the admin panel and manage other users' servers."""
     allowed_users: list[Username] = []
@@ -224,8 +133,8 @@ class HubConfig(Model):
     groups: dict[GroupName, list[Username]] = {}
     """Hub groups and their members, e.g. `{staff: [prof, ta-ana]}`, for the class folder's staff and group
     folders. Members still need to be let in (`allowedUsers`, `adminUsers` or the authenticator's rules).
-    With a provider that reports groups (`generic-oauth` with `groupsClaim`), the provider's memberships
-    replace these at each login."""
+    Not with a provider that manages groups (`manageGroups`, `allowedGroups` or `adminGroups` set, LDAP's
+    `groupDns`, LTI): there the provider's memberships replace these at each login."""
     named_servers: NamedServers = NamedServers()
     """Named servers per user."""
     concurrent_spawn_limit: int = Field(default=64, ge=1)
@@ -279,12 +188,11 @@ class HubConfig(Model):
 
     @model_validator(mode="after")
     def _groups_from_one_place(self) -> Self:
-        auth = self.authenticator
-        if self.groups and isinstance(auth, GenericOAuthenticator) and (auth.allowed_groups or auth.admin_groups):
+        if self.groups and self.authenticator.manages_groups():
             raise NestedValueError(
                 ("groups",),
-                "the provider manages groups here (generic-oauth with allowedGroups or adminGroups): JupyterHub "
-                "takes memberships from it alone, so declare these groups at the provider",
+                f"the login provider ({self.authenticator.type}) manages groups here: JupyterHub takes memberships "
+                "from it alone, so declare these groups at the provider",
             )
         return self
 

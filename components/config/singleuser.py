@@ -16,7 +16,7 @@ from .types import (
     DnsSubdomain,
     Duration,
     EnvName,
-    GroupName,
+    GroupRef,
     ImageRef,
     LabelValue,
     MemoryQuantity,
@@ -167,7 +167,7 @@ class Profile(Model):
     default_url: str | None = Field(default=None, pattern=r"^/")
     """The page this profile's servers open, e.g. `/lab/tree/handouts` or `/rstudio`. Empty:
     singleuser.defaultUrl."""
-    groups: list[GroupName] = []
+    groups: list[GroupRef] = []
     """Only members of these hub groups (and `users`, and admins) see and may start this profile, on the
     form and through the API. Empty with `users` empty: everyone."""
     users: list[Username] = []

@@ -6,6 +6,7 @@ from typing import Any, Literal, Self
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
+from .authenticators import DummyAuthenticator, LdapAuthenticator
 from .backups import HomeBackups, aws_backup_schedule
 from .base import Model, NestedProblemsError, NestedValueError
 from .cluster import ClusterConfig, ExistingClusterConfig
@@ -21,7 +22,7 @@ from .gke import (
     gke_name_problem,
     hub_gcp_name,
 )
-from .hub import DummyAuthenticator, HubConfig, SqlitePvcDatabase
+from .hub import HubConfig, SqlitePvcDatabase
 from .node_pools import GPU_RESOURCE, NodePoolFacts
 from .placement import cluster_with_hub_pools, user_node_selector
 from .proxy import OFFLOAD_ANNOTATIONS, ProxyConfig
@@ -169,6 +170,7 @@ class StackConfig(Model):
         once, one per rule and hub, each at its own key."""
         rules = (
             self._dummy_only_in_development,
+            self._ldap_passwords_encrypted,
             self._gcp_names_fit,
             self._hubs_do_not_collide,
             self._storage_namespaces_free,
@@ -193,6 +195,17 @@ class StackConfig(Model):
                     yield NestedValueError(
                         ("hubs", name, "hub", "authenticator", "type"),
                         "the dummy authenticator lets anyone in; it is only allowed with environment: development",
+                    )
+
+    def _ldap_passwords_encrypted(self) -> Iterator[NestedValueError]:
+        if self.environment != "development":
+            for name, hub in self.hubs.items():
+                auth = hub.hub.authenticator
+                if isinstance(auth, LdapAuthenticator) and auth.tls == "none":
+                    yield NestedValueError(
+                        ("hubs", name, "hub", "authenticator", "tls"),
+                        "tls: none sends students' passwords in clear; use start-tls or ldaps "
+                        "(none is only allowed with environment: development)",
                     )
 
     def _gcp_names_fit(self) -> Iterator[NestedValueError]:

@@ -382,3 +382,9 @@ GroupName = Annotated[
     ),
 ]
 """A JupyterHub group's name (also a folder's name, for group folders)."""
+GroupRef = Annotated[
+    str,
+    fullmatch(r"[^\x00-\x1f\x7f]{1,255}", "a group's name: 1 to 255 characters, no control characters"),
+]
+"""A hub group as it is named, by the stack or by the login provider (`org:team` from GitHub, a GitLab
+group's path `physics/phys101`, an Entra ID group's object ID)."""

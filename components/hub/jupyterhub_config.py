@@ -98,36 +98,207 @@ auth = settings["authenticator"]
 c.Authenticator.admin_users = set(hub["adminUsers"])
 c.JupyterHub.load_groups = {name: {"users": members} for name, members in hub["groups"].items()}
 c.Authenticator.allowed_users = set(hub["allowedUsers"])
+if auth["type"] != "dummy":
+    c.Authenticator.allow_all = auth["allowAll"]
+    c.Authenticator.enable_auth_state = True  # provider tokens and claims, encrypted with the crypt key
+if auth["type"] not in ("dummy", "google"):
+    # The provider decides group memberships (and admins by group) at each login.
+    c.Authenticator.manage_groups = auth["manageGroups"]
+
+
+def group_model(model: dict, groups: set[str], admin_users: set[str], admin_groups: set[str]) -> dict:
+    """An authenticator's answer with the hub groups the provider reported, and admin as admin groups say
+    (when there are any: someone who left them loses admin, unless named in adminUsers)."""
+    model["groups"] = sorted(groups)
+    if admin_groups:
+        model["admin"] = model["name"] in admin_users or bool(groups & admin_groups)
+    return model
+
+
 if auth["type"] == "dummy":
     c.JupyterHub.authenticator_class = "dummy"
     if secrets["dummyPassword"]:
         c.DummyAuthenticator.password = secret("dummyPassword")
     c.Authenticator.allow_all = not hub["allowedUsers"]
+elif auth["type"] == "ldap":
+    import ssl
+
+    from ldapauthenticator import LDAPAuthenticator
+
+    LDAP_GROUPS = {dn.lower(): name for name, dn in auth["groupDns"].items()}
+    LDAP_ALLOWED_GROUPS = set(auth["allowedGroups"]) | set(auth["adminGroups"])
+
+    class CampusLDAPAuthenticator(LDAPAuthenticator):
+        """LDAPAuthenticator whose group lookups (every group of `groupDns`) become hub groups, admin groups
+        and allowed groups."""
+
+        async def authenticate(self, handler: Any, data: dict) -> dict | None:
+            model = await super().authenticate(handler, data)
+            if model is None:
+                return None
+            found = {LDAP_GROUPS[dn.lower()] for dn in model["auth_state"]["ldap_groups"]}
+            model["name"] = self.normalize_username(model["name"])
+            return group_model(model, found, self.admin_users, set(auth["adminGroups"]))
+
+        async def check_allowed(self, username: str, auth_model: dict | None) -> bool:
+            # Not LDAPAuthenticator's: it would let in members of every group it looked up.
+            return bool(
+                self.allow_all
+                or username in self.allowed_users
+                or (auth_model or {}).get("admin")
+                or set((auth_model or {}).get("groups") or []) & LDAP_ALLOWED_GROUPS
+            )
+
+    c.JupyterHub.authenticator_class = CampusLDAPAuthenticator
+    c.LDAPAuthenticator.server_address = auth["server"]
+    c.LDAPAuthenticator.server_port = auth["port"]
+    c.LDAPAuthenticator.tls_strategy = {"start-tls": "before_bind", "ldaps": "on_connect", "none": "insecure"}[
+        auth["tls"]
+    ]
+    # ldap3 verifies nothing unless told to: the directory's certificate must be valid for its name.
+    tls = {"validate": ssl.CERT_REQUIRED, "valid_names": [auth["server"]]}
+    if auth["caCertificate"]:
+        tls["ca_certs_data"] = auth["caCertificate"]
+    c.LDAPAuthenticator.tls_kwargs = tls
+    if auth["lookup"]:
+        c.LDAPAuthenticator.lookup_dn = True
+        c.LDAPAuthenticator.user_search_base = auth["lookup"]["searchBase"]
+        c.LDAPAuthenticator.user_attribute = auth["lookup"]["userAttribute"]
+        # The user name is the directory's spelling of what the user typed (LDAPAuthenticator needs it named).
+        c.LDAPAuthenticator.lookup_dn_user_dn_attribute = auth["lookup"]["userAttribute"]
+        c.LDAPAuthenticator.lookup_dn_search_user = auth["lookup"]["bindDn"]
+        c.LDAPAuthenticator.lookup_dn_search_password = secret("ldapBindPassword")
+    else:
+        c.LDAPAuthenticator.bind_dn_template = auth["userDnTemplates"]
+    c.LDAPAuthenticator.allowed_groups = sorted(auth["groupDns"].values())
+elif auth["type"] == "lti13":
+    from ltiauthenticator.lti13.auth import LTI13Authenticator
+
+    LTI_ROLES_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/roles"
+    LTI_CONTEXT_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/context"
+    LTI_COURSE_ROLE = re.compile(r"^http://purl\.imsglobal\.org/vocab/lis/v2/membership(/[A-Za-z]+)?#([A-Za-z]+)$")
+    LTI_ALLOWED_GROUPS = set(auth["allowedGroups"]) | set(auth["adminGroups"])
+    LTI_ALLOWED_COURSES = set(auth["allowedCourses"])
+
+    class CourseLTI13Authenticator(LTI13Authenticator):
+        """LTI13Authenticator whose users' course roles become hub groups (`Instructor`, `Learner`...),
+        admin groups and allowed groups, and which lets in launches from the allowed courses only."""
+
+        async def authenticate(self, handler: Any, data: dict | None = None) -> dict:
+            model = await super().authenticate(handler, data)
+            claims = model["auth_state"]
+            roles = {match[2] for role in claims.get(LTI_ROLES_CLAIM, []) if (match := LTI_COURSE_ROLE.match(role))}
+            model["name"] = self.normalize_username(model["name"])
+            return group_model(model, roles, self.admin_users, set(auth["adminGroups"]))
+
+        def check_blocked_users(self, username: str, authentication: dict | None = None) -> bool:
+            course = ((authentication or {}).get("auth_state") or {}).get(LTI_CONTEXT_CLAIM, {}).get("id")
+            if LTI_ALLOWED_COURSES and course not in LTI_ALLOWED_COURSES:
+                self.log.warning("Refusing %s: launched from course %r, not an allowed one", username, course)
+                return False
+            return super().check_blocked_users(username, authentication)
+
+        def check_allowed(self, username: str, authentication: dict | None = None) -> bool:
+            return bool(
+                super().check_allowed(username, authentication)
+                or (authentication or {}).get("admin")
+                or set((authentication or {}).get("groups") or []) & LTI_ALLOWED_GROUPS
+            )
+
+    c.JupyterHub.authenticator_class = CourseLTI13Authenticator
+    c.LTI13Authenticator.issuer = auth["issuer"]
+    c.LTI13Authenticator.client_id = set(auth["clientIds"])
+    c.LTI13Authenticator.authorize_url = auth["authorizeUrl"]
+    c.LTI13Authenticator.jwks_endpoint = auth["jwksUrl"]
+    c.LTI13Authenticator.username_key = auth["usernameClaim"]
 else:
-    oauth_class = {"github": "github", "google": "google", "generic-oauth": "generic-oauth"}[auth["type"]]
+    oauth_class = {
+        "github": "github",
+        "google": "google",
+        "generic-oauth": "generic-oauth",
+        "azure-ad": "azuread",
+        "cilogon": "cilogon",
+        "gitlab": "gitlab",
+    }[auth["type"]]
     c.JupyterHub.authenticator_class = oauth_class
     c.OAuthenticator.client_id = auth["clientId"]
     c.OAuthenticator.client_secret = secret("oauthClientSecret")
     c.OAuthenticator.oauth_callback_url = auth["callbackUrl"]
-    c.OAuthenticator.allow_all = auth["allowAll"]
-    c.Authenticator.enable_auth_state = True  # provider tokens are stored encrypted with the crypt key
+    if auth["type"] != "google":
+        c.OAuthenticator.admin_groups = set(auth["adminGroups"])
+    if auth["type"] not in ("google", "gitlab"):
+        c.OAuthenticator.allowed_groups = set(auth["allowedGroups"])
     if auth["type"] == "github":
+        c.GitHubOAuthenticator.github_url = auth["url"]
         c.GitHubOAuthenticator.allowed_organizations = set(auth["allowedOrganizations"])
-        if auth["allowedOrganizations"]:
-            c.GitHubOAuthenticator.scope = ["read:org"]  # needed to see private memberships
+        if auth["allowedOrganizations"] or auth["manageGroups"]:
+            c.GitHubOAuthenticator.scope = ["read:org"]  # needed to see private memberships and teams
+        if auth["manageGroups"]:
+            c.GitHubOAuthenticator.populate_teams_in_auth_state = True
+
+            def github_teams(auth_state: dict) -> list[str]:
+                """The user's teams as hub groups: `org:team`."""
+                return [f"{team['organization']['login']}:{team['slug']}" for team in auth_state.get("teams") or []]
+
+            c.GitHubOAuthenticator.auth_state_groups_key = github_teams
     elif auth["type"] == "google":
         c.GoogleOAuthenticator.hosted_domain = auth["allowedDomains"]
-    else:
+    elif auth["type"] == "generic-oauth":
         c.GenericOAuthenticator.authorize_url = auth["authorizeUrl"]
         c.GenericOAuthenticator.token_url = auth["tokenUrl"]
         c.GenericOAuthenticator.userdata_url = auth["userdataUrl"]
         c.GenericOAuthenticator.username_claim = auth["usernameClaim"]
         c.GenericOAuthenticator.scope = auth["scopes"]
-        if auth["allowedGroups"] or auth["adminGroups"]:
-            c.GenericOAuthenticator.manage_groups = True
-            c.GenericOAuthenticator.auth_state_groups_key = f"oauth_user.{auth['groupsClaim']}"
-            c.GenericOAuthenticator.allowed_groups = set(auth["allowedGroups"])
-            c.GenericOAuthenticator.admin_groups = set(auth["adminGroups"])
+        c.GenericOAuthenticator.auth_state_groups_key = f"oauth_user.{auth['groupsClaim']}"
+    elif auth["type"] == "azure-ad":
+        c.AzureAdOAuthenticator.tenant_id = auth["tenantId"]
+        c.AzureAdOAuthenticator.graph_url = auth["loginUrl"]
+        c.AzureAdOAuthenticator.username_claim = auth["usernameClaim"]
+        c.AzureAdOAuthenticator.auth_state_groups_key = f"user.{auth['groupsClaim']}"
+    elif auth["type"] == "cilogon":
+        c.CILogonOAuthenticator.cilogon_host = auth["host"]
+        c.CILogonOAuthenticator.idps = {
+            entity: {
+                "username_derivation": {
+                    "username_claim": idp["usernameClaim"],
+                    **({"action": "strip_idp_domain", "domain": idp["stripDomain"]} if idp["stripDomain"] else {}),
+                    **({"action": "prefix", "prefix": idp["prefix"]} if idp["prefix"] else {}),
+                },
+                "allow_all": idp["allowAll"],
+                "allowed_domains": idp["allowedDomains"],
+                **({"default": True} if idp["default"] else {}),
+            }
+            for entity, idp in auth["identityProviders"].items()
+        }
+        c.CILogonOAuthenticator.auth_state_groups_key = f"cilogon_user.{auth['groupsClaim']}"
+    else:
+        from oauthenticator.gitlab import GitLabOAuthenticator
+
+        class GroupsGitLabOAuthenticator(GitLabOAuthenticator):
+            """GitLabOAuthenticator whose users' groups (full paths, Guest or above) become hub groups."""
+
+            async def get_user_groups(self, auth_state: dict) -> set[str]:
+                headers = {"Authorization": f"Bearer {auth_state['access_token']}"}
+                groups: set[str] = set()
+                page: str = "1"
+                while page:  # GitLab pages its lists; X-Next-Page is empty on the last page
+                    answer = await self.httpfetch(
+                        f"{self.gitlab_api}/groups?min_access_level=10&per_page=100&page={page}",
+                        label="fetching the user's groups",
+                        parse_json=False,
+                        headers=headers,
+                    )
+                    groups |= {group["full_path"] for group in json.loads(answer.body)}
+                    page = answer.headers.get("X-Next-Page", "")
+                return groups
+
+        c.JupyterHub.authenticator_class = GroupsGitLabOAuthenticator
+        c.GitLabOAuthenticator.gitlab_url = auth["url"]
+        # GitLab checks group and project membership itself (inherited memberships included).
+        c.GitLabOAuthenticator.allowed_gitlab_groups = set(auth["allowedGroups"])
+        c.GitLabOAuthenticator.allowed_project_ids = set(auth["allowedProjectIds"])
+        reads_memberships = auth["manageGroups"] or auth["allowedProjectIds"]
+        c.GitLabOAuthenticator.scope = ["read_user", "read_api"] if reads_memberships else ["read_user"]
 
 # --- User servers (KubeSpawner) -------------------------------------------------------------------
 _QUANTITY_SUFFIXES = {"": 1, "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "P": 10**15, "E": 10**18}

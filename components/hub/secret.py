@@ -8,7 +8,8 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 
 from ..checksum import SecretDigester
-from ..config.hub import DummyAuthenticator, PostgresDatabase
+from ..config.authenticators import DummyAuthenticator, LdapAuthenticator, Lti13Authenticator
+from ..config.hub import PostgresDatabase
 from ..config.stack import JupyterHubConfig
 from ..labels import HUB, labels
 from .settings_contract import HubSecretKeys
@@ -19,6 +20,7 @@ COOKIE_SECRET_KEY = "cookie-secret"
 CRYPT_KEY_KEY = "crypt-key"
 OAUTH_CLIENT_SECRET_KEY = "oauth-client-secret"
 DUMMY_PASSWORD_KEY = "dummy-password"
+LDAP_BIND_PASSWORD_KEY = "ldap-bind-password"
 DATABASE_URL_KEY = "db-url"
 CULLER_TOKEN_KEY = "culler-api-token"
 
@@ -64,7 +66,10 @@ def declare_hub_secret(
     if isinstance(auth, DummyAuthenticator):
         if auth.password is not None:
             values[DUMMY_PASSWORD_KEY] = pulumi.Output.secret(auth.password.get_secret_value())
-    else:
+    elif isinstance(auth, LdapAuthenticator):
+        if auth.lookup is not None:
+            values[LDAP_BIND_PASSWORD_KEY] = pulumi.Output.secret(auth.lookup.bind_password.get_secret_value())
+    elif not isinstance(auth, Lti13Authenticator):  # an LTI platform signs its launches: no client secret
         values[OAUTH_CLIENT_SECRET_KEY] = pulumi.Output.secret(auth.client_secret.get_secret_value())
     if isinstance(hub.database, PostgresDatabase):
         values[DATABASE_URL_KEY] = pulumi.Output.secret(hub.database.url.get_secret_value())
@@ -86,6 +91,7 @@ def declare_hub_secret(
         culler_api_token=present(CULLER_TOKEN_KEY),
         oauth_client_secret=present(OAUTH_CLIENT_SECRET_KEY),
         dummy_password=present(DUMMY_PASSWORD_KEY),
+        ldap_bind_password=present(LDAP_BIND_PASSWORD_KEY),
         database_url=present(DATABASE_URL_KEY),
     )
     return HubSecret(

@@ -2,28 +2,14 @@
 jupyterhub_config.py reads that is not a secret. Its shape is settings_contract.py; secret values go
 to the hub Secret, whose key names `secrets` carries."""
 
-from typing import assert_never
-
-from ..config.hub import (
-    DummyAuthenticator,
-    GenericOAuthenticator,
-    GitHubAuthenticator,
-    GoogleAuthenticator,
-    HubConfig,
-    PostgresDatabase,
-    SqliteMemoryDatabase,
-)
+from ..config.hub import HubConfig, PostgresDatabase, SqliteMemoryDatabase
 from ..plan.edge import PlainHttp
 from ..plan.hub_spec import HubSpec
 from ..singleuser.settings import spawner_settings
+from .authenticator_settings import authenticator_settings
 from .settings_contract import (
-    AuthenticatorSettings,
     CullerSettings,
     DatabaseSettings,
-    DummyAuthenticatorSettings,
-    GenericOAuthenticatorSettings,
-    GitHubAuthenticatorSettings,
-    GoogleAuthenticatorSettings,
     HttpsSettings,
     HubCoreSettings,
     HubSecretKeys,
@@ -47,33 +33,6 @@ def _database(hub: HubConfig) -> DatabaseSettings:
         return SqliteMemoryDatabaseSettings(url="sqlite://")
     # Relative to the hub's working directory, DATA_DIR, where the database volume is mounted.
     return SqlitePvcDatabaseSettings(url="sqlite:///jupyterhub.sqlite")
-
-
-def _authenticator(hub: HubConfig) -> AuthenticatorSettings:
-    auth = hub.authenticator
-    if isinstance(auth, DummyAuthenticator):
-        return DummyAuthenticatorSettings()
-    oauth = {"client_id": auth.client_id, "callback_url": str(auth.callback_url), "allow_all": auth.allow_all}
-    if isinstance(auth, GitHubAuthenticator):
-        return GitHubAuthenticatorSettings(**oauth, allowed_organizations=list(auth.allowed_organizations))
-    if isinstance(auth, GoogleAuthenticator):
-        # OAuthenticator's hosted_domain only refuses other Workspaces; it admits nobody by itself. With
-        # domains listed, every account Google places in one of them is admitted (and the rest refused).
-        oauth["allow_all"] = auth.allow_all or bool(auth.allowed_domains)
-        return GoogleAuthenticatorSettings(**oauth, allowed_domains=list(auth.allowed_domains))
-    if not isinstance(auth, GenericOAuthenticator):
-        assert_never(auth)
-    return GenericOAuthenticatorSettings(
-        **oauth,
-        authorize_url=str(auth.authorize_url),
-        token_url=str(auth.token_url),
-        userdata_url=str(auth.userdata_url),
-        username_claim=auth.username_claim,
-        scopes=list(auth.scopes),
-        groups_claim=auth.groups_claim,
-        allowed_groups=list(auth.allowed_groups),
-        admin_groups=list(auth.admin_groups),
-    )
 
 
 def hub_settings(
@@ -104,7 +63,7 @@ def hub_settings(
         proxy=ProxySettings(api_url=endpoints.proxy_api_url),
         # Strict-Transport-Security only where the hub is served over HTTPS.
         https=HttpsSettings(hsts_max_age=0 if isinstance(spec.edge, PlainHttp) else config.proxy.https.hsts_max_age),
-        authenticator=_authenticator(hub),
+        authenticator=authenticator_settings(hub.authenticator),
         spawner=spawner_settings(spec, secret_environment),
         culler=CullerSettings(
             enabled=culler.enabled,

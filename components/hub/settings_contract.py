@@ -12,25 +12,13 @@ the hub Secret that holds each one. docs/hub-settings.schema.json is generated f
 import json
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-from pydantic.alias_generators import to_camel
+from pydantic import Field
+
+from .authenticator_contract import AuthenticatorSettings
+from .contract import Contract
 
 KubernetesObject = dict[str, Any]
 """A Kubernetes API object in its camelCase JSON form (a toleration, a node selector term...)."""
-
-
-class Contract(BaseModel):
-    """A part of settings.json: camelCase keys, nothing unknown, immutable. Field docstrings become the
-    schema's descriptions (attached on demand, as for the config models)."""
-
-    model_config = ConfigDict(
-        extra="forbid",
-        alias_generator=to_camel,
-        validate_by_name=True,
-        validate_by_alias=True,
-        frozen=True,
-        json_schema_serialization_defaults_required=True,  # the stack writes every key
-    )
 
 
 class SqlitePvcDatabaseSettings(Contract):
@@ -108,75 +96,6 @@ class HttpsSettings(Contract):
     hsts_max_age: int
     """Seconds browsers keep to HTTPS after seeing the hub over it (Strict-Transport-Security); 0: no
     header (a hub served over plain HTTP must not send one)."""
-
-
-class DummyAuthenticatorSettings(Contract):
-    """Any username, with the shared password if the hub Secret has one (development only)."""
-
-    type: Literal["dummy"] = "dummy"
-    """Which authenticator this is."""
-
-
-class OAuthSettings(Contract):
-    """What every OAuth provider needs; the client secret is the hub Secret's `secrets.oauthClientSecret`."""
-
-    client_id: str
-    """The OAuth client ID."""
-    callback_url: str
-    """The hub's OAuth callback URL, as registered with the provider."""
-    allow_all: bool
-    """Whether every user the provider authenticates (and the authenticator does not block, e.g. an
-    account outside Google's `allowedDomains`) is allowed in."""
-
-
-class GitHubAuthenticatorSettings(OAuthSettings):
-    """GitHub accounts."""
-
-    type: Literal["github"] = "github"
-    """Which authenticator this is."""
-    allowed_organizations: list[str]
-    """GitHub organizations whose members are allowed in."""
-
-
-class GoogleAuthenticatorSettings(OAuthSettings):
-    """Google accounts."""
-
-    type: Literal["google"] = "google"
-    """Which authenticator this is."""
-    allowed_domains: list[str]
-    """Google Workspace domains (the `hd` claim): accounts of other Workspaces are blocked."""
-
-
-class GenericOAuthenticatorSettings(OAuthSettings):
-    """Any OpenID Connect or OAuth 2 provider (Keycloak, Entra ID, a university's SSO)."""
-
-    type: Literal["generic-oauth"] = "generic-oauth"
-    """Which authenticator this is."""
-    authorize_url: str
-    """The provider's authorization endpoint."""
-    token_url: str
-    """The provider's token endpoint."""
-    userdata_url: str
-    """The provider's user-info endpoint."""
-    username_claim: str
-    """The claim that becomes the JupyterHub username."""
-    scopes: list[str]
-    """The scopes requested."""
-    groups_claim: str
-    """The claim listing the user's groups."""
-    allowed_groups: list[str]
-    """Provider groups whose members are allowed in."""
-    admin_groups: list[str]
-    """Provider groups whose members are admins."""
-
-
-AuthenticatorSettings = Annotated[
-    DummyAuthenticatorSettings
-    | GitHubAuthenticatorSettings
-    | GoogleAuthenticatorSettings
-    | GenericOAuthenticatorSettings,
-    Field(discriminator="type"),
-]
 
 
 class SpawnerTraits(Contract):
@@ -433,6 +352,8 @@ class HubSecretKeys(Contract):
     """The OAuth client secret."""
     dummy_password: str | None
     """The dummy authenticator's shared password."""
+    ldap_bind_password: str | None
+    """The password of the LDAP service account that looks users up."""
     database_url: str | None
     """The URL of an external database (with its password)."""
 
