@@ -395,13 +395,7 @@ def _provider_groups(d: Draw, kind: str) -> dict[str, Any]:
     managed = _manages(rules)
     d.expect(f"hub.authenticator[{kind}].manageGroups", "Authenticator", "manage_groups", managed)
     d.expect(f"hub.authenticator[{kind}].adminGroups", "OAuthenticator", "admin_groups", set(admin))
-    if kind == "gitlab":  # GitLab checks memberships itself, inherited ones included
-        d.expect(
-            "hub.authenticator[gitlab].allowedGroups", "GitLabOAuthenticator", "allowed_gitlab_groups", set(allowed)
-        )
-        d.expect("hub.authenticator[gitlab].allowedGroups", "OAuthenticator", "allowed_groups", NOT_SET)
-    else:
-        d.expect(f"hub.authenticator[{kind}].allowedGroups", "OAuthenticator", "allowed_groups", set(allowed))
+    d.expect(f"hub.authenticator[{kind}].allowedGroups", "OAuthenticator", "allowed_groups", set(allowed))
     return rules
 
 

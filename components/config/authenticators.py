@@ -219,8 +219,10 @@ class CILogonAuthenticator(ProviderGroups, OAuthAuthenticator):
 
     type: Literal["cilogon"]
     """`cilogon`: a CILogon OIDC client."""
-    host: Hostname = "cilogon.org"
-    """CILogon's host (`test.cilogon.org` for its test service)."""
+    host: Annotated[
+        str, fullmatch(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?", "a host name such as cilogon.org")
+    ] = "cilogon.org"
+    """CILogon's host (`test.cilogon.org` for its test service; `host:port` off 443)."""
     identity_providers: dict[
         Annotated[
             str, fullmatch(r"(https?|urn):\S+", "a CILogon entity ID such as https://idp.uni.edu/idp/shibboleth")

@@ -226,7 +226,7 @@ else:
     c.OAuthenticator.oauth_callback_url = auth["callbackUrl"]
     if auth["type"] != "google":
         c.OAuthenticator.admin_groups = set(auth["adminGroups"])
-    if auth["type"] not in ("google", "gitlab"):
+    if auth["type"] != "google":
         c.OAuthenticator.allowed_groups = set(auth["allowedGroups"])
     if auth["type"] == "github":
         c.GitHubOAuthenticator.github_url = auth["url"]
@@ -275,7 +275,8 @@ else:
         from oauthenticator.gitlab import GitLabOAuthenticator
 
         class GroupsGitLabOAuthenticator(GitLabOAuthenticator):
-            """GitLabOAuthenticator whose users' groups (full paths, Guest or above) become hub groups."""
+            """GitLabOAuthenticator whose users' groups (full paths, where they are Guest or above, also through
+            a parent group) become hub groups."""
 
             async def get_user_groups(self, auth_state: dict) -> set[str]:
                 headers = {"Authorization": f"Bearer {auth_state['access_token']}"}
@@ -294,8 +295,8 @@ else:
 
         c.JupyterHub.authenticator_class = GroupsGitLabOAuthenticator
         c.GitLabOAuthenticator.gitlab_url = auth["url"]
-        # GitLab checks group and project membership itself (inherited memberships included).
-        c.GitLabOAuthenticator.allowed_gitlab_groups = set(auth["allowedGroups"])
+        # Groups are checked as hub groups (the user's groups as GitLab lists them, access inherited from
+        # parent groups included), not with allowed_gitlab_groups, whose URLs escape a group's path twice.
         c.GitLabOAuthenticator.allowed_project_ids = set(auth["allowedProjectIds"])
         reads_memberships = auth["manageGroups"] or auth["allowedProjectIds"]
         c.GitLabOAuthenticator.scope = ["read_user", "read_api"] if reads_memberships else ["read_user"]
