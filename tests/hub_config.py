@@ -1,5 +1,6 @@
 """Load the shipped jupyterhub_config.py with traitlets, as the hub pod does, from a plan's files."""
 
+import base64
 import json
 import os
 import typing
@@ -25,8 +26,11 @@ def lay_out_hub_files(objects: list[dict[str, Any]], namespace: str, directory: 
     config_dir, secret_dir = directory / "config", directory / "secret"
     config_dir.mkdir(parents=True)
     secret_dir.mkdir(parents=True)
-    for name, content in find(objects, "ConfigMap", "hub", namespace)["data"].items():
+    config_map = find(objects, "ConfigMap", "hub", namespace)
+    for name, content in config_map["data"].items():
         (config_dir / name).write_text(content)
+    for name, content in config_map.get("binaryData", {}).items():
+        (config_dir / name).write_bytes(base64.b64decode(content))
     for key in find(objects, "Secret", "hub", namespace)["stringData"]:
         value = {DATABASE_URL_KEY: "postgresql://hub:pw@db.example.edu:5432/jupyterhub"}.get(key, os.urandom(32).hex())
         (secret_dir / key).write_text(value)

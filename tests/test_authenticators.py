@@ -160,6 +160,33 @@ CASES = [
         "the login provider (lti13) manages groups here",
     ),
     (
+        "google-groups-without-access",
+        _head("google") + OAUTH + "          allowedDomains: [uni.edu]\n          adminGroups: [staff]\n",
+        8,  # a key that is missing is reported where it belongs
+        "hubs.physics.hub.authenticator.groupsAccess",
+        "only through the Admin SDK",
+    ),
+    (
+        "google-groups-without-domains",
+        _head("google")
+        + OAUTH
+        + "          allowAll: true\n"
+        + "          groupsAccess: {serviceAccountKey: {secure: v1:k}, administrator: it-admin}\n",
+        8,
+        "hubs.physics.hub.authenticator.allowedDomains",
+        "read per Workspace domain",
+    ),
+    (
+        "google-administrator-with-domain",
+        _head("google")
+        + OAUTH
+        + "          allowedDomains: [uni.edu]\n"
+        + "          groupsAccess: {serviceAccountKey: {secure: v1:k}, administrator: admin@uni.edu}\n",
+        14,
+        "hubs.physics.hub.authenticator.groupsAccess.administrator",
+        "without @domain",
+    ),
+    (
         "github-nobody-can-log-in",
         _head("github") + OAUTH + "          manageGroups: true\n",
         7,
@@ -199,11 +226,14 @@ def test_each_provider_keeps_only_its_own_secrets_in_the_hub_secret(tmp_path):
     assert _hub_secret_keys(lookup, lookup_ns) == generated | {"ldap-bind-password"}
     templates, templates_ns = _hub_objects(tmp_path / "templates", "ldap-templates")
     assert _hub_secret_keys(templates, templates_ns) == generated  # users bind as themselves
+    google, google_ns = _hub_objects(tmp_path / "google", "google-groups")
+    assert _hub_secret_keys(google, google_ns) == generated | {"oauth-client-secret", "google-service-account-key"}
     lti, lti_ns = _hub_objects(tmp_path / "lti", "lti13")
     assert _hub_secret_keys(lti, lti_ns) == generated  # the platform signs its launches
-    for variation in ("azure-ad", "cilogon", "gitlab", "github-teams"):
+    for variation in ("azure-ad", "cilogon", "gitlab", "github-teams", "google-postgres"):
         objects, namespace = _hub_objects(tmp_path / variation, variation)
-        assert _hub_secret_keys(objects, namespace) == generated | {"oauth-client-secret"}, variation
+        expected = generated | {"oauth-client-secret"} | ({"db-url"} if variation == "google-postgres" else set())
+        assert _hub_secret_keys(objects, namespace) == expected, variation
 
 
 def _hub_reaches(objects: list[dict], namespace: str, address: str, port: int) -> bool:

@@ -19,6 +19,7 @@ HUB_IMAGE_CONTENTS = {
         "jupyterhub-ltiauthenticator": "1.6.3",
         "ldap3": "2.9.1",
         "oauthlib": "3.3.1",
+        "google-auth": "2.53.0",
         "jupyterhub-idle-culler": "1.4.0",
         "kubernetes-asyncio": "36.1.0",
         "tornado": "6.5.7",

@@ -179,9 +179,10 @@ def _authenticator(d: Draw, kind: str, base_url: str) -> dict[str, Any]:
         "callbackUrl": callback,
         "allowAll": allow_all,
     }
-    d.expect_found(
-        "hub.authenticator.type", "JupyterHub.authenticator_class", _authenticator_class, OAUTH_CLASSES[kind]
-    )
+    if kind != "google":  # Google's class depends on whether it reads groups (drawn below)
+        d.expect_found(
+            "hub.authenticator.type", "JupyterHub.authenticator_class", _authenticator_class, OAUTH_CLASSES[kind]
+        )
     d.expect(f"hub.authenticator[{kind}].clientId", "OAuthenticator", "client_id", client_id)
     d.expect(
         f"hub.authenticator[{kind}].clientSecret",
@@ -192,13 +193,8 @@ def _authenticator(d: Draw, kind: str, base_url: str) -> dict[str, Any]:
     d.expect(f"hub.authenticator[{kind}].callbackUrl", "OAuthenticator", "oauth_callback_url", callback)
     # The provider's tokens are kept, encrypted with the crypt key (auth state).
     d.expect(f"hub.authenticator[{kind}].clientId", "Authenticator", "enable_auth_state", True)
-    d.expect(
-        f"hub.authenticator[{kind}].allowAll",
-        "OAuthenticator",
-        "allow_all",
-        allow_all or bool(auth.get("allowedDomains")),
-    )
     if kind != "google":
+        d.expect(f"hub.authenticator[{kind}].allowAll", "OAuthenticator", "allow_all", allow_all)
         auth |= _provider_groups(d, kind)
     if kind == "github":
         url = d.draw(st.sampled_from(["https://github.com", "https://github.uni.edu"]))
@@ -233,12 +229,7 @@ def _authenticator(d: Draw, kind: str, base_url: str) -> dict[str, Any]:
             ["uni-cs:ta"] if teams else NOT_SET,
         )
     elif kind == "google":
-        domains = d.draw(st.lists(st.sampled_from(["university.edu", "cs.university.edu"]), unique=True))
-        auth["allowedDomains"] = domains
-        # Listing domains admits their users (hosted_domain alone only refuses other Workspaces).
-        d.expectations.pop()  # allowAll was expected before the domains were drawn
-        d.expect("hub.authenticator[google].allowAll", "OAuthenticator", "allow_all", allow_all or bool(domains))
-        d.expect("hub.authenticator[google].allowedDomains", "GoogleOAuthenticator", "hosted_domain", domains)
+        auth |= _google(d, allow_all)
     elif kind == "generic-oauth":
         idp = "https://sso.example.edu/realms/campus/protocol/openid-connect"
         claim = d.draw(st.sampled_from(["preferred_username", "email", "upn"]))
@@ -341,6 +332,69 @@ def _authenticator(d: Draw, kind: str, base_url: str) -> dict[str, Any]:
             "scope",
             ["read_user", "read_api"] if memberships else ["read_user"],
         )
+    return auth
+
+
+def _google(d: Draw, allow_all: bool) -> dict[str, Any]:
+    """Google's domains and, drawn, its groups (read through the Admin SDK)."""
+    domains = d.draw(st.lists(st.sampled_from(["university.edu", "cs.university.edu"]), unique=True))
+    google = "GoogleOAuthenticator"
+    d.expect("hub.authenticator[google].allowedDomains", google, "hosted_domain", domains)
+    auth: dict[str, Any] = {"allowedDomains": domains}
+    access = bool(domains) and d.draw(st.booleans())
+    allowed: list[str] = d.draw(st.lists(st.sampled_from(["phys101", "cs101"]), unique=True)) if access else []
+    admin: list[str] = d.draw(st.lists(st.sampled_from(["phys-staff", "it"]), unique=True)) if access else []
+    manage = access and d.draw(st.booleans())
+    if access:
+        auth |= {
+            "groupsAccess": {"serviceAccountKey": secure("google-key"), "administrator": "it-admin"},
+            "allowedGroups": allowed,
+            "adminGroups": admin,
+            "manageGroups": manage,
+        }
+
+    def per_domain(value: Any) -> Any:
+        return dict.fromkeys(domains, value) if access else NOT_SET
+
+    d.expect("hub.authenticator[google].allowedGroups", google, "allowed_google_groups", per_domain(set(allowed)))
+    d.expect("hub.authenticator[google].adminGroups", google, "admin_google_groups", per_domain(set(admin)))
+    d.expect(
+        "hub.authenticator[google].manageGroups", "Authenticator", "manage_groups", manage or bool(allowed or admin)
+    )
+    d.expect(
+        "hub.authenticator[google].groupsAccess.administrator", google, "gsuite_administrator", per_domain("it-admin")
+    )
+
+    def key_files(config: Config) -> Any:
+        keys = effective_trait(config, google, "google_service_account_keys")
+        return NOT_SET if keys == NOT_SET else {domain: Path(path).name for domain, path in keys.items()}
+
+    d.expect_found(
+        "hub.authenticator[google].groupsAccess.serviceAccountKey",
+        f"{google}.google_service_account_keys",
+        key_files,
+        per_domain("google-service-account-key"),
+    )
+    d.expect_found(
+        "hub.authenticator[google].groupsAccess",
+        f"{google}.auth_state_groups_key",
+        _groups_of(google, {"google_user": {"google_groups": ["g1"]}}),
+        ["g1"] if access else NOT_SET,
+    )
+    d.expect_found(
+        "hub.authenticator.type",
+        "JupyterHub.authenticator_class",
+        _authenticator_class,
+        "GroupsGoogleOAuthenticator" if access else "google",
+    )
+    # Listing domains admits their users (hosted_domain alone only refuses other Workspaces), unless
+    # allowed groups narrow it to their members.
+    d.expect(
+        "hub.authenticator[google].allowAll",
+        "OAuthenticator",
+        "allow_all",
+        allow_all or (bool(domains) and not allowed),
+    )
     return auth
 
 
@@ -558,7 +612,47 @@ def _hub(d: Draw, kind: str, database: str) -> dict[str, Any]:
     d.expect("hub.concurrentSpawnLimit", "JupyterHub", "concurrent_spawn_limit", spawn_limit)
     d.expect("hub.activeServerLimit", "JupyterHub", "active_server_limit", server_limit)
     d.expect("hub.extraConfig", "KubeSpawner", "poll_interval", poll)
+    hub["branding"] = _branding(d)
     return hub
+
+
+def _branding(d: Draw) -> dict[str, Any]:
+    logo, logo_name = d.pick(
+        [(None, NOT_SET), ("stacks/branding/phys101-logo.svg", "logo.svg"), ("tests/data/logo.png", "logo.png")]
+    )
+    announcement, announcement_html = d.pick(
+        [(None, None), ("Maintenance <Friday>", "Maintenance &lt;Friday&gt;"), ("A\n\nB", "A<br>B")]
+    )
+    login_text, login_html = d.pick([(None, None), ("Log in with your NetID.", "<p>Log in with your NetID.</p>")])
+    templates = d.draw(st.sampled_from([{}, {"home.html": "stacks/branding/phys101-home.html"}]))
+    branding = {
+        key: value
+        for key, value in {"logo": logo, "announcement": announcement, "loginText": login_text}.items()
+        if value is not None
+    }
+    branding["templates"] = templates
+    d.expect_found(
+        "hub.branding.logo",
+        "JupyterHub.logo_file",
+        lambda config: Path(config.JupyterHub.logo_file).name if "logo_file" in config.JupyterHub else NOT_SET,
+        logo_name,
+    )
+    variables = {"announcement": announcement_html, "login_text": login_html}
+    expected_variables = {name: value for name, value in variables.items() if value is not None}
+    d.expect("hub.branding.announcement", "JupyterHub", "template_vars", expected_variables)
+    d.expect("hub.branding.loginText", "JupyterHub", "template_vars", expected_variables)
+    has_pages = bool(templates) or login_text is not None
+    d.expect_found(
+        "hub.branding.templates",
+        "JupyterHub.template_paths",
+        lambda config: (
+            sorted(p.name for p in Path(config.JupyterHub.template_paths[0]).glob("*.html"))
+            if "template_paths" in config.JupyterHub
+            else NOT_SET
+        ),
+        sorted({*templates, *(["login.html"] if login_text is not None else [])}) if has_pages else NOT_SET,
+    )
+    return branding
 
 
 def _toleration(d: Draw) -> dict[str, Any]:

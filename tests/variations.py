@@ -381,4 +381,36 @@ VARIATIONS: dict[str, dict[str, Any]] = {
         },
         environment="production",
     ),
+    "branded": stack_config(
+        {
+            "phys101": dev_hub(
+                hub={
+                    "branding": {
+                        "logo": "stacks/branding/phys101-logo.svg",
+                        "loginText": "PHYS 101, Fall term. Log in with your course account.\n\n"
+                        "Trouble logging in? See https://physics.example.edu/help",
+                        "announcement": "Servers restart Friday at 18:00 <save your work>.",
+                        "templates": {"home.html": "stacks/branding/phys101-home.html"},
+                    }
+                },
+            )
+        }
+    ),
+    "google-groups": stack_config(
+        {
+            "chem": _production_hub(
+                {
+                    "type": "google",
+                    "clientId": "123.apps.googleusercontent.com",
+                    "clientSecret": secure("google"),
+                    "callbackUrl": CALLBACK,
+                    "allowedDomains": ["university.edu"],
+                    "groupsAccess": {"serviceAccountKey": secure("google-key"), "administrator": "it-admin"},
+                    "allowedGroups": ["chem101"],
+                    "adminGroups": ["chem-staff"],
+                },
+            )
+        },
+        environment="production",
+    ),
 }

@@ -114,22 +114,51 @@ class GitHubAuthenticator(ProviderGroups, OAuthAuthenticator):
         return [self.url]
 
 
-class GoogleAuthenticator(OAuthAuthenticator):
-    """Log in with Google accounts."""
+class GoogleGroupsAccess(Model):
+    """How the hub reads users' Google groups: Google's Admin SDK (read-only), as a Workspace
+    administrator, through a service account with domain-wide delegation of
+    `https://www.googleapis.com/auth/admin.directory.group.readonly`."""
+
+    service_account_key: Secret
+    """The service account's JSON key, set with `pulumi config set --secret --path ...serviceAccountKey
+    "$(cat key.json)"`."""
+    administrator: Annotated[str, fullmatch(r"[A-Za-z0-9._%+-]+", "a user name such as it-admin (without @domain)")]
+    """The Workspace administrator the service account acts as, by name without `@domain` (in each of
+    `allowedDomains`)."""
+
+
+class GoogleAuthenticator(ProviderGroups, OAuthAuthenticator):
+    """Log in with Google accounts. With `groupsAccess`, hub groups are the user's Google groups, by the
+    part of the group's address before `@` (`phys101-tas@uni.edu` is `phys101-tas`)."""
 
     type: Literal["google"]
     """`google`: Google OAuth client."""
+    groups_access: GoogleGroupsAccess | None = None
+    """Read users' Google groups (for `allowedGroups`, `adminGroups`, `manageGroups`)."""
     allowed_domains: list[Hostname] = []
     """Google Workspace domains (e.g. `university.edu`) whose users may log in: Google's `hd` claim, the
     Workspace an account belongs to, must be one of them (an address of the domain is not enough). Every
-    user of these domains may log in; everyone else is refused. With one domain, user names are the
+    user of these domains may log in (unless `allowedGroups` narrows it to their members); everyone else is
+    refused. With one domain, user names are the
     address without `@domain` (`alice`, and so in `adminUsers`); with several, the whole address."""
 
     def has_allow_rule(self) -> bool:
-        return self.allow_all or bool(self.allowed_domains)
+        return self.allow_all or bool(self.allowed_domains) or bool(self.allowed_groups or self.admin_groups)
+
+    @model_validator(mode="after")
+    def _groups_need_access(self) -> Self:
+        if self.manages_groups() and self.groups_access is None:
+            raise NestedValueError(
+                ("groupsAccess",),
+                "Google tells the hub a user's groups only through the Admin SDK: set groupsAccess "
+                "(a service account key and a Workspace administrator), or use hub.groups",
+            )
+        if self.groups_access is not None and not self.allowed_domains:
+            raise NestedValueError(("allowedDomains",), "Google groups are read per Workspace domain: list the domains")
+        return self
 
     def provider_urls(self) -> list[str]:
-        return ["https://accounts.google.com", "https://www.googleapis.com"]
+        return ["https://accounts.google.com", "https://www.googleapis.com", "https://oauth2.googleapis.com"]
 
 
 class GenericOAuthenticator(ProviderGroups, OAuthAuthenticator):

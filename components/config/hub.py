@@ -8,6 +8,7 @@ from pydantic import Discriminator, Field, SecretStr, Tag, field_validator, mode
 
 from .authenticators import Authenticator, DummyAuthenticator
 from .base import Model, NestedValueError
+from .branding import HubBranding
 from .resources import ContainerResources, ResourceList, over
 from .secrets import Secret, is_unknown
 from .types import AllowedCidr, DnsSubdomain, GroupName, ImageRef, MemoryQuantity, Username
@@ -104,6 +105,11 @@ EXTRA_CONFIG_MAX_BYTES = 768 * 1024
 jupyterhub_config.py and the rest of settings.json) must stay under Kubernetes' 1 MiB."""
 
 
+CONFIG_MAP_BUDGET_BYTES = 896 * 1024
+"""What the stack's own files (extraConfig, branding) may take in the hub's ConfigMap, leaving the rest of
+Kubernetes' 1 MiB to jupyterhub_config.py and settings.json."""
+
+
 class HubNetwork(Model):
     """What the hub may reach besides the proxy, user servers, the cluster's DNS, the Kubernetes API server
     and public HTTPS (OAuth providers)."""
@@ -145,6 +151,8 @@ class HubConfig(Model):
     """The URL prefix of the whole hub, e.g. `/` or `/jupyter/`."""
     network: HubNetwork = HubNetwork()
     """What the hub may reach."""
+    branding: HubBranding = HubBranding()
+    """The hub's logo, login page text, announcement and page templates."""
     extra_config: dict[str, str] = {}
     """Escape hatch: named snippets of Python run at the end of jupyterhub_config.py in name order,
     with `c` the traitlets config (as z2jh's `hub.extraConfig`). Needs `allowExtraConfig: true`."""
@@ -175,6 +183,19 @@ class HubConfig(Model):
             except SyntaxError as error:
                 raise ValueError(f"snippet {name!r} is not valid Python: line {error.lineno}: {error.msg}") from None
         return snippets
+
+    @model_validator(mode="after")
+    def _config_map_fits(self) -> Self:
+        snippets = len(json.dumps(self.extra_config))
+        branding = self.branding.stored_bytes()
+        if snippets + branding > CONFIG_MAP_BUDGET_BYTES:
+            raise NestedValueError(
+                ("branding",),
+                f"the branding files ({branding // 1024} KiB as stored) and extraConfig ({snippets // 1024} KiB) "
+                f"do not fit the hub's ConfigMap with its own files: keep them under "
+                f"{CONFIG_MAP_BUDGET_BYTES // 1024} KiB together",
+            )
+        return self
 
     @model_validator(mode="after")
     def _extra_config_opted_in(self) -> Self:

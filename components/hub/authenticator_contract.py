@@ -49,13 +49,23 @@ class GitHubAuthenticatorSettings(GroupRules, OAuthSettings):
     """GitHub organizations (or `org:team`) whose members are allowed in."""
 
 
-class GoogleAuthenticatorSettings(OAuthSettings):
-    """Google accounts."""
+class GoogleGroupsAccessSettings(Contract):
+    """How the hub reads Google groups; the service account's key is the hub Secret's
+    `secrets.googleServiceAccountKey`."""
+
+    administrator: str
+    """The Workspace administrator (name without @domain) the service account acts as."""
+
+
+class GoogleAuthenticatorSettings(GroupRules, OAuthSettings):
+    """Google accounts; hub groups are Google groups (the address before @) when `groupsAccess` is set."""
 
     type: Literal["google"] = "google"
     """Which authenticator this is."""
     allowed_domains: list[str]
     """Google Workspace domains (the `hd` claim): accounts of other Workspaces are blocked."""
+    groups_access: GoogleGroupsAccessSettings | None
+    """How Google groups are read; null: they are not."""
 
 
 class GenericOAuthenticatorSettings(GroupRules, OAuthSettings):

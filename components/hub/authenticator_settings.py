@@ -25,6 +25,7 @@ from .authenticator_contract import (
     GitHubAuthenticatorSettings,
     GitLabAuthenticatorSettings,
     GoogleAuthenticatorSettings,
+    GoogleGroupsAccessSettings,
     LdapAuthenticatorSettings,
     LdapLookupSettings,
     Lti13AuthenticatorSettings,
@@ -76,12 +77,19 @@ def authenticator_settings(auth: Authenticator) -> AuthenticatorSettings:
             allow_all=auth.allow_all,
         )
     oauth = {"client_id": auth.client_id, "callback_url": str(auth.callback_url), "allow_all": auth.allow_all}
+    groups = _group_rules(auth)
     if isinstance(auth, GoogleAuthenticator):
         # OAuthenticator's hosted_domain only refuses other Workspaces; it admits nobody by itself. With
-        # domains listed, every account Google places in one of them is admitted (and the rest refused).
-        oauth["allow_all"] = auth.allow_all or bool(auth.allowed_domains)
-        return GoogleAuthenticatorSettings(**oauth, allowed_domains=list(auth.allowed_domains))
-    groups = _group_rules(auth)
+        # domains listed, every account Google places in one of them is admitted (and the rest refused),
+        # unless allowed groups narrow it to their members.
+        oauth["allow_all"] = auth.allow_all or (bool(auth.allowed_domains) and not auth.allowed_groups)
+        access = auth.groups_access
+        return GoogleAuthenticatorSettings(
+            **oauth,
+            **groups,
+            allowed_domains=list(auth.allowed_domains),
+            groups_access=None if access is None else GoogleGroupsAccessSettings(administrator=access.administrator),
+        )
     if isinstance(auth, GitHubAuthenticator):
         return GitHubAuthenticatorSettings(
             **oauth, **groups, url=auth.url.rstrip("/"), allowed_organizations=list(auth.allowed_organizations)

@@ -1,5 +1,6 @@
 """The Hub of one JupyterHub: identity, settings, secrets, database volume, Deployment, Service, policy."""
 
+import base64
 from dataclasses import dataclass
 from importlib import resources
 
@@ -7,6 +8,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from ..checksum import SecretDigester, declare_secret_digester, files_checksum
+from ..config.branding import project_file
 from ..config.hub import SqlitePvcDatabase
 from ..labels import HUB, labels, selector
 from ..manifest import ApiFields, ObjectMeta, singleton_deployment_spec
@@ -20,9 +22,10 @@ from .deployment import hub_pod_template
 from .network_policy import hub_network_policy_spec
 from .rbac import declare_hub_rbac
 from .secret import declare_hub_secret
-from .settings import hub_settings
+from .settings import hub_settings, logo_file_name
 
 CONFIG_FILE = "jupyterhub_config.py"
+LOGIN_TEMPLATE = "login.html"
 SETTINGS_FILE = "settings.json"
 DATABASE_CLAIM = "hub-db-dir"
 
@@ -30,6 +33,29 @@ DATABASE_CLAIM = "hub-db-dir"
 def jupyterhub_config_source() -> str:
     """The jupyterhub_config.py shipped to every hub (the real file beside this module)."""
     return resources.files(__name__.rpartition(".")[0]).joinpath(CONFIG_FILE).read_text(encoding="utf-8")
+
+
+def branding_templates(spec: HubSpec) -> dict[str, str]:
+    """The page templates among the hub's config files: the stack's own, and the shipped login page that
+    shows the login text."""
+    branding = spec.config.hub.branding
+    templates = {name: project_file(path).read_text(encoding="utf-8") for name, path in branding.templates.items()}
+    if branding.login_text is not None:
+        templates[LOGIN_TEMPLATE] = (
+            resources.files(__name__.rpartition(".")[0])
+            .joinpath("templates", LOGIN_TEMPLATE)
+            .read_text(encoding="utf-8")
+        )
+    return templates
+
+
+def branding_images(spec: HubSpec) -> dict[str, str]:
+    """The logo among the hub's config files (base64, as a ConfigMap's binaryData holds it)."""
+    branding = spec.config.hub.branding
+    name = logo_file_name(branding)
+    if branding.logo is None or name is None:
+        return {}
+    return {name: base64.b64encode(project_file(branding.logo).read_bytes()).decode("ascii")}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -72,8 +98,15 @@ class Hub(pulumi.ComponentResource):
         declare_image_pull_secret(name, namespace.ref, spec.config.singleuser.image_pull_secret, child)
         self.user_env_secret = user_env.resource
         settings = hub_settings(spec, secret.keys, user_env.variables)
-        files = {CONFIG_FILE: jupyterhub_config_source(), SETTINGS_FILE: settings.to_json()}
-        self.config_map = k8s.core.v1.ConfigMap(f"{name}-hub", metadata={**meta, "name": "hub"}, data=files, opts=child)
+        files = {CONFIG_FILE: jupyterhub_config_source(), SETTINGS_FILE: settings.to_json(), **branding_templates(spec)}
+        binary_files = branding_images(spec)
+        self.config_map = k8s.core.v1.ConfigMap(
+            f"{name}-hub",
+            metadata={**meta, "name": "hub"},
+            data=files,
+            binary_data=binary_files or None,
+            opts=child,
+        )
 
         self.database_claim = declare_database_claim(name, spec, meta, child)
         database_claim = self.database_claim.metadata.name if self.database_claim else None
@@ -90,7 +123,7 @@ class Hub(pulumi.ComponentResource):
                     config_map=self.config_map.metadata.name,
                     secret=self.secret.metadata.name,
                     database_claim=database_claim,
-                    config_checksum=files_checksum(files),
+                    config_checksum=files_checksum({**files, **binary_files}),
                     secret_checksum=secret.digest,
                 ),
             ),

@@ -93,6 +93,18 @@ c.ConfigurableHTTPProxy.should_start = False
 c.ConfigurableHTTPProxy.api_url = service_url(settings["proxy"]["apiUrl"])
 c.ConfigurableHTTPProxy.auth_token = secret("proxyToken")
 
+# --- The hub's look -------------------------------------------------------------------------------
+branding = settings["branding"]
+if branding["logo"]:
+    c.JupyterHub.logo_file = str(CONFIG_DIR / branding["logo"])
+if branding["templates"]:
+    c.JupyterHub.template_paths = [str(CONFIG_DIR)]  # the stack's pages first; JupyterHub's stay behind them
+c.JupyterHub.template_vars = {
+    name: value
+    for name, value in {"announcement": branding["announcement"], "login_text": branding["loginText"]}.items()
+    if value is not None
+}
+
 # --- Authentication -------------------------------------------------------------------------------
 auth = settings["authenticator"]
 c.Authenticator.admin_users = set(hub["adminUsers"])
@@ -101,7 +113,7 @@ c.Authenticator.allowed_users = set(hub["allowedUsers"])
 if auth["type"] != "dummy":
     c.Authenticator.allow_all = auth["allowAll"]
     c.Authenticator.enable_auth_state = True  # provider tokens and claims, encrypted with the crypt key
-if auth["type"] not in ("dummy", "google"):
+if auth["type"] != "dummy":
     # The provider decides group memberships (and admins by group) at each login.
     c.Authenticator.manage_groups = auth["manageGroups"]
 
@@ -242,7 +254,31 @@ else:
 
             c.GitHubOAuthenticator.auth_state_groups_key = github_teams
     elif auth["type"] == "google":
-        c.GoogleOAuthenticator.hosted_domain = auth["allowedDomains"]
+        domains = auth["allowedDomains"]
+        c.GoogleOAuthenticator.hosted_domain = domains
+        if auth["groupsAccess"]:  # Google's group rules are per Workspace domain: the same in each
+            from oauthenticator.google import GoogleOAuthenticator
+
+            class GroupsGoogleOAuthenticator(GoogleOAuthenticator):
+                """GoogleOAuthenticator that asks for the groups of allowed domains' users only: another
+                Workspace's user is refused by hosted_domain next (GoogleOAuthenticator would fail on the
+                domain it has no administrator for, and answer 500)."""
+
+                async def update_auth_model(self, auth_model: dict) -> dict:
+                    user_info = auth_model["auth_state"][self.user_auth_state_key]
+                    if user_info["domain"] not in self.google_service_account_keys:
+                        user_info["google_groups"] = []
+                        return auth_model
+                    return await super().update_auth_model(auth_model)
+
+            c.JupyterHub.authenticator_class = GroupsGoogleOAuthenticator
+            key_file = str(SECRET_DIR / secrets["googleServiceAccountKey"])
+            c.GoogleOAuthenticator.google_service_account_keys = dict.fromkeys(domains, key_file)
+            administrator = auth["groupsAccess"]["administrator"]
+            c.GoogleOAuthenticator.gsuite_administrator = dict.fromkeys(domains, administrator)
+            c.GoogleOAuthenticator.allowed_google_groups = {domain: set(auth["allowedGroups"]) for domain in domains}
+            c.GoogleOAuthenticator.admin_google_groups = {domain: set(auth["adminGroups"]) for domain in domains}
+            c.GoogleOAuthenticator.auth_state_groups_key = "google_user.google_groups"
     elif auth["type"] == "generic-oauth":
         c.GenericOAuthenticator.authorize_url = auth["authorizeUrl"]
         c.GenericOAuthenticator.token_url = auth["tokenUrl"]

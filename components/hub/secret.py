@@ -8,7 +8,7 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 
 from ..checksum import SecretDigester
-from ..config.authenticators import DummyAuthenticator, LdapAuthenticator, Lti13Authenticator
+from ..config.authenticators import DummyAuthenticator, GoogleAuthenticator, LdapAuthenticator, Lti13Authenticator
 from ..config.hub import PostgresDatabase
 from ..config.stack import JupyterHubConfig
 from ..labels import HUB, labels
@@ -21,6 +21,7 @@ CRYPT_KEY_KEY = "crypt-key"
 OAUTH_CLIENT_SECRET_KEY = "oauth-client-secret"
 DUMMY_PASSWORD_KEY = "dummy-password"
 LDAP_BIND_PASSWORD_KEY = "ldap-bind-password"
+GOOGLE_SERVICE_ACCOUNT_KEY = "google-service-account-key"
 DATABASE_URL_KEY = "db-url"
 CULLER_TOKEN_KEY = "culler-api-token"
 
@@ -71,6 +72,9 @@ def declare_hub_secret(
             values[LDAP_BIND_PASSWORD_KEY] = pulumi.Output.secret(auth.lookup.bind_password.get_secret_value())
     elif not isinstance(auth, Lti13Authenticator):  # an LTI platform signs its launches: no client secret
         values[OAUTH_CLIENT_SECRET_KEY] = pulumi.Output.secret(auth.client_secret.get_secret_value())
+        if isinstance(auth, GoogleAuthenticator) and auth.groups_access is not None:
+            key = auth.groups_access.service_account_key.get_secret_value()
+            values[GOOGLE_SERVICE_ACCOUNT_KEY] = pulumi.Output.secret(key)
     if isinstance(hub.database, PostgresDatabase):
         values[DATABASE_URL_KEY] = pulumi.Output.secret(hub.database.url.get_secret_value())
     resource = k8s.core.v1.Secret(
@@ -92,6 +96,7 @@ def declare_hub_secret(
         oauth_client_secret=present(OAUTH_CLIENT_SECRET_KEY),
         dummy_password=present(DUMMY_PASSWORD_KEY),
         ldap_bind_password=present(LDAP_BIND_PASSWORD_KEY),
+        google_service_account_key=present(GOOGLE_SERVICE_ACCOUNT_KEY),
         database_url=present(DATABASE_URL_KEY),
     )
     return HubSecret(

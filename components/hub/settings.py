@@ -2,12 +2,16 @@
 jupyterhub_config.py reads that is not a secret. Its shape is settings_contract.py; secret values go
 to the hub Secret, whose key names `secrets` carries."""
 
+from pathlib import PurePosixPath
+
+from ..config.branding import HubBranding, text_as_html
 from ..config.hub import HubConfig, PostgresDatabase, SqliteMemoryDatabase
 from ..plan.edge import PlainHttp
 from ..plan.hub_spec import HubSpec
 from ..singleuser.settings import spawner_settings
 from .authenticator_settings import authenticator_settings
 from .settings_contract import (
+    BrandingSettings,
     CullerSettings,
     DatabaseSettings,
     HttpsSettings,
@@ -33,6 +37,20 @@ def _database(hub: HubConfig) -> DatabaseSettings:
         return SqliteMemoryDatabaseSettings(url="sqlite://")
     # Relative to the hub's working directory, DATA_DIR, where the database volume is mounted.
     return SqlitePvcDatabaseSettings(url="sqlite:///jupyterhub.sqlite")
+
+
+def logo_file_name(branding: HubBranding) -> str | None:
+    """The logo's name among the hub's config files."""
+    return None if branding.logo is None else f"logo{PurePosixPath(branding.logo).suffix.lower()}"
+
+
+def branding_settings(branding: HubBranding) -> BrandingSettings:
+    return BrandingSettings(
+        logo=logo_file_name(branding),
+        templates=bool(branding.templates) or branding.login_text is not None,
+        announcement=None if branding.announcement is None else text_as_html(branding.announcement, "br"),
+        login_text=None if branding.login_text is None else text_as_html(branding.login_text),
+    )
 
 
 def hub_settings(
@@ -74,6 +92,7 @@ def hub_settings(
             remove_named_servers=culler.remove_named_servers,
             concurrency=culler.concurrency,
         ),
+        branding=branding_settings(hub.branding),
         secrets=secrets,
         extra_config=dict(sorted(hub.extra_config.items())),
     )

@@ -336,6 +336,19 @@ class CullerSettings(Contract):
     """The most requests the culler makes to the hub at once."""
 
 
+class BrandingSettings(Contract):
+    """The hub's look: files in the hub's config directory (the ConfigMap) and HTML made from the stack's text."""
+
+    logo: str | None
+    """The logo's file name in the config directory; null: JupyterHub's logo."""
+    templates: bool
+    """Whether the config directory holds page templates, found before JupyterHub's own."""
+    announcement: str | None
+    """HTML shown at the top of every page."""
+    login_text: str | None
+    """HTML shown above the login button (by the shipped login.html)."""
+
+
 class HubSecretKeys(Contract):
     """The keys of the hub Secret (files in the hub's secret directory) holding each secret; null when
     the hub has no such secret."""
@@ -354,6 +367,8 @@ class HubSecretKeys(Contract):
     """The dummy authenticator's shared password."""
     ldap_bind_password: str | None
     """The password of the LDAP service account that looks users up."""
+    google_service_account_key: str | None
+    """The JSON key of the service account that reads Google groups."""
     database_url: str | None
     """The URL of an external database (with its password)."""
 
@@ -384,6 +399,8 @@ class HubSettings(Contract):
     """User servers."""
     culler: CullerSettings
     """The idle culler."""
+    branding: BrandingSettings
+    """The hub's look."""
     secrets: HubSecretKeys
     """Where each secret is."""
     extra_config: dict[str, str]

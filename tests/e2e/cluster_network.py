@@ -179,9 +179,12 @@ def _remove_leftovers() -> None:
 
 
 @contextlib.contextmanager
-def cluster_network(objects: list[dict[str, Any]], namespace: str) -> Iterator[ClusterNetwork]:
+def cluster_network(
+    objects: list[dict[str, Any]], namespace: str, extra_hosts: dict[str, str] | None = None
+) -> Iterator[ClusterNetwork]:
     """The namespace for one hub namespace of a plan, removed when the block ends (stop the programs
-    started in it first)."""
+    started in it first). `extra_hosts`: more names the hosts file resolves (name -> address), e.g. a
+    provider's fixed API host answered by a stand-in on 127.0.0.1 of the namespace."""
     if shutil.which("nft") is None:
         raise RuntimeError("the end-to-end tests need nftables (`apt-get install nftables`; .ci/run installs it)")
     services = sorted(
@@ -221,6 +224,7 @@ def cluster_network(objects: list[dict[str, Any]], namespace: str) -> Iterator[C
                 f"{service}.{namespace}.svc.cluster.local",
             )
             lines.append(" ".join((address, service, *qualified)))
+        lines += [f"{address} {name}" for name, address in sorted((extra_hosts or {}).items())]
         (hosts_dir / "hosts").write_text("\n".join(lines) + "\n")
         yield network
     finally:

@@ -27,3 +27,12 @@ def profiles_hub(tmp_path_factory):
     plan = plan_config(directory, VARIATIONS["gpu-profiles-storage-class"], stack="profiles")
     with hub_from_plan(plan.kubernetes_objects(), "ml", directory) as hub:
         yield hub
+
+
+@pytest.fixture(scope="session")
+def branded_hub(tmp_path_factory):
+    """PHYS 101's hub with its logo, login text, announcement and home page template (development login)."""
+    directory = tmp_path_factory.mktemp("branded-hub")
+    plan = plan_config(directory, VARIATIONS["branded"], stack="branded")
+    with hub_from_plan(plan.kubernetes_objects(), "phys101", directory) as hub:
+        yield hub

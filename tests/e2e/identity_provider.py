@@ -6,8 +6,12 @@ An account is chosen by the authorization code the test brings back to the hub's
 step with the provider is the test's): the token endpoint answers for that code with an access token (the
 code itself) and an ID token carrying the account's claims; userinfo and the APIs answer for the token.
 
+Google's user login (token, userinfo) and its Admin SDK are answered too: a service account's token for
+a Workspace administrator (its signed assertion checked), then the groups of a user.
+
 Run as a program: `python -m tests.e2e.identity_provider --port P --accounts A.json --signing-key K.pem
---tls-dir D --issuer URL` (D holds cert.pem and key.pem), on 127.0.0.1 until SIGTERM. A.json maps each
+--tls-dir D --issuer URL [--google-directory G.json]` (D holds cert.pem and key.pem), on 127.0.0.1 until
+SIGTERM. A.json maps each
 code to {"claims": {...}, "github": {"login", "id", "teams": ["org:team"]}, "gitlab": {"username", "id",
 "groups": [full paths, as GitLab lists them for min_access_level=10], "projects": {"<id>": access level}}}.
 """
@@ -61,10 +65,17 @@ def jwks(key: rsa.RSAPrivateKey) -> dict[str, Any]:
     }
 
 
+GOOGLE_GROUPS_SCOPE = "https://www.googleapis.com/auth/admin.directory.group.readonly"
+GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
+
+
 class ProviderHandler(http.server.BaseHTTPRequestHandler):
     accounts: dict[str, dict[str, Any]]
     key: rsa.RSAPrivateKey
     issuer: str
+    google: dict[str, Any]
+    """Google's directory: {"serviceAccounts": {email: {"publicKey": PEM, "administrators": [email]}},
+    "groups": {user email: [group emails]}}."""
 
     def _answer(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
         data = json.dumps(body).encode()
@@ -87,6 +98,9 @@ class ProviderHandler(http.server.BaseHTTPRequestHandler):
         if not (path.endswith("/token") or path.endswith("/access_token")):
             self._answer(404, {"error": "not_found"})
             return
+        if form.get("grant_type") == ["urn:ietf:params:oauth:grant-type:jwt-bearer"]:
+            self._service_account_token(form.get("assertion", [""])[0])
+            return
         code = form.get("code", [""])[0]
         account = self.accounts.get(code)
         if account is None or form.get("grant_type") != ["authorization_code"]:
@@ -106,10 +120,31 @@ class ProviderHandler(http.server.BaseHTTPRequestHandler):
             },
         )
 
+    def _service_account_token(self, assertion: str) -> None:
+        """Google's token endpoint for a service account acting as a Workspace administrator: the
+        assertion must be signed with the account's key, for this endpoint, asking the groups scope."""
+        issuer = jwt.decode(assertion, options={"verify_signature": False}).get("iss", "")
+        account = self.google.get("serviceAccounts", {}).get(issuer)
+        if account is None:
+            self._answer(400, {"error": "invalid_client"})
+            return
+        try:
+            claims = jwt.decode(assertion, account["publicKey"], algorithms=["RS256"], audience=GOOGLE_TOKEN_URI)
+        except jwt.PyJWTError as error:
+            self._answer(400, {"error": "invalid_grant", "error_description": str(error)})
+            return
+        if claims.get("sub") not in account["administrators"] or GOOGLE_GROUPS_SCOPE not in claims.get("scope", ""):
+            self._answer(401, {"error": "unauthorized_client"})
+            return
+        self._answer(200, {"access_token": f"directory:{claims['sub']}", "token_type": "Bearer", "expires_in": 3600})
+
     def do_GET(self) -> None:
         url = urlsplit(self.path)
         if url.path == "/jwks":
             self._answer(200, jwks(self.key))
+            return
+        if url.path == "/admin/directory/v1/groups":
+            self._google_groups(parse_qs(url.query))
             return
         account = self._account()
         if account is None:
@@ -124,12 +159,33 @@ class ProviderHandler(http.server.BaseHTTPRequestHandler):
         else:
             self._answer(404, {"message": "404 Not Found"})
 
+    def _google_groups(self, query: dict[str, list[str]]) -> None:
+        token = self.headers.get("Authorization", "").removeprefix("Bearer ")
+        administrators = {a for sa in self.google.get("serviceAccounts", {}).values() for a in sa["administrators"]}
+        if token.removeprefix("directory:") not in administrators:
+            self._answer(403, {"error": {"message": "Not Authorized to access this resource/api"}})
+            return
+        user = query.get("userKey", [""])[0]
+        groups = self.google.get("groups", {}).get(user, [])
+        self._answer(200, {"kind": "admin#directory#groups", "groups": [{"email": group} for group in groups]})
+
     def _github(self, path: str, user: dict[str, Any]) -> None:
         if path == "/user":
             self._answer(200, {"login": user["login"], "id": user["id"], "name": user["login"], "email": None})
         elif path == "/user/teams":
             teams = [team.split(":") for team in user.get("teams", [])]
             self._answer(200, [{"slug": slug, "organization": {"login": org}} for org, slug in teams])
+        elif path.startswith("/orgs/"):  # membership checks: 204 for a member, 404 otherwise
+            parts = path.split("/")  # /orgs/<org>/members/<user> or /orgs/<org>/teams/<team>/members/<user>
+            if len(parts) == 5 and parts[3] == "members":
+                member = parts[4] == user["login"] and parts[2] in user.get("orgs", [])
+            elif len(parts) == 7 and parts[3] == "teams" and parts[5] == "members":
+                member = parts[6] == user["login"] and f"{parts[2]}:{parts[4]}" in user.get("teams", [])
+            else:
+                member = False
+            self.send_response(204 if member else 404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
         else:
             self._answer(404, {"message": "Not Found"})
 
@@ -166,6 +222,7 @@ def main() -> None:
     parser.add_argument("--signing-key", type=Path, required=True)
     parser.add_argument("--tls-dir", type=Path, required=True)
     parser.add_argument("--issuer", required=True)
+    parser.add_argument("--google-directory", type=Path, help="Google's directory (see ProviderHandler.google)")
     arguments = parser.parse_args()
     handler = type(
         "Handler",
@@ -174,6 +231,7 @@ def main() -> None:
             "accounts": json.loads(arguments.accounts.read_text()),
             "key": load_signing_key(arguments.signing_key),
             "issuer": arguments.issuer,
+            "google": json.loads(arguments.google_directory.read_text()) if arguments.google_directory else {},
         },
     )
     server = http.server.ThreadingHTTPServer(("127.0.0.1", arguments.port), handler)

@@ -76,3 +76,27 @@ def test_spawn_form_offers_the_profiles(browser, profiles_hub):
     assert page.locator("input[name=profile]").count() == 2
     assert page.locator("input[name=profile][value=cpu-only]").is_checked()  # the default profile
     page.screenshot(path=SCREENSHOTS / "spawn-form.png")
+
+
+def test_the_class_branding_shows_on_the_login_and_home_pages(browser, branded_hub):
+    logo = (ROOT / "stacks" / "branding" / "phys101-logo.svg").read_bytes()
+    page = browser.new_page(viewport={"width": 1200, "height": 800})
+    page.goto(f"{branded_hub.public_url}hub/login")
+    # The stack's logo, served by the hub and drawn by the browser at the SVG's size.
+    image = page.locator("#jupyterhub-logo img")
+    image.wait_for()
+    assert page.evaluate("img => img.complete && img.naturalWidth", image.element_handle()) == 220
+    assert page.request.get(f"{branded_hub.public_url}hub/logo").body() == logo
+    # The announcement, as text (what looked like a tag stays text), and the login text with its link.
+    banner = page.locator(".announcement")
+    assert banner.is_visible() and banner.inner_text().strip() == "Servers restart Friday at 18:00 <save your work>."
+    login_text = page.locator("#login-text")
+    assert login_text.is_visible() and "PHYS 101, Fall term." in login_text.inner_text()
+    assert login_text.locator("a").get_attribute("href") == "https://physics.example.edu/help"
+    assert page.locator("#login_submit").is_visible()  # the login form is still there
+    page.screenshot(path=SCREENSHOTS / "branded-login.png")
+    _log_in(page, branded_hub.public_url, "student1")
+    assert page.locator(".announcement").is_visible()  # on every page
+    assert page.locator("#course-links").get_by_text("Syllabus").is_visible()  # the stack's home.html
+    assert page.get_by_text("Start My Server").is_visible()  # which extends JupyterHub's own
+    page.screenshot(path=SCREENSHOTS / "branded-home.png")

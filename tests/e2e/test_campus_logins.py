@@ -244,6 +244,7 @@ GITHUB = {
     "type": "github",
     **OAUTH,
     "url": "PROVIDER",
+    "allowedOrganizations": ["uni-physics", "uni-math:m2"],
     "allowedGroups": ["uni-cs:cs101"],
     "adminGroups": ["uni-cs:cs101-staff"],
 }
@@ -251,11 +252,15 @@ GITHUB_ACCOUNTS = {
     "student": {"scopes": ["read:org"], "github": {"login": "sam", "id": 1, "teams": ["uni-cs:cs101"]}},
     "ta": {"scopes": ["read:org"], "github": {"login": "tia", "id": 2, "teams": ["uni-cs:cs101-staff"]}},
     "other": {"scopes": ["read:org"], "github": {"login": "oz", "id": 3, "teams": ["uni-math:m1"]}},
+    "physicist": {"scopes": ["read:org"], "github": {"login": "pia", "id": 4, "orgs": ["uni-physics"]}},
+    "mathematician": {"scopes": ["read:org"], "github": {"login": "max", "id": 5, "teams": ["uni-math:m2"]}},
 }
 GITHUB_LOGINS = [
     Login("student", "sam", groups=["uni-cs:cs101"]),
     Login("ta", "tia", admin=True, groups=["uni-cs:cs101-staff"]),
     Login("other", None),
+    Login("physicist", "pia"),  # a member of an allowed organisation
+    Login("mathematician", "max", groups=["uni-math:m2"]),  # of an allowed organisation's team
 ]
 
 
