@@ -160,6 +160,25 @@ CASES = [
         "the login provider (lti13) manages groups here",
     ),
     (
+        "oidc-issuer-and-endpoints",
+        _head("generic-oauth")
+        + OAUTH
+        + "          issuer: https://sso.uni.edu/realms/campus\n"
+        + "          tokenUrl: https://sso.uni.edu/token\n          allowAll: true\n",
+        14,
+        "hubs.physics.hub.authenticator.tokenUrl",
+        "the issuer's discovery document names the endpoints",
+    ),
+    (
+        "oidc-no-endpoints",
+        _head("generic-oauth")
+        + OAUTH
+        + "          userdataUrl: https://sso.uni.edu/userinfo\n          allowAll: true\n",
+        8,
+        "hubs.physics.hub.authenticator",
+        "set issuer (OpenID Connect discovery), or authorizeUrl, tokenUrl",
+    ),
+    (
         "google-groups-without-access",
         _head("google") + OAUTH + "          allowedDomains: [uni.edu]\n          adminGroups: [staff]\n",
         8,  # a key that is missing is reported where it belongs

@@ -960,6 +960,8 @@ DECLARED_ELSEWHERE = {
     "singleuser.extraContainers": "the user pods (tests/e2e/test_class_pods.py)",
     "singleuser.lifecycleHooks": "the user pods (tests/e2e/test_class_pods.py)",
     "formerNames": "aliases of the hub's resources (tests/test_retire.py)",
+    "hub.authenticator[generic-oauth].issuer": "endpoints by discovery, at the hub's start "
+    "(tests/e2e/test_campus_logins.py)",
     "hub.authenticator[ldap].allowedGroups": "who may log in, with a real directory (tests/e2e/test_ldap_login.py)",
     "hub.authenticator[ldap].adminGroups": "who is admin, with a real directory (tests/e2e/test_ldap_login.py)",
     "hub.authenticator[lti13].allowedCourses": "launches from other courses refused (tests/e2e/test_lti_login.py)",

@@ -166,11 +166,15 @@ class GenericOAuthenticator(ProviderGroups, OAuthAuthenticator):
 
     type: Literal["generic-oauth"]
     """`generic-oauth`: any OAuth2 / OpenID Connect provider."""
-    authorize_url: HttpUrl
+    issuer: HttpUrl | None = None
+    """An OpenID Connect provider's issuer (`https://sso.uni.edu/realms/campus`): the hub reads the three
+    endpoints from its discovery document (`<issuer>/.well-known/openid-configuration`) when it starts.
+    Or give `authorizeUrl`, `tokenUrl` and `userdataUrl`."""
+    authorize_url: HttpUrl | None = None
     """The provider's authorization endpoint."""
-    token_url: HttpUrl
+    token_url: HttpUrl | None = None
     """The provider's token endpoint."""
-    userdata_url: HttpUrl
+    userdata_url: HttpUrl | None = None
     """The provider's userinfo endpoint."""
     username_claim: str = "preferred_username"
     """The claim of the userinfo answer used as the JupyterHub user name."""
@@ -179,11 +183,24 @@ class GenericOAuthenticator(ProviderGroups, OAuthAuthenticator):
     groups_claim: str = "groups"
     """The claim that lists the user's groups (dots reach into nested claims: `realm_access.roles`)."""
 
+    @model_validator(mode="after")
+    def _endpoints_one_way(self) -> Self:
+        endpoints = {"authorizeUrl": self.authorize_url, "tokenUrl": self.token_url, "userdataUrl": self.userdata_url}
+        if self.issuer is not None:
+            given = [key for key, url in endpoints.items() if url is not None]
+            if given:
+                raise NestedValueError((given[0],), "the issuer's discovery document names the endpoints: drop this")
+        else:
+            missing = [key for key, url in endpoints.items() if url is None]
+            if missing:
+                raise ValueError(f"set issuer (OpenID Connect discovery), or {', '.join(missing)}")
+        return self
+
     def has_allow_rule(self) -> bool:
         return self.allow_all or bool(self.allowed_groups) or bool(self.admin_groups)
 
     def provider_urls(self) -> list[str]:
-        return [self.token_url, self.userdata_url]
+        return [url for url in (self.issuer, self.token_url, self.userdata_url) if url is not None]
 
 
 class AzureAdAuthenticator(ProviderGroups, OAuthAuthenticator):

@@ -73,12 +73,14 @@ class GenericOAuthenticatorSettings(GroupRules, OAuthSettings):
 
     type: Literal["generic-oauth"] = "generic-oauth"
     """Which authenticator this is."""
-    authorize_url: str
-    """The provider's authorization endpoint."""
-    token_url: str
-    """The provider's token endpoint."""
-    userdata_url: str
-    """The provider's user-info endpoint."""
+    issuer: str | None
+    """The OpenID Connect issuer whose discovery document names the endpoints; null: they are given."""
+    authorize_url: str | None
+    """The provider's authorization endpoint (null: from discovery)."""
+    token_url: str | None
+    """The provider's token endpoint (null: from discovery)."""
+    userdata_url: str | None
+    """The provider's user-info endpoint (null: from discovery)."""
     username_claim: str
     """The claim that becomes the JupyterHub username."""
     scopes: list[str]

@@ -98,9 +98,10 @@ def authenticator_settings(auth: Authenticator) -> AuthenticatorSettings:
         return GenericOAuthenticatorSettings(
             **oauth,
             **groups,
-            authorize_url=str(auth.authorize_url),
-            token_url=str(auth.token_url),
-            userdata_url=str(auth.userdata_url),
+            issuer=auth.issuer,
+            authorize_url=auth.authorize_url,
+            token_url=auth.token_url,
+            userdata_url=auth.userdata_url,
             username_claim=auth.username_claim,
             scopes=list(auth.scopes),
             groups_claim=auth.groups_claim,

@@ -118,6 +118,23 @@ if auth["type"] != "dummy":
     c.Authenticator.manage_groups = auth["manageGroups"]
 
 
+def oidc_endpoints(issuer: str) -> dict[str, str]:
+    """An OpenID Connect provider's endpoints, from its discovery document (read when the hub starts; a
+    provider that cannot be reached stops the start, and Kubernetes starts the hub again)."""
+    import urllib.request
+
+    url = f"{issuer.rstrip('/')}/.well-known/openid-configuration"
+    with urllib.request.urlopen(url, timeout=15) as answer:  # noqa: S310 - an https URL the stack validated
+        document = json.load(answer)
+    if document.get("issuer", "").rstrip("/") != issuer.rstrip("/"):  # OpenID Connect Discovery 1.0, 4.3
+        raise ValueError(f"{url} names issuer {document.get('issuer')!r}, not {issuer!r}")
+    return {
+        "authorizeUrl": document["authorization_endpoint"],
+        "tokenUrl": document["token_endpoint"],
+        "userdataUrl": document["userinfo_endpoint"],
+    }
+
+
 def group_model(model: dict, groups: set[str], admin_users: set[str], admin_groups: set[str]) -> dict:
     """An authenticator's answer with the hub groups the provider reported, and admin as admin groups say
     (when there are any: someone who left them loses admin, unless named in adminUsers)."""
@@ -280,9 +297,16 @@ else:
             c.GoogleOAuthenticator.admin_google_groups = {domain: set(auth["adminGroups"]) for domain in domains}
             c.GoogleOAuthenticator.auth_state_groups_key = "google_user.google_groups"
     elif auth["type"] == "generic-oauth":
-        c.GenericOAuthenticator.authorize_url = auth["authorizeUrl"]
-        c.GenericOAuthenticator.token_url = auth["tokenUrl"]
-        c.GenericOAuthenticator.userdata_url = auth["userdataUrl"]
+        endpoints = {
+            "authorizeUrl": auth["authorizeUrl"],
+            "tokenUrl": auth["tokenUrl"],
+            "userdataUrl": auth["userdataUrl"],
+        }
+        if auth["issuer"]:
+            endpoints = oidc_endpoints(auth["issuer"])
+        c.GenericOAuthenticator.authorize_url = endpoints["authorizeUrl"]
+        c.GenericOAuthenticator.token_url = endpoints["tokenUrl"]
+        c.GenericOAuthenticator.userdata_url = endpoints["userdataUrl"]
         c.GenericOAuthenticator.username_claim = auth["usernameClaim"]
         c.GenericOAuthenticator.scope = auth["scopes"]
         c.GenericOAuthenticator.auth_state_groups_key = f"oauth_user.{auth['groupsClaim']}"

@@ -143,6 +143,15 @@ class ProviderHandler(http.server.BaseHTTPRequestHandler):
         if url.path == "/jwks":
             self._answer(200, jwks(self.key))
             return
+        if url.path.endswith("/.well-known/openid-configuration"):  # OpenID Connect discovery
+            endpoints = {
+                "authorization_endpoint": "authorize",
+                "token_endpoint": "token",
+                "userinfo_endpoint": "userinfo",
+            }
+            document = {name: f"{self.issuer}/{path}" for name, path in endpoints.items()}
+            self._answer(200, {"issuer": self.issuer, "jwks_uri": f"{self.issuer}/jwks", **document})
+            return
         if url.path == "/admin/directory/v1/groups":
             self._google_groups(parse_qs(url.query))
             return

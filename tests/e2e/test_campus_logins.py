@@ -120,6 +120,57 @@ def _check(hub: Any, login: Login, status: int, client: HubClient) -> None:
 
 OAUTH = {"clientId": "hub-client", "clientSecret": secure("client"), "callbackUrl": CALLBACK}
 
+# --- Any OpenID Connect provider, by its issuer (discovery) -----------------------------------------
+OIDC = {
+    "type": "generic-oauth",
+    **OAUTH,
+    "issuer": "PROVIDER",
+    "groupsClaim": "realm_access.roles",
+    "allowedGroups": ["phys101"],
+    "adminGroups": ["phys101-staff"],
+}
+OIDC_ACCOUNTS = {
+    "alice": {"claims": {"preferred_username": "alice", "realm_access": {"roles": ["phys101"]}}},
+    "prof": {"claims": {"preferred_username": "prof", "realm_access": {"roles": ["phys101-staff"]}}},
+    "bob": {"claims": {"preferred_username": "bob", "realm_access": {"roles": ["chem101"]}}},
+}
+OIDC_LOGINS = [
+    Login("alice", "alice", groups=["phys101"]),
+    Login("prof", "prof", admin=True, groups=["phys101-staff"]),
+    Login("bob", None),
+]
+
+
+@pytest.fixture(scope="module")
+def oidc_hub(tmp_path_factory):
+    yield from _hub(tmp_path_factory, "oidc", OIDC, OIDC_ACCOUNTS)
+
+
+@pytest.mark.parametrize("login", OIDC_LOGINS, ids=[login.code for login in OIDC_LOGINS])
+def test_an_oidc_provider_found_by_discovery_decides_groups_and_admins(oidc_hub, login):
+    hub, _ = oidc_hub
+    client, status = _oauth_login(hub.public_url, login.code)
+    _check(hub, login, status, client)
+
+
+def test_the_hub_was_sent_to_the_discovered_endpoints(oidc_hub):
+    hub, provider = oidc_hub
+    started = HubClient(hub.public_url).get("hub/oauth_login", allow_redirects=False)
+    assert started.headers["Location"].startswith(f"{provider.url}/authorize?")
+
+
+def test_a_discovery_document_of_another_issuer_is_refused(oidc_hub, monkeypatch):
+    """OpenID Connect Discovery: the document must name the issuer it was asked for."""
+    from ..hub_config import shipped_definitions
+
+    _, provider = oidc_hub
+    monkeypatch.setenv("SSL_CERT_FILE", str(provider.ca_file))
+    oidc_endpoints = shipped_definitions({"oidc_endpoints"}, {"json": json})["oidc_endpoints"]
+    assert oidc_endpoints(provider.url)["tokenUrl"] == f"{provider.url}/token"
+    with pytest.raises(ValueError, match="names issuer"):
+        oidc_endpoints(f"{provider.url}/realms/other")
+
+
 # --- Entra ID -------------------------------------------------------------------------------------
 STUDENTS, STAFF = "2b3c4d5e-6f70-4812-9a3b-4c5d6e7f8091", "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
 AZURE = {
