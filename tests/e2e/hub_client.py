@@ -1,7 +1,7 @@
 """A browser-like HTTP client for JupyterHub: cookies, the _xsrf form field, API tokens."""
 
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import requests
 
@@ -34,6 +34,14 @@ class HubClient:
             data={"username": username, "password": password, "_xsrf": xsrf},
             timeout=30,
         )
+
+    def oauth_login(self, code: str) -> int:
+        """Log in through an OAuth provider as a browser does, coming back from the provider with `code`
+        (a stand-in provider's account): the status of the hub's callback (302 in, 403 refused)."""
+        started = self.get("hub/oauth_login", allow_redirects=False)
+        assert started.status_code == 302, started.text
+        state = parse_qs(urlsplit(started.headers["Location"]).query)["state"][0]
+        return self.get(f"hub/oauth_callback?code={code}&state={state}", allow_redirects=False).status_code
 
     def get(self, path: str, **kwargs: Any) -> requests.Response:
         """GET a page or API path with this session."""

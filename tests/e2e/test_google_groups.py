@@ -8,7 +8,6 @@ the allowed group get in, of the admin group are admins, everyone else of the do
 import json
 import sys
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -111,11 +110,7 @@ def running_probe(command: list[str]) -> bool:
 
 def _log_in(public_url: str, code: str) -> tuple[HubClient, int]:
     client = HubClient(public_url)
-    started = client.get("hub/oauth_login", allow_redirects=False)
-    assert started.status_code == 302, started.text
-    state = parse_qs(urlsplit(started.headers["Location"]).query)["state"][0]
-    answer = client.get(f"hub/oauth_callback?code={code}&state={state}", allow_redirects=False)
-    return client, answer.status_code
+    return client, client.oauth_login(code)
 
 
 def test_a_member_of_the_allowed_google_group_logs_in_with_her_groups(hub):

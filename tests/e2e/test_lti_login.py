@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from .hub_client import HubClient
 from .identity_provider import load_signing_key, sign
-from .test_campus_logins import HOST, _hub
+from .provider_hub import HOST, provider_hub
 
 CLIENT_ID = "10000000000042"
 COURSE, OTHER_COURSE = "phys101-fall", "chem101-fall"
@@ -36,7 +36,8 @@ AUTHENTICATOR = {
 
 @pytest.fixture(scope="module")
 def lti_hub(tmp_path_factory):
-    yield from _hub(tmp_path_factory, "lti", AUTHENTICATOR, {})
+    with provider_hub(tmp_path_factory.mktemp("lti"), "lti", AUTHENTICATOR, {}) as hub:
+        yield hub
 
 
 def _start_launch(client: HubClient, issuer: str, login_hint: str) -> tuple[str, str]:
