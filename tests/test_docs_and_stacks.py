@@ -93,3 +93,27 @@ def test_every_stack_plans_with_strictly_valid_wired_objects(path: Path):
 @pytest.mark.parametrize("path", STACK_FILES, ids=[p.name for p in STACK_FILES])
 def test_stack_files_carry_the_schema_modeline(path: Path):
     assert path.read_text().startswith("# yaml-language-server: $schema=")
+
+
+@pytest.mark.parametrize("path", STACK_FILES, ids=[p.name for p in STACK_FILES])
+def test_every_stack_hub_loads_its_configuration_without_the_network(path: Path, tmp_path: Path, monkeypatch):
+    """The shipped jupyterhub_config.py loads each hub of each stack with valid traits, and reaches no
+    other machine while it does (a provider's discovery document waits for the first login: tools that
+    render user pods from a hub's configuration run offline)."""
+    import socket
+
+    from .hub_config import lay_out_hub_files, load_hub_config, trait_problems
+
+    def no_network(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"the hub's configuration reached for the network: {args}")
+
+    stack = path.stem.removeprefix("Pulumi.")
+    objects = make_plan(stack).kubernetes_objects()
+    namespaces = [
+        o["metadata"]["namespace"] for o in objects if o["kind"] == "ConfigMap" and o["metadata"]["name"] == "hub"
+    ]
+    monkeypatch.setattr(socket, "getaddrinfo", no_network)
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    for namespace in namespaces:
+        config_dir, secret_dir = lay_out_hub_files(objects, namespace, tmp_path / namespace)
+        assert trait_problems(load_hub_config(config_dir, secret_dir)) == [], namespace

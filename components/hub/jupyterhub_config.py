@@ -13,6 +13,7 @@ HUB_SERVICE_ADDRESSES, a JSON object mapping Service names to the host:port to u
 address and reaches the proxy API at its; nothing else differs from what the cluster runs.
 """
 
+import functools
 import html
 import json
 import os
@@ -118,9 +119,9 @@ if auth["type"] != "dummy":
     c.Authenticator.manage_groups = auth["manageGroups"]
 
 
+@functools.cache
 def oidc_endpoints(issuer: str) -> dict[str, str]:
-    """An OpenID Connect provider's endpoints, from its discovery document (read when the hub starts; a
-    provider that cannot be reached stops the start, and Kubernetes starts the hub again)."""
+    """An OpenID Connect provider's endpoints, from its discovery document (read once; a failure is not kept)."""
     import urllib.request
 
     url = f"{issuer.rstrip('/')}/.well-known/openid-configuration"
@@ -297,16 +298,32 @@ else:
             c.GoogleOAuthenticator.admin_google_groups = {domain: set(auth["adminGroups"]) for domain in domains}
             c.GoogleOAuthenticator.auth_state_groups_key = "google_user.google_groups"
     elif auth["type"] == "generic-oauth":
-        endpoints = {
-            "authorizeUrl": auth["authorizeUrl"],
-            "tokenUrl": auth["tokenUrl"],
-            "userdataUrl": auth["userdataUrl"],
-        }
         if auth["issuer"]:
-            endpoints = oidc_endpoints(auth["issuer"])
-        c.GenericOAuthenticator.authorize_url = endpoints["authorizeUrl"]
-        c.GenericOAuthenticator.token_url = endpoints["tokenUrl"]
-        c.GenericOAuthenticator.userdata_url = endpoints["userdataUrl"]
+            from oauthenticator.generic import GenericOAuthenticator
+            from traitlets import default
+
+            class DiscoveringGenericOAuthenticator(GenericOAuthenticator):
+                """GenericOAuthenticator whose endpoints come from the issuer's discovery document, read
+                when a login first needs them (a provider that cannot be reached fails that login, and the
+                next one asks again), not when the configuration is loaded."""
+
+                @default("authorize_url")
+                def _discovered_authorize_url(self) -> str:
+                    return oidc_endpoints(auth["issuer"])["authorizeUrl"]
+
+                @default("token_url")
+                def _discovered_token_url(self) -> str:
+                    return oidc_endpoints(auth["issuer"])["tokenUrl"]
+
+                @default("userdata_url")
+                def _discovered_userdata_url(self) -> str:
+                    return oidc_endpoints(auth["issuer"])["userdataUrl"]
+
+            c.JupyterHub.authenticator_class = DiscoveringGenericOAuthenticator
+        else:
+            c.GenericOAuthenticator.authorize_url = auth["authorizeUrl"]
+            c.GenericOAuthenticator.token_url = auth["tokenUrl"]
+            c.GenericOAuthenticator.userdata_url = auth["userdataUrl"]
         c.GenericOAuthenticator.username_claim = auth["usernameClaim"]
         c.GenericOAuthenticator.scope = auth["scopes"]
         c.GenericOAuthenticator.auth_state_groups_key = f"oauth_user.{auth['groupsClaim']}"

@@ -8,6 +8,7 @@ a student in, with course roles as hub groups; another course, a forged signatur
 are refused (tests/e2e/test_lti_login.py)."""
 
 import contextlib
+import functools
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -82,7 +83,7 @@ def test_a_discovery_document_of_another_issuer_is_refused(oidc_hub, monkeypatch
 
     _, provider = oidc_hub
     monkeypatch.setenv("SSL_CERT_FILE", str(provider.ca_file))
-    oidc_endpoints = shipped_definitions({"oidc_endpoints"}, {"json": json})["oidc_endpoints"]
+    oidc_endpoints = shipped_definitions({"oidc_endpoints"}, {"json": json, "functools": functools})["oidc_endpoints"]
     assert oidc_endpoints(provider.url)["tokenUrl"] == f"{provider.url}/token"
     with pytest.raises(ValueError, match="names issuer"):
         oidc_endpoints(f"{provider.url}/realms/other")
