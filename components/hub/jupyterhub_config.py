@@ -254,9 +254,8 @@ else:
     c.OAuthenticator.client_id = auth["clientId"]
     c.OAuthenticator.client_secret = secret("oauthClientSecret")
     c.OAuthenticator.oauth_callback_url = auth["callbackUrl"]
-    if auth["type"] != "google":
+    if auth["type"] != "google":  # Google's group rules are its own traits (below)
         c.OAuthenticator.admin_groups = set(auth["adminGroups"])
-    if auth["type"] != "google":
         c.OAuthenticator.allowed_groups = set(auth["allowedGroups"])
     if auth["type"] == "github":
         c.GitHubOAuthenticator.github_url = auth["url"]
