@@ -153,6 +153,7 @@ if auth["type"] == "dummy":
 elif auth["type"] == "ldap":
     import ssl
 
+    from ldap3.core.exceptions import LDAPException
     from ldapauthenticator import LDAPAuthenticator
 
     LDAP_GROUPS = {dn.lower(): name for name, dn in auth["groupDns"].items()}
@@ -163,7 +164,11 @@ elif auth["type"] == "ldap":
         and allowed groups."""
 
         async def authenticate(self, handler: Any, data: dict) -> dict | None:
-            model = await super().authenticate(handler, data)
+            try:
+                model = await super().authenticate(handler, data)
+            except LDAPException as error:  # the directory unreachable, its certificate not trusted...
+                self.log.error("Login of %r failed: the directory answered %s", data.get("username"), error)
+                return None
             if model is None:
                 return None
             found = {LDAP_GROUPS[dn.lower()] for dn in model["auth_state"]["ldap_groups"]}

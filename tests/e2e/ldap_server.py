@@ -79,10 +79,11 @@ def ldap_directory(
     port: int,
     tls_files: tuple[Path, Path, Path],
     network: ClusterNetwork | None = None,
+    ldaps_port: int | None = None,
 ) -> Iterator[Directory]:
     """slapd serving these people and groups on 127.0.0.1 (StartTLS required to bind): this machine's, or
-    the cluster network's where the hub runs (`network`). `tls_files`: its CA, certificate and key for
-    127.0.0.1 (acme.write_tls_files)."""
+    the cluster network's where the hub runs (`network`); LDAPS too on `ldaps_port`. `tls_files`: its CA,
+    certificate and key for 127.0.0.1 (acme.write_tls_files)."""
     inside = network.command if network else (lambda command: command)
     ca, certificate, key = tls_files
     (directory / "data").mkdir(parents=True)
@@ -94,7 +95,8 @@ def ldap_directory(
     log = directory / "slapd.log"
     # -d keeps slapd in the foreground (stopped by its pid); it listens on the loopback only.
     probe = [sys.executable, "-c", f"import socket; socket.create_connection(({LOOPBACK!r}, {port}), timeout=1)"]
-    with running(inside(["slapd", "-d", "0", "-f", str(config), "-h", f"ldap://{LOOPBACK}:{port}/"]), log):
+    urls = f"ldap://{LOOPBACK}:{port}/" + (f" ldaps://{LOOPBACK}:{ldaps_port}/" if ldaps_port else "")
+    with running(inside(["slapd", "-d", "0", "-f", str(config), "-h", urls]), log):
 
         def listening() -> bool:
             return subprocess.run(inside(probe), capture_output=True, check=False).returncode == 0

@@ -10,7 +10,7 @@ from ..helpers import dev_hub, plan_config, secure, stack_config
 from .acme import write_tls_files
 from .cluster_network import cluster_network
 from .hub_client import HubClient
-from .hub_harness import hub_on_fake_cluster
+from .hub_harness import hub_from_plan, hub_on_fake_cluster
 from .ldap_server import GROUPS, PEOPLE, SERVICE_DN, ldap_directory, slapd_available
 from .processes import free_port
 
@@ -26,7 +26,7 @@ DIRECTORY_GROUPS = {
 }
 
 
-def _stack(port: int, ca_pem: str) -> dict:
+def _stack(port: int, ca_pem: str | None, tls: str = "start-tls") -> dict:
     return stack_config(
         {
             NAMESPACE: dev_hub(
@@ -35,8 +35,8 @@ def _stack(port: int, ca_pem: str) -> dict:
                         "type": "ldap",
                         "server": "127.0.0.1",
                         "port": port,
-                        "tls": "start-tls",
-                        "caCertificate": ca_pem,
+                        "tls": tls,
+                        **({"caCertificate": ca_pem} if ca_pem else {}),
                         "lookup": {
                             "searchBase": PEOPLE,
                             "userAttribute": "uid",
@@ -129,3 +129,43 @@ def test_the_ta_group_sees_the_ta_profile_and_a_student_cannot_start_it(hub):
     answer = student.api("POST", "users/alice/server", json={"profile": "ta-tools"})
     assert answer.status_code >= 400, answer.text
     assert student.api("GET", "users/alice").json()["servers"] == {}
+
+
+@pytest.fixture(scope="module", params=["ldaps-with-the-ca", "start-tls-without-the-ca"])
+def tls_hub(request, tmp_path_factory):
+    """A hub over LDAPS with the campus CA, or over StartTLS without it (the directory's certificate is then
+    one the hub cannot verify): no fake cluster, logins only."""
+    directory = tmp_path_factory.mktemp(request.param)
+    tls_files = write_tls_files(directory / "tls")
+    port, ldaps_port = free_port(), free_port()
+    if request.param == "ldaps-with-the-ca":
+        stack = _stack(ldaps_port, tls_files[0].read_text(), tls="ldaps")
+    else:
+        stack = _stack(port, None)
+    objects = plan_config(directory, stack, stack="ldap-tls").kubernetes_objects()
+    with (
+        cluster_network(objects, NAMESPACE) as network,
+        hub_from_plan(objects, NAMESPACE, directory / "hub", network=network) as running_hub,
+        ldap_directory(
+            directory / "slapd",
+            PASSWORDS,
+            DIRECTORY_GROUPS,
+            running_hub.secret("ldap-bind-password"),
+            port,
+            tls_files,
+            network=network,
+            ldaps_port=ldaps_port,
+        ),
+    ):
+        yield request.param, running_hub
+
+
+def test_ldaps_works_and_an_unverifiable_directory_certificate_refuses_every_login(tls_hub):
+    kind, hub = tls_hub
+    me = _me(_log_in(hub, "alice", "alice-pw"))
+    if kind == "ldaps-with-the-ca":
+        assert me is not None and me["groups"] == ["students"]
+    else:  # the system's CAs do not know the campus CA: no password leaves the hub
+        assert me is None
+        log = hub.hub_log.read_text()
+        assert "Login of 'alice' failed: the directory answered" in log and "CERTIFICATE_VERIFY_FAILED" in log
