@@ -13,9 +13,11 @@ from .namespace import declare_namespace
 from .network_policy import DEFAULT_DENY_SPEC
 from .plan.edge import CaddyFront
 from .plan.hub_spec import HubSpec
+from .priorities import declare_priority_classes
 from .proxy import Proxy, ProxyArgs
 from .singleuser.content import declare_course_content
 from .singleuser.network_policy import singleuser_network_policy_spec
+from .singleuser.placeholders import declare_user_placeholders
 from .storage.backups import HomeBackupJob, HomeBackupsArgs
 from .storage.shared_storage import declare_shared_storage
 
@@ -48,7 +50,14 @@ class JupyterHub(pulumi.ComponentResource):
             pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(providers=[args.provider], aliases=renamed)),
         )
         child = pulumi.ResourceOptions(parent=self)
-        self.namespace = declare_namespace(name, spec.namespace, spec.stack.protect_data, list(args.after), child)
+        self.priority_classes = (
+            declare_priority_classes(name, spec.name, spec.priorities, child)
+            if spec.priorities is not None and not spec.config.retired
+            else []
+        )
+        # Every pod of the namespace names its class: they exist first (a pod of an unknown class is refused).
+        after = [*args.after, *self.priority_classes]
+        self.namespace = declare_namespace(name, spec.namespace, spec.stack.protect_data, after, child)
         self.shared_storage = declare_shared_storage(name, spec, self.namespace, child)
         if spec.snapshots is not None and not spec.config.retired:  # a retired hub's data stays as it is
             nfs = self.shared_storage.nfs_server if self.shared_storage else None
@@ -90,6 +99,7 @@ class JupyterHub(pulumi.ComponentResource):
             self.autohttps = AutoHttps(
                 name, AutoHttpsArgs(spec=spec, front=spec.edge, namespace=self.namespace), opts=child
             )
+        self.placeholders = declare_user_placeholders(name, spec, self.namespace.ref, child)
         self.course_content = declare_course_content(
             spec.name, spec.config.singleuser.content, self.namespace.ref, child
         )

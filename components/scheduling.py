@@ -33,10 +33,12 @@ def node_affinity(purpose: str, strictness: Strictness) -> dict[str, Any] | None
     return {"nodeAffinity": rule}
 
 
-def on_core_nodes(spec: dict[str, Any], strictness: Strictness) -> dict[str, Any]:
-    """A pod spec of the hub's own components (hub, proxy, HTTPS front), placed on core nodes."""
+def on_core_nodes(spec: dict[str, Any], strictness: Strictness, priority_class: str | None = None) -> dict[str, Any]:
+    """A pod spec of the hub's own components (hub, proxy, HTTPS front), placed on core nodes (with the
+    hub's core PriorityClass, where it has one)."""
     affinity = node_affinity(CORE, strictness)
-    return spec if affinity is None else {**spec, "affinity": affinity}
+    placed = spec if affinity is None else {**spec, "affinity": affinity}
+    return placed if priority_class is None else {**placed, "priorityClassName": priority_class}
 
 
 def user_toleration() -> dict[str, str]:

@@ -13,6 +13,9 @@ from .helpers import find, of_type
 from .schemas import KUBERNETES_VERSIONS, schema_problems
 
 EXPECTED_OBJECTS = {
+    ("PriorityClass", None, "jupyterhub-core"),  # the hub and proxy above users' servers
+    ("PriorityClass", None, "jupyterhub-user"),
+    ("PriorityClass", None, "jupyterhub-user-placeholder"),
     ("Namespace", None, "jupyterhub"),
     ("ServiceAccount", "jupyterhub", "hub"),
     ("Role", "jupyterhub", "hub"),

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from components.cluster import nvidia_device_plugin
+from components.singleuser import placeholders
+from components.singleuser.placeholders import PLACEHOLDER
 from components.storage import nfs_server
 from tools.plan import make_plan, write_plan
 
@@ -23,11 +25,12 @@ DECLARED_SKIPS = {
     for kind, name, skips in [
         ("DaemonSet", "nvidia-device-plugin", nvidia_device_plugin.CHECKOV_SKIPS),
         ("Deployment", "nfs-server", nfs_server.CHECKOV_SKIPS),
+        ("Deployment", PLACEHOLDER, placeholders.CHECKOV_SKIPS),
     ]
     for annotation in skips.values()
 }
 """Checks skipped for one workload, by its annotations (the node agent of GPU nodes, the in-cluster NFS
-server): (check, kind, name)."""
+server, the user placeholders): (check, kind, name)."""
 
 pytestmark = pytest.mark.skipif(not CHECKOV.exists(), reason="checkov is not installed (make test installs it)")
 

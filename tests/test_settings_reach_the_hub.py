@@ -870,6 +870,11 @@ def hubs(draw: st.DrawFn, kind: str, database: str) -> tuple[dict[str, Any], lis
         "culler": _culler(d),
     }
     d.expect("namespace", "KubeSpawner", "namespace", NAMESPACE)
+    priority = d.draw(st.booleans())
+    hub["scheduling"] = {"podPriority": priority}
+    d.expect(
+        "scheduling.podPriority", "KubeSpawner", "priority_class_name", f"{NAMESPACE}-user" if priority else NOT_SET
+    )
     for section, name, value in FIXED_TRAITS:
         d.expect("(every hub)", section, name, value)
     https = kind != "dummy" or d.draw(st.booleans())
@@ -960,6 +965,8 @@ DECLARED_ELSEWHERE = {
     "singleuser.extraContainers": "the user pods (tests/e2e/test_class_pods.py)",
     "singleuser.lifecycleHooks": "the user pods (tests/e2e/test_class_pods.py)",
     "formerNames": "aliases of the hub's resources (tests/test_retire.py)",
+    "scheduling.placeholders": "the placeholder Deployment, sized as KubeSpawner's default server "
+    "(tests/test_placeholders.py, tests/cluster/test_placeholders.py)",
     "hub.authenticator[generic-oauth].issuer": "endpoints by discovery, at the hub's start "
     "(tests/e2e/test_campus_logins.py)",
     "hub.authenticator[ldap].allowedGroups": "who may log in, with a real directory (tests/e2e/test_ldap_login.py)",

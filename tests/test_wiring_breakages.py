@@ -322,6 +322,13 @@ BREAKAGES = [
         "check_placement",
         "user servers ((default)) of jupyterhub cannot run on user nodes",
     ),
+    Breakage(
+        "placeholders not tolerating user nodes",
+        "workshop",
+        lambda o, ns: _pod(o, ns, "user-placeholder").update(tolerations=[]),
+        "check_placement",
+        "Deployment user-placeholder cannot run on user nodes",
+    ),
     # check_https_front_wiring
     Breakage(
         "Caddy told another port than its container's",

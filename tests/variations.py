@@ -137,6 +137,7 @@ VARIATIONS: dict[str, dict[str, Any]] = {
     "class-storage": stack_config(
         {
             "phys101": dev_hub(
+                scheduling={"placeholders": 2},
                 hub={"groups": {"tas": ["ta1"], "team-1": ["student1", "student2"], "team-2": ["student3"]}},
                 sharedStorage={
                     "type": "in-cluster-nfs",

@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from components.hub.settings_contract import HubSettings
+from components.singleuser.placeholders import PLACEHOLDER
 
 from .helpers import settings_of
 from .netpol import selector_matches
@@ -279,13 +280,17 @@ def check_placement(
     purpose_label: str = "hub.jupyter.org/node-purpose",
 ) -> list[str]:
     """Hub and proxy run on core nodes only; user servers (every profile without its own node selector)
-    run on user nodes, tolerating their taint. (Node agents are placed by their own tests.)"""
+    and the placeholders that hold their room run on user nodes, tolerating their taint. (Node agents are
+    placed by their own tests.)"""
     problems = []
     for workload in (w for w in workloads(objects) if _ns(w) != NODE_AGENT_NAMESPACE):
         pod = workload["spec"]["template"]["spec"]
         fits = [node for node in nodes if schedulable(pod, node)]
         name = f"{workload['kind']} {workload['metadata']['name']}"
-        if not fits:
+        if workload["metadata"]["name"] == PLACEHOLDER:  # placed as user servers are (checked below)
+            if not pod.get("nodeSelector") and not any(n["labels"].get(purpose_label) == user_purpose for n in fits):
+                problems.append(f"{name} cannot run on user nodes")
+        elif not fits:
             problems.append(f"{name} fits no node")
         elif any(node["labels"].get(purpose_label) != core_purpose for node in fits):
             problems.append(f"{name} may run on non-core nodes")

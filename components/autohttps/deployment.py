@@ -134,5 +134,5 @@ def autohttps_pod_template(
     }
     return {
         "metadata": {"labels": labels(spec.name, AUTOHTTPS), "annotations": {CHECKSUM_ANNOTATION: config_checksum}},
-        "spec": on_core_nodes(pod, spec.node_purpose),
+        "spec": on_core_nodes(pod, spec.node_purpose, spec.core_priority),
     }

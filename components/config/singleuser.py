@@ -390,6 +390,10 @@ class SingleUserConfig(UserPodExtensions):
             seen[path] = key
         return self
 
+    def default_profile(self) -> Profile | None:
+        """The profile the spawn form selects first (KubeSpawner's: the one marked default, else the first)."""
+        return next((p for p in self.profiles if p.default), self.profiles[0] if self.profiles else None)
+
     def profile_cpu(self, profile: Profile) -> CpuRange:
         """A profile's CPU: each of its fields that is set overrides the one of singleuser.cpu."""
         own = profile.cpu or CpuRange()

@@ -26,6 +26,7 @@ from .hub import HubConfig, SqlitePvcDatabase
 from .node_pools import GPU_RESOURCE, NodePoolFacts
 from .placement import cluster_with_hub_pools, user_node_selector
 from .proxy import OFFLOAD_ANNOTATIONS, ProxyConfig
+from .scheduling import SchedulingConfig
 from .singleuser import SingleUserConfig
 from .storage import Efs, ExistingNfs, Filestore, InClusterNfs, SharedStorage
 from .types import DnsLabel, Hostname, quantity_value
@@ -50,6 +51,8 @@ class JupyterHubConfig(Model):
     """Users' servers."""
     culler: CullerConfig = CullerConfig()
     """The idle culler."""
+    scheduling: SchedulingConfig = SchedulingConfig()
+    """Pod priorities and user placeholders: room for user servers when a class starts."""
     backups: HomeBackups | None = None
     """Scheduled backups of users' homes (snapshots of per-user disks or of the in-cluster NFS server's
     disk; AWS Backup for EFS), kept for `keepDays`. Empty: none (disks are still kept, never deleted)."""

@@ -90,5 +90,5 @@ def hub_pod_template(
             # New checksums roll the hub when its settings, jupyterhub_config.py or secrets change.
             "annotations": {CHECKSUM_ANNOTATION: config_checksum, SECRET_CHECKSUM_ANNOTATION: secret_checksum},
         },
-        "spec": on_core_nodes(pod, spec.node_purpose),
+        "spec": on_core_nodes(pod, spec.node_purpose, spec.core_priority),
     }

@@ -136,6 +136,8 @@ class SpawnerTraits(Contract):
     """Node labels a user pod requires."""
     tolerations: list[KubernetesObject] | None = None
     """Taints a user pod tolerates."""
+    priority_class_name: str | None = None
+    """The PriorityClass of user pods (above placeholders, which they evict)."""
 
 
 class HomeSettings(Contract):

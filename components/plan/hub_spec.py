@@ -18,6 +18,7 @@ from ..config.placement import hub_as_deployed
 from ..config.stack import JupyterHubConfig, StackConfig
 from ..config.storage import Efs, Filestore, InClusterNfs
 from ..endpoints import ENDPOINTS, Endpoints
+from ..priorities import PriorityClassNames, priority_class_names
 from ..scheduling import Strictness
 from ..stack_settings import StackSettings
 from .backups import SnapshotBackups, plan_snapshots
@@ -67,7 +68,14 @@ class HubSpec:
     """The home backups the cluster takes (a CronJob's snapshots); None: none (or only the cloud's, EFS's)."""
     cloud_share: CloudShare | None = None
     """The filesystem the cloud made for the hub's shared storage (Filestore, EFS); None for the others."""
+    priorities: PriorityClassNames | None = None
+    """The PriorityClasses of the hub's pods; None: the cluster's default priority for all."""
     endpoints: Endpoints = ENDPOINTS
+
+    @property
+    def core_priority(self) -> str | None:
+        """The PriorityClass of the hub's own pods (hub, proxy, HTTPS front); None: the default priority."""
+        return self.priorities.core if self.priorities else None
 
     @property
     def base_url(self) -> str:
@@ -147,6 +155,7 @@ def plan_hub(config: StackConfig, name: str, cluster: Cluster, stack: StackSetti
         cloud_share=cloud_share,
         nfs_disk_class=nfs_disk_class,
         snapshots=plan_snapshots(name, config.namespace_of(name), hub, cluster),
+        priorities=priority_class_names(config.namespace_of(name)) if hub.scheduling.pod_priority else None,
     )
 
 

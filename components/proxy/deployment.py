@@ -90,5 +90,5 @@ def proxy_pod_template(
         pod["volumes"] = [{"name": "tls", "secret": {"secretName": tls_secret, "defaultMode": 0o440}}]
     return {
         "metadata": {"labels": labels(spec.name, PROXY), "annotations": {SECRET_CHECKSUM_ANNOTATION: secret_checksum}},
-        "spec": on_core_nodes(pod, spec.node_purpose),
+        "spec": on_core_nodes(pod, spec.node_purpose, spec.core_priority),
     }

@@ -53,10 +53,16 @@ def _traits(cpu: CpuRange, memory: MemoryRange, extra_limits: dict[str, str] | N
     )
 
 
-def _profile(config: SingleUserConfig, profile: Profile) -> ProfileSettings:
+def profile_tolerations(profile: Profile) -> list[dict[str, Any]]:
+    """The tolerations of a profile's servers: user nodes, the profile's own, GPU nodes' taint for GPU ones."""
     tolerations = [user_toleration(), *(t.as_kubernetes() for t in profile.tolerations)]
     if GPU_RESOURCE in profile.extra_resource_limits and not any(t.get("key") == GPU_RESOURCE for t in tolerations):
         tolerations.append({"key": GPU_RESOURCE, "operator": "Exists", "effect": "NoSchedule"})  # GPU nodes' taint
+    return tolerations
+
+
+def _profile(config: SingleUserConfig, profile: Profile) -> ProfileSettings:
+    tolerations = profile_tolerations(profile)
     override = _traits(
         config.profile_cpu(profile),
         config.profile_memory(profile),
@@ -129,6 +135,7 @@ def spawner_settings(spec: HubSpec, secret_environment: dict[str, SecretKeySetti
         node_affinity_preferred=preferred,
         tolerations=[user_toleration()],
         node_selector=dict(config.node_selector) or None,
+        priority_class_name=spec.priorities.user if spec.priorities else None,
     )
     return SpawnerSettings(
         traits=traits,

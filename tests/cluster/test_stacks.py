@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 
 from components.scheduling import NODE_PURPOSE_LABEL, USER_TAINT
+from components.singleuser.placeholders import PLACEHOLDER
 from tools.plan import Plan, make_plan
 
 from ..e2e.user_pods import render_user_objects
@@ -191,6 +192,7 @@ def _why_not_available(stack: StackOnCluster, namespace: str) -> str:
 
 
 def test_every_deployment_becomes_available_on_core_nodes(stack):
+    """...and the user placeholders on user nodes, where they hold room for users' servers."""
     deployments = stack.of_kind("Deployment")
     assert deployments
     for deployment in deployments:
@@ -206,9 +208,10 @@ def test_every_deployment_becomes_available_on_core_nodes(stack):
         selector = ",".join(f"{k}={v}" for k, v in live["spec"]["selector"]["matchLabels"].items())
         pods = stack.api.list_of("v1", "Pod", namespace, selector)
         assert len(pods) == live["spec"]["replicas"]
+        wanted = "user" if deployment["metadata"]["name"] == PLACEHOLDER else "core"
         for pod in pods:
             purpose = stack.node_labels(pod["spec"]["nodeName"]).get(NODE_PURPOSE_LABEL)
-            assert purpose == "core", f"{pod['metadata']['name']} runs on {pod['spec']['nodeName']} ({purpose})"
+            assert purpose == wanted, f"{pod['metadata']['name']} runs on {pod['spec']['nodeName']} ({purpose})"
 
 
 def _comparable(obj: dict[str, Any]) -> dict[str, Any]:
