@@ -4,6 +4,8 @@ certificate against the stack's CA), users looked up by a service account whose 
 secret. Directory groups become hub groups: they decide who may log in, who is admin, and who sees the
 TA profile (and may start it: the API refuses its slug to a student)."""
 
+from pathlib import Path
+
 import pytest
 
 from ..helpers import dev_hub, plan_config, secure, stack_config
@@ -65,6 +67,15 @@ def _stack(port: int, ca_pem: str | None, tls: str = "start-tls") -> dict:
     )
 
 
+def _directory(hub, directory: Path, port: int, tls_files, network, ldaps_port: int | None = None):
+    """The class's directory beside the hub. The service account's password is the one in the hub Secret
+    (the hub binds only at a login, so the directory may start after it)."""
+    password = hub.secret("ldap-bind-password")
+    return ldap_directory(
+        directory / "slapd", PASSWORDS, DIRECTORY_GROUPS, password, port, tls_files, network, ldaps_port
+    )
+
+
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory):
     directory = tmp_path_factory.mktemp("ldap")
@@ -74,16 +85,7 @@ def hub(tmp_path_factory):
     with (
         cluster_network(objects, NAMESPACE) as network,
         hub_on_fake_cluster(objects, NAMESPACE, directory, network=network) as (running_hub, _),
-        # The service account's password is the one in the hub Secret (the hub binds only at a login).
-        ldap_directory(
-            directory / "slapd",
-            PASSWORDS,
-            DIRECTORY_GROUPS,
-            running_hub.secret("ldap-bind-password"),
-            port,
-            tls_files,
-            network=network,
-        ),
+        _directory(running_hub, directory, port, tls_files, network),
     ):
         yield running_hub
 
@@ -146,16 +148,7 @@ def tls_hub(request, tmp_path_factory):
     with (
         cluster_network(objects, NAMESPACE) as network,
         hub_from_plan(objects, NAMESPACE, directory / "hub", network=network) as running_hub,
-        ldap_directory(
-            directory / "slapd",
-            PASSWORDS,
-            DIRECTORY_GROUPS,
-            running_hub.secret("ldap-bind-password"),
-            port,
-            tls_files,
-            network=network,
-            ldaps_port=ldaps_port,
-        ),
+        _directory(running_hub, directory, port, tls_files, network, ldaps_port),
     ):
         yield request.param, running_hub
 
