@@ -8,7 +8,6 @@ Group names are the provider's own, as JupyterHub will name the hub groups:
 - LTI 1.3: the user's roles in the launching course (`Instructor`, `TeachingAssistant`, `Learner`...).
 """
 
-import ipaddress
 import re
 from typing import Annotated, Literal, Self
 from urllib.parse import urlparse
@@ -59,7 +58,11 @@ class ProviderGroups(Model):
     folders. Always on when `allowedGroups` or `adminGroups` is set."""
 
     def manages_groups(self) -> bool:
-        return self.manage_groups or bool(self.allowed_groups) or bool(self.admin_groups)
+        return self.manage_groups or self.admits_by_group()
+
+    def admits_by_group(self) -> bool:
+        """Whether group membership lets some users in (admins are let in too)."""
+        return bool(self.allowed_groups or self.admin_groups)
 
 
 class OAuthAuthenticator(Model):
@@ -84,7 +87,11 @@ class OAuthAuthenticator(Model):
 
     def has_allow_rule(self) -> bool:
         """Whether the authenticator itself admits some users (organisations, domains, groups, all)."""
-        return self.allow_all
+        return self.allow_all or self.admits_by_group()
+
+    def admits_by_group(self) -> bool:
+        """Whether group membership lets some users in (providers that report no groups: never)."""
+        return False
 
     def manages_groups(self) -> bool:
         return False
@@ -108,7 +115,7 @@ class GitHubAuthenticator(ProviderGroups, OAuthAuthenticator):
     """GitHub organisations (or `org:team`) whose members may log in."""
 
     def has_allow_rule(self) -> bool:
-        return self.allow_all or bool(self.allowed_organizations) or bool(self.allowed_groups or self.admin_groups)
+        return super().has_allow_rule() or bool(self.allowed_organizations)
 
     def provider_urls(self) -> list[str]:
         return [self.url]
@@ -143,7 +150,7 @@ class GoogleAuthenticator(ProviderGroups, OAuthAuthenticator):
     address without `@domain` (`alice`, and so in `adminUsers`); with several, the whole address."""
 
     def has_allow_rule(self) -> bool:
-        return self.allow_all or bool(self.allowed_domains) or bool(self.allowed_groups or self.admin_groups)
+        return super().has_allow_rule() or bool(self.allowed_domains)
 
     @model_validator(mode="after")
     def _groups_need_access(self) -> Self:
@@ -196,9 +203,6 @@ class GenericOAuthenticator(ProviderGroups, OAuthAuthenticator):
                 raise ValueError(f"set issuer (OpenID Connect discovery), or {', '.join(missing)}")
         return self
 
-    def has_allow_rule(self) -> bool:
-        return self.allow_all or bool(self.allowed_groups) or bool(self.admin_groups)
-
     def provider_urls(self) -> list[str]:
         return [url for url in (self.issuer, self.token_url, self.userdata_url) if url is not None]
 
@@ -220,9 +224,6 @@ class AzureAdAuthenticator(ProviderGroups, OAuthAuthenticator):
     """The ID token claim used as the user name: `preferred_username` (the sign-in address), `oid`..."""
     groups_claim: str = "groups"
     """The ID token claim that lists the user's groups."""
-
-    def has_allow_rule(self) -> bool:
-        return self.allow_all or bool(self.allowed_groups) or bool(self.admin_groups)
 
     def provider_urls(self) -> list[str]:
         return [self.login_url]
@@ -281,10 +282,8 @@ class CILogonAuthenticator(ProviderGroups, OAuthAuthenticator):
     """The userinfo claim that lists the user's groups (CILogon's `isMemberOf`, from COmanage or the IdP)."""
 
     def has_allow_rule(self) -> bool:
-        return (
-            self.allow_all
-            or bool(self.allowed_groups or self.admin_groups)
-            or any(idp.allow_all or idp.allowed_domains for idp in self.identity_providers.values())
+        return super().has_allow_rule() or any(
+            idp.allow_all or idp.allowed_domains for idp in self.identity_providers.values()
         )
 
     @model_validator(mode="after")
@@ -311,7 +310,7 @@ class GitLabAuthenticator(ProviderGroups, OAuthAuthenticator):
     """Projects (by ID) whose members (Developer or above) may log in."""
 
     def has_allow_rule(self) -> bool:
-        return self.allow_all or bool(self.allowed_groups or self.admin_groups or self.allowed_project_ids)
+        return super().has_allow_rule() or bool(self.allowed_project_ids)
 
     def provider_urls(self) -> list[str]:
         return [self.url]
@@ -413,13 +412,6 @@ class LdapAuthenticator(Model):
 
     def destinations(self) -> list[tuple[str, int]]:
         return [(self.server, self.effective_port)]
-
-    def server_address(self) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-        """The server's address when it is given as one."""
-        try:
-            return ipaddress.ip_address(self.server)
-        except ValueError:
-            return None
 
 
 LtiRole = Annotated[
