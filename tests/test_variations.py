@@ -33,7 +33,12 @@ def plans(tmp_path_factory) -> dict[str, Plan]:
 
 
 def _namespace(plan: Plan) -> str:
-    return next(o["metadata"]["name"] for o in plan.kubernetes_objects() if o["kind"] == "Namespace")
+    """The hub's namespace: where the hub's ServiceAccount is (an NFS server's namespace is another, and
+    resources register in no fixed order, so it is not "the first Namespace")."""
+    objects = plan.kubernetes_objects()
+    return next(
+        o["metadata"]["namespace"] for o in objects if o["kind"] == "ServiceAccount" and o["metadata"]["name"] == "hub"
+    )
 
 
 @pytest.mark.parametrize("name", VARIATIONS)
