@@ -15,6 +15,7 @@ from .plan.edge import CaddyFront
 from .plan.hub_spec import HubSpec
 from .priorities import declare_priority_classes
 from .proxy import Proxy, ProxyArgs
+from .singleuser.calendar_job import declare_class_calendar
 from .singleuser.content import declare_course_content
 from .singleuser.network_policy import singleuser_network_policy_spec
 from .singleuser.placeholders import declare_user_placeholders
@@ -100,6 +101,7 @@ class JupyterHub(pulumi.ComponentResource):
                 name, AutoHttpsArgs(spec=spec, front=spec.edge, namespace=self.namespace), opts=child
             )
         self.placeholders = declare_user_placeholders(name, spec, self.namespace.ref, child)
+        self.class_calendar = declare_class_calendar(name, spec, self.namespace.ref, child)
         self.course_content = declare_course_content(
             spec.name, spec.config.singleuser.content, self.namespace.ref, child
         )

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from components.config.backups import aws_backup_schedule
-from components.storage import snapshot_homes
+from components.jobs import snapshot_homes
 from tools.plan import make_plan
 
 from .helpers import DEV_STACK_HEAD, ROOT, assert_refused, find, of_type, only, plan_config
@@ -109,7 +109,8 @@ def test_the_job_is_restricted_with_its_own_account_and_reaches_only_the_api(cla
 
 def test_the_job_ships_its_script_and_settings(class_objects):
     data = find(class_objects, "ConfigMap", "home-backups", CLASS)["data"]
-    assert data["snapshot_homes.py"] == (ROOT / "components" / "storage" / "snapshot_homes.py").read_text()
+    assert data["snapshot_homes.py"] == (ROOT / "components" / "jobs" / "snapshot_homes.py").read_text()
+    assert data["kube_api.py"] == (ROOT / "components" / "jobs" / "kube_api.py").read_text()  # what it imports
     command = find(class_objects, "CronJob", "home-backups", CLASS)["spec"]["jobTemplate"]["spec"]["template"]["spec"][
         "containers"
     ][0]["command"]

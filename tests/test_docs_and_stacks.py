@@ -21,7 +21,13 @@ from tools.plan import make_plan
 
 from .helpers import ROOT
 from .schemas import KUBERNETES_VERSIONS, schema_problems
-from .wiring import check_https_front_wiring, check_hub_proxy_wiring, check_references, check_service_selectors
+from .wiring import (
+    check_class_calendar,
+    check_https_front_wiring,
+    check_hub_proxy_wiring,
+    check_references,
+    check_service_selectors,
+)
 
 STACK_FILES = sorted([ROOT / "Pulumi.dev.yaml", *(ROOT / "stacks").glob("*.yaml")])
 
@@ -82,6 +88,7 @@ def test_every_stack_plans_with_strictly_valid_wired_objects(path: Path):
     assert check_service_selectors(objects) == [] and check_references(objects) == []
     assert check_hub_proxy_wiring(objects) == []
     assert check_https_front_wiring(objects) == []
+    assert check_class_calendar(objects) == []
     hub_config_maps = [o for o in objects if o["kind"] == "ConfigMap" and o["metadata"]["name"] == "hub"]
     assert hub_config_maps
     for config_map in hub_config_maps:  # what the hub reads is what the committed contract schema describes

@@ -967,6 +967,22 @@ DECLARED_ELSEWHERE = {
     "formerNames": "aliases of the hub's resources (tests/test_retire.py)",
     "scheduling.placeholders": "the placeholder Deployment, sized as KubeSpawner's default server "
     "(tests/test_placeholders.py, tests/cluster/test_placeholders.py)",
+    **{
+        f"scheduling.{key}": "the class calendar's job and its settings (tests/test_class_calendar.py, "
+        "tests/cluster/test_class_calendar.py)"
+        for key in (
+            "timeZone",
+            "warmUpMinutes",
+            "schedule[].name",
+            "schedule[].days",
+            "schedule[].date",
+            "schedule[].firstDate",
+            "schedule[].lastDate",
+            "schedule[].start",
+            "schedule[].end",
+            "schedule[].students",
+        )
+    },
     "hub.authenticator[generic-oauth].issuer": "endpoints by discovery, at the hub's start "
     "(tests/e2e/test_campus_logins.py)",
     "hub.authenticator[ldap].allowedGroups": "who may log in, with a real directory (tests/e2e/test_ldap_login.py)",

@@ -18,6 +18,7 @@ from .hub_config import (
 from .schemas import KUBERNETES_VERSIONS, schema_problems
 from .variations import VARIATIONS
 from .wiring import (
+    check_class_calendar,
     check_https_front_wiring,
     check_hub_proxy_wiring,
     check_placement,
@@ -56,6 +57,7 @@ def test_variation_wiring_holds(plans, name, kind_nodes):
     assert check_hub_proxy_wiring(objects) == []
     assert check_https_front_wiring(objects) == []
     assert check_placement(objects, kind_nodes) == []
+    assert check_class_calendar(objects) == []
 
 
 @pytest.mark.parametrize("name", VARIATIONS)

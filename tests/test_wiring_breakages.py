@@ -8,6 +8,7 @@ a breakage here fails it.
 """
 
 import ast
+import base64
 import copy
 import json
 import sys
@@ -85,6 +86,21 @@ def _check(name: str, objects: Objects) -> list[str]:
 
 def _drop_role_verb(objects: Objects, ns: str) -> None:
     find(objects, "Role", "autohttps", ns)["rules"][0]["verbs"].remove("patch")
+
+
+def _calendar_files(objects: Objects, ns: str) -> dict[str, Any]:
+    return find(objects, "ConfigMap", "class-calendar", ns)
+
+
+def _zone_rules(zone: str) -> str:
+    from components.singleuser.calendar_job import zone_rules
+
+    return base64.b64encode(zone_rules(zone)).decode()
+
+
+def _set_calendar(objects: Objects, ns: str, **change: str) -> None:
+    files = _calendar_files(objects, ns)["data"]
+    files["class_calendar.json"] = json.dumps({**json.loads(files["class_calendar.json"]), **change})
 
 
 def _unmount(objects: Objects, ns: str) -> None:
@@ -328,6 +344,58 @@ BREAKAGES = [
         lambda o, ns: _pod(o, ns, "user-placeholder").update(tolerations=[]),
         "check_placement",
         "Deployment user-placeholder cannot run on user nodes",
+    ),
+    # check_class_calendar
+    Breakage(
+        "calendar shipped another zone's rules",
+        "workshop",
+        lambda o, ns: _calendar_files(o, ns)["binaryData"].update({"timezone.tzif": _zone_rules("Europe/London")}),
+        "check_class_calendar",
+        "summer-workshop: the calendar's zone rules are not those of Europe/Berlin",
+    ),
+    Breakage(
+        "calendar naming placeholders that are not there",
+        "workshop",
+        lambda o, ns: _set_calendar(o, ns, deployment="placeholders"),
+        "check_class_calendar",
+        "summer-workshop: the calendar's placeholders, quota or hub is missing",
+    ),
+    Breakage(
+        "quota counting the placeholders instead of the servers",
+        "workshop",
+        lambda o, ns: find(o, "ResourceQuota", "user-servers", ns)["spec"]["scopeSelector"]["matchExpressions"][
+            0
+        ].update(values=[f"{ns}-user-placeholder"]),
+        "check_class_calendar",
+        "summer-workshop: the quota counts ['summer-workshop-user-placeholder'], not servers of",
+    ),
+    Breakage(
+        "placeholders at the servers' priority",
+        "workshop",
+        lambda o, ns: _pod(o, ns, "user-placeholder").update(priorityClassName=f"{ns}-user"),
+        "check_class_calendar",
+        "summer-workshop: placeholders (summer-workshop-user) are not below servers",
+    ),
+    Breakage(
+        "calendar job unable to scale",
+        "workshop",
+        lambda o, ns: find(o, "Role", "class-calendar", ns)["rules"][1]["verbs"].remove("patch"),
+        "check_class_calendar",
+        "summer-workshop: class-calendar may not scale the placeholders",
+    ),
+    Breakage(
+        "calendar job unable to count servers",
+        "workshop",
+        lambda o, ns: find(o, "Role", "class-calendar", ns)["rules"][0].update(resourceNames=["other"]),
+        "check_class_calendar",
+        "summer-workshop: class-calendar may not read the servers' count",
+    ),
+    Breakage(
+        "calendar job granted every Deployment",
+        "workshop",
+        lambda o, ns: find(o, "Role", "class-calendar", ns)["rules"][1].pop("resourceNames"),
+        "check_class_calendar",
+        "summer-workshop: class-calendar is granted more than its two objects",
     ),
     # check_https_front_wiring
     Breakage(

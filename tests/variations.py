@@ -134,6 +134,20 @@ VARIATIONS: dict[str, dict[str, Any]] = {
             },
         },
     ),
+    "class-calendar": stack_config(
+        {
+            "stats": dev_hub(
+                scheduling={
+                    "timeZone": "Australia/Sydney",
+                    "warmUpMinutes": 30,
+                    "schedule": [
+                        {"name": "Tutorial", "days": ["mon", "thu"], "start": "08:00", "end": "09:50", "students": 45},
+                        {"name": "Final exam", "date": "2027-06-14", "start": "13:00", "end": "16:00", "students": 300},
+                    ],
+                },
+            )
+        }
+    ),
     "class-storage": stack_config(
         {
             "phys101": dev_hub(

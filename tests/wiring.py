@@ -363,3 +363,80 @@ def _may(objects: Objects, namespace: str, account: str, resource: str, name: st
             if resource in rule["resources"] and ("resourceNames" not in rule or name in rule["resourceNames"]):
                 granted |= set(rule["verbs"])
     return verbs <= granted
+
+
+CALENDAR_VERBS = {"get", "patch"}
+"""All the class calendar's job may do, on its two objects."""
+
+
+def _zone_offsets(zone: Any) -> list[Any]:
+    """A zone's UTC offset at every 6 hours of 2026-2028: two zones with equal lists keep the same time."""
+    import datetime
+
+    start = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+    return [(start + datetime.timedelta(hours=6 * step)).astimezone(zone).utcoffset() for step in range(3 * 365 * 4)]
+
+
+def check_class_calendar(objects: Objects) -> list[str]:
+    """Each class calendar's job keeps time in the calendar's zone (the rules it ships are that zone's),
+    counts exactly the servers KubeSpawner starts (the quota's scope is their PriorityClass), scales the
+    placeholders (priced below those servers, which evict them), and may do nothing else."""
+    import base64
+    import io
+    import json
+    import zoneinfo
+
+    problems = []
+    for job in (o for o in objects if o["kind"] == "CronJob" and o["metadata"]["name"] == "class-calendar"):
+        namespace = _ns(job)
+        pod = job["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+        (config_volume,) = (v["configMap"]["name"] for v in pod["volumes"] if "configMap" in v)
+        files = _named(objects, "ConfigMap", namespace)[config_volume]
+        calendar = json.loads(files["data"]["class_calendar.json"])
+        shipped = zoneinfo.ZoneInfo.from_file(io.BytesIO(base64.b64decode(files["binaryData"]["timezone.tzif"])))
+        if _zone_offsets(shipped) != _zone_offsets(zoneinfo.ZoneInfo(calendar["timeZone"])):
+            problems.append(f"{namespace}: the calendar's zone rules are not those of {calendar['timeZone']}")
+        classes = {o["metadata"]["name"]: o["value"] for o in objects if o["kind"] == "PriorityClass"}
+        placeholders = _named(objects, "Deployment", namespace).get(calendar["deployment"])
+        quota = _named(objects, "ResourceQuota", namespace).get(calendar["quota"])
+        hub = _named(objects, "ConfigMap", namespace).get("hub")
+        if placeholders is None or quota is None or hub is None:
+            problems.append(f"{namespace}: the calendar's placeholders, quota or hub is missing")
+            continue
+        servers_class = settings_of(hub).spawner.traits.priority_class_name
+        (scope,) = quota["spec"]["scopeSelector"]["matchExpressions"]
+        if (scope["scopeName"], scope["operator"], scope["values"]) != ("PriorityClass", "In", [servers_class]):
+            problems.append(f"{namespace}: the quota counts {scope['values']}, not servers of {servers_class!r}")
+        placeholder_class = placeholders["spec"]["template"]["spec"].get("priorityClassName")
+        if classes.get(placeholder_class, 0) >= classes.get(servers_class or "", 0):
+            problems.append(f"{namespace}: placeholders ({placeholder_class}) are not below servers ({servers_class})")
+        account = pod["serviceAccountName"]
+        if not _may(objects, namespace, account, "deployments/scale", calendar["deployment"], CALENDAR_VERBS):
+            problems.append(f"{namespace}: {account} may not scale the placeholders")
+        if not _may(objects, namespace, account, "resourcequotas", calendar["quota"], {"get"}):
+            problems.append(f"{namespace}: {account} may not read the servers' count")
+        granted = _rules_of(objects, namespace, account)
+        allowed = {("deployments/scale", calendar["deployment"]), ("resourcequotas", calendar["quota"])}
+        for where, rule in granted:
+            names = rule.get("resourceNames")
+            reach = {(resource, name) for resource in rule["resources"] for name in names or ["*"]}
+            if where != namespace or not reach <= allowed or not set(rule["verbs"]) <= CALENDAR_VERBS:
+                problems.append(f"{namespace}: {account} is granted more than its two objects: {rule}")
+    return problems
+
+
+def _rules_of(objects: Objects, namespace: str | None, account: str) -> list[tuple[str | None, dict[str, Any]]]:
+    """Every rule granted to a ServiceAccount by any RoleBinding or ClusterRoleBinding, with where
+    (None: cluster-wide)."""
+    rules = []
+    for binding in (o for o in objects if o["kind"] in ("RoleBinding", "ClusterRoleBinding")):
+        subjects = binding.get("subjects", [])
+        if not any(
+            s["kind"] == "ServiceAccount" and (s["name"], s.get("namespace")) == (account, namespace) for s in subjects
+        ):
+            continue
+        ref = binding["roleRef"]
+        role_namespace = _ns(binding) if ref["kind"] == "Role" else None
+        role = _named(objects, ref["kind"], role_namespace).get(ref["name"], {})
+        rules += [(_ns(binding), rule) for rule in role.get("rules", [])]
+    return rules

@@ -1,14 +1,12 @@
 """Scheduled backups of users' homes: what the stack file says (`hubs.<hub>.backups`)."""
 
-import functools
 import re
-import zoneinfo
 from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
 from .base import Model
-from .types import DnsSubdomain
+from .types import DnsSubdomain, TimeZone
 
 _CRON_MACROS = {"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"}
 _CRON_FIELDS = (
@@ -65,22 +63,8 @@ def _cron(value: str) -> str:
     return value
 
 
-@functools.cache
-def _time_zones() -> frozenset[str]:
-    """The IANA time zones this machine knows (the system's database, else the tzdata package), read once."""
-    return frozenset(zoneinfo.available_timezones())
-
-
-def _time_zone(value: str) -> str:
-    if value not in _time_zones() or not re.fullmatch(r"[A-Za-z0-9_+\-/]+", value):
-        raise ValueError(f"{value!r} is not an IANA time zone such as Europe/Berlin or America/New_York")
-    return value
-
-
 CronSchedule = Annotated[str, AfterValidator(_cron)]
 """A CronJob schedule."""
-TimeZone = Annotated[str, AfterValidator(_time_zone)]
-"""An IANA time zone name."""
 
 
 class HomeBackups(Model):

@@ -1,13 +1,18 @@
-"""Ready when class starts: pod priorities and user placeholders (head-room on user nodes)."""
+"""Ready when class starts: pod priorities, user placeholders (head-room on user nodes) and the class
+calendar that raises them before each class."""
 
 from typing import Self
 
 from pydantic import Field, model_validator
 
 from .base import Model, NestedValueError
+from .calendar import ClassSession
+from .types import TimeZone
 
 PLACEHOLDERS_MAX = 500
 """The most placeholders a hub keeps (a class of 500 starting at once)."""
+CALENDAR_INTERVAL_MINUTES = 5
+"""How often the class calendar's job runs: room is made at most this many minutes after it is due."""
 
 
 class SchedulingConfig(Model):
@@ -20,13 +25,30 @@ class SchedulingConfig(Model):
     """Head-room pods kept on user nodes, each the size of a server of the default profile (its CPU, memory
     and extended-resource requests, its node placement). A student's server evicts one at once, and the
     cluster autoscaler adds a node for the evicted placeholder in the background. 0: none (idle head-room
-    costs money)."""
+    costs money). With a `schedule`, the number kept outside class times."""
+    schedule: list[ClassSession] = Field(default=[], max_length=200)
+    """The class calendar: weekly classes and one-off events (exams), each with the students expected.
+    From `warmUpMinutes` before a session until its end the hub keeps a placeholder for every expected
+    student whose server is not running yet (on top of `placeholders`), so the cluster autoscaler has
+    added the nodes before the students arrive, and lets them go as the students' servers take their
+    place. A CronJob in the hub's namespace applies it every 5 minutes, with rights to scale the
+    placeholders and read the count of running servers only."""
+    time_zone: TimeZone | None = None
+    """The calendar's time zone, e.g. `America/Chicago` (IANA): `start` and `end` are local times there,
+    daylight saving included. Required with a `schedule`."""
+    warm_up_minutes: int = Field(default=20, ge=5, le=240)
+    """How long before a session starts its room is made: time for the autoscaler to add nodes and for
+    them to pull the server image (10-20 minutes on GKE and EKS)."""
 
     @model_validator(mode="after")
     def _placeholders_need_priorities(self) -> Self:
-        if self.placeholders and not self.pod_priority:
+        for key, wanted in (("placeholders", self.placeholders), ("schedule", self.schedule)):
+            if wanted and not self.pod_priority:
+                raise NestedValueError(
+                    (key,), "placeholders hold room only while user servers can evict them: keep podPriority: true"
+                )
+        if self.schedule and self.time_zone is None:
             raise NestedValueError(
-                ("placeholders",),
-                "placeholders hold room only while user servers can evict them: keep podPriority: true",
+                ("timeZone",), "a schedule needs the time zone of its times, e.g. timeZone: America/Chicago"
             )
         return self

@@ -4,6 +4,8 @@ Each type checks what the Kubernetes API server or JupyterHub would reject at de
 mistake is reported at the line the user typed instead of half-way through `pulumi up`.
 """
 
+import functools
+import importlib.resources
 import ipaddress
 import re
 from collections.abc import Mapping
@@ -314,6 +316,23 @@ Username = Annotated[str, AfterValidator(_username)]
 
 Port = Annotated[int, Field(ge=1, le=65535)]
 """A TCP port."""
+
+
+@functools.cache
+def time_zones() -> frozenset[str]:
+    """The IANA time zones of the pinned tzdata package (requirements.txt), read once: the rules a stack's
+    schedules are checked against and, for the class calendar, shipped with the job that applies them."""
+    return frozenset(importlib.resources.files("tzdata").joinpath("zones").read_text(encoding="utf-8").split())
+
+
+def _time_zone(value: str) -> str:
+    if value not in time_zones():
+        raise ValueError(f"{value!r} is not an IANA time zone such as Europe/Berlin or America/New_York")
+    return value
+
+
+TimeZone = Annotated[str, AfterValidator(_time_zone)]
+"""An IANA time zone name."""
 
 
 def fullmatch(pattern: str, what: str) -> AfterValidator:

@@ -74,9 +74,11 @@ def placeholder_pod_spec(spec: HubSpec) -> dict[str, Any]:
 def declare_user_placeholders(
     name: str, spec: HubSpec, namespace: pulumi.Input[str], opts: pulumi.ResourceOptions
 ) -> k8s.apps.v1.Deployment | None:
-    """The placeholders' Deployment; None when the hub keeps none."""
-    count = spec.config.scheduling.placeholders
-    if not count:
+    """The placeholders' Deployment; None when the hub keeps none. With a class calendar its job sets the
+    replicas (from `placeholders` outside sessions up to a class's worth), so `pulumi up` leaves them."""
+    scheduling = spec.config.scheduling
+    count = scheduling.placeholders
+    if not count and not scheduling.schedule:
         return None
     deployment: ApiFields = {
         "replicas": count,
@@ -95,5 +97,7 @@ def declare_user_placeholders(
             "annotations": {"pulumi.com/skipAwait": "true", **CHECKOV_SKIPS},
         },
         spec=deployment,
-        opts=opts,
+        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(ignore_changes=["spec.replicas"]))
+        if scheduling.schedule
+        else opts,
     )

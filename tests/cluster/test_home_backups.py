@@ -168,9 +168,9 @@ def test_the_jobs_account_may_do_nothing_else(cluster, method, path):
 def test_the_ca_and_token_paths_are_the_ones_the_pod_mounts(cluster):
     _, objects, _ = cluster
     from components.api_access import SERVICE_ACCOUNT_DIR
-    from components.storage import snapshot_homes
+    from components.jobs import kube_api
 
-    assert str(snapshot_homes.SERVICE_ACCOUNT) == SERVICE_ACCOUNT_DIR
+    assert str(kube_api.SERVICE_ACCOUNT) == SERVICE_ACCOUNT_DIR
     job = next(o for o in objects if o["kind"] == "CronJob")
     mounts = job["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["volumeMounts"]
     assert {"name": "kube-api-access", "mountPath": SERVICE_ACCOUNT_DIR, "readOnly": True} in mounts

@@ -1,6 +1,6 @@
 """The home backup job, shipped verbatim in the hub's `home-backups` ConfigMap and run by its CronJob with
 the job's own ServiceAccount (a Role that lists claims and makes and deletes VolumeSnapshots, nothing
-else). Python's standard library only: it runs in the hub image, whatever its packages.
+else). Python's standard library only (and kube_api.py beside it): it runs in the hub image.
 
 It reads `backups.json` beside it (written by the stack):
 - `targets`: where the claims are: `{"namespace", "selector"}` (every claim with those labels, e.g. the
@@ -15,43 +15,20 @@ job ends with status 1 (Kubernetes shows the failed Job); the others are still t
 
 import datetime
 import json
-import os
-import ssl
 import sys
 import urllib.error
-import urllib.parse
-import urllib.request
 from pathlib import Path
 from typing import Any
 
-SERVICE_ACCOUNT = Path("/var/run/secrets/kubernetes.io/serviceaccount")
+try:
+    from .kube_api import Api  # imported as part of the program (its tests)
+except ImportError:
+    from kube_api import Api  # type: ignore[no-redef]  # run by the job, beside it in the ConfigMap
+
 SNAPSHOTS = "apis/snapshot.storage.k8s.io/v1"
 MANAGED_BY = {"app.kubernetes.io/managed-by": "jupyterhub-home-backups"}
 TAKEN_AT = "jupyterhub.org/snapshot-taken-at"
 BACKUP_OF = "jupyterhub.org/backup-of"
-
-
-class Api:
-    """The Kubernetes API as this pod's ServiceAccount (or `KUBERNETES_API`/`KUBERNETES_TOKEN`)."""
-
-    def __init__(self) -> None:
-        host, port = os.environ.get("KUBERNETES_SERVICE_HOST"), os.environ.get("KUBERNETES_SERVICE_PORT")
-        self.base = os.environ.get("KUBERNETES_API") or f"https://{host}:{port}"
-        token_file = Path(os.environ.get("KUBERNETES_TOKEN_FILE", SERVICE_ACCOUNT / "token"))
-        self.token = token_file.read_text().strip()
-        ca = os.environ.get("KUBERNETES_CA_FILE", str(SERVICE_ACCOUNT / "ca.crt"))
-        self.context = ssl.create_default_context(cafile=ca) if Path(ca).exists() else ssl.create_default_context()
-
-    def call(self, method: str, path: str, body: Any = None, query: dict[str, str] | None = None) -> Any:
-        url = f"{self.base}/{path}" + (f"?{urllib.parse.urlencode(query)}" if query else "")
-        request = urllib.request.Request(  # noqa: S310 - the API server's https URL
-            url,
-            method=method,
-            data=json.dumps(body).encode() if body is not None else None,
-            headers={"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(request, context=self.context, timeout=60) as answer:  # noqa: S310
-            return json.loads(answer.read() or b"{}")
 
 
 def snapshot_name(claim: str, now: datetime.datetime) -> str:
