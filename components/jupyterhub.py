@@ -17,6 +17,7 @@ from .priorities import declare_priority_classes
 from .proxy import Proxy, ProxyArgs
 from .singleuser.calendar_job import declare_class_calendar
 from .singleuser.content import declare_course_content
+from .singleuser.image_puller import declare_image_pullers
 from .singleuser.network_policy import singleuser_network_policy_spec
 from .singleuser.placeholders import declare_user_placeholders
 from .storage.backups import HomeBackupJob, HomeBackupsArgs
@@ -102,6 +103,7 @@ class JupyterHub(pulumi.ComponentResource):
             )
         self.placeholders = declare_user_placeholders(name, spec, self.namespace.ref, child)
         self.class_calendar = declare_class_calendar(name, spec, self.namespace.ref, child)
+        self.image_pullers = declare_image_pullers(name, spec, self.namespace.ref, child)
         self.course_content = declare_course_content(
             spec.name, spec.config.singleuser.content, self.namespace.ref, child
         )

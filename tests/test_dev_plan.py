@@ -32,6 +32,7 @@ EXPECTED_OBJECTS = {
     ("Service", "jupyterhub", "proxy-public"),
     ("NetworkPolicy", "jupyterhub", "proxy"),
     ("NetworkPolicy", "jupyterhub", "singleuser"),
+    ("DaemonSet", "jupyterhub", "image-puller"),  # the server image, on each user node as it joins
     ("NetworkPolicy", "jupyterhub", "default-deny"),
     ("ServiceAccount", "jupyterhub", "default"),  # a patch of the namespace's own account: no token automount
 }

@@ -24,6 +24,7 @@ from .schemas import KUBERNETES_VERSIONS, schema_problems
 from .wiring import (
     check_class_calendar,
     check_https_front_wiring,
+    check_image_pullers,
     check_hub_proxy_wiring,
     check_references,
     check_service_selectors,
@@ -89,6 +90,7 @@ def test_every_stack_plans_with_strictly_valid_wired_objects(path: Path):
     assert check_hub_proxy_wiring(objects) == []
     assert check_https_front_wiring(objects) == []
     assert check_class_calendar(objects) == []
+    assert check_image_pullers(objects) == []
     hub_config_maps = [o for o in objects if o["kind"] == "ConfigMap" and o["metadata"]["name"] == "hub"]
     assert hub_config_maps
     for config_map in hub_config_maps:  # what the hub reads is what the committed contract schema describes

@@ -43,11 +43,11 @@ def test_changing_an_image_tag(tmp_path):
         '      spec.template.spec.containers[0].image: "quay.io/jupyterhub/k8s-hub:4.4.0" → '
         '"quay.io/jupyterhub/k8s-hub:4.4.1"',
         "",
-        "Resources: + 0 to create, ~ 1 to update, - 0 to delete, 31 unchanged",
+        "Resources: + 0 to create, ~ 1 to update, - 0 to delete, 32 unchanged",
     ]
 
 
-def test_changing_a_user_image_shows_the_setting_and_the_hub_restart(tmp_path):
+def test_changing_a_user_image_shows_the_setting_the_hub_restart_and_the_new_pull(tmp_path):
     text, _ = _diff(tmp_path, ONE_HUB, ONE_HUB.replace("scipy-notebook:2025-01-06", "scipy-notebook:2025-03-03"))
     body = _body(text)
     assert body[:2] == ["hub algebra", "  ~ kubernetes:apps/v1:Deployment algebra-hub"]
@@ -56,8 +56,11 @@ def test_changing_a_user_image_shows_the_setting_and_the_hub_restart(tmp_path):
         "  ~ kubernetes:core/v1:ConfigMap algebra-hub",
         '      data.settings.json.spawner.traits.image: "quay.io/jupyter/scipy-notebook:2025-01-06" → '
         '"quay.io/jupyter/scipy-notebook:2025-03-03"',
+        "  ~ kubernetes:apps/v1:DaemonSet algebra-image-puller",  # every user node pulls the new image
+        '      spec.template.spec.initContainers[0].image: "quay.io/jupyter/scipy-notebook:2025-01-06" → '
+        '"quay.io/jupyter/scipy-notebook:2025-03-03"',
         "",
-        "Resources: + 0 to create, ~ 2 to update, - 0 to delete, 30 unchanged",
+        "Resources: + 0 to create, ~ 3 to update, - 0 to delete, 30 unchanged",
     ]
 
 
@@ -68,7 +71,7 @@ def test_resizing_a_pool(tmp_path):
         "  ~ gcp:container/nodePool:NodePool cluster-pool-students",
         "      autoscaling.maxNodeCount: 4 → 8",
         "",
-        "Resources: + 0 to create, ~ 1 to update, - 0 to delete, 58 unchanged",
+        "Resources: + 0 to create, ~ 1 to update, - 0 to delete, 60 unchanged",
     ]
 
 
@@ -85,7 +88,7 @@ def test_changing_a_secret_shows_it_changed_but_not_its_value(tmp_path):
         "  ~ kubernetes:core/v1:Secret phys101-hub",
         "      stringData.oauth-client-secret: [secret] changed (value hidden)",
         "",
-        "Resources: + 0 to create, ~ 2 to update, - 0 to delete, 57 unchanged",
+        "Resources: + 0 to create, ~ 2 to update, - 0 to delete, 59 unchanged",
     ]
     assert "NEWCIPHERTEXT" not in text and "offline-plan-secret" not in text
 
@@ -94,16 +97,16 @@ def test_adding_a_hub_creates_exactly_its_resources(tmp_path):
     text, diff = _diff(tmp_path, ONE_HUB, DEPARTMENT)
     assert {change.action for change in diff.changes} == {"+"}
     assert {change.group for change in diff.changes} == {"hub biology"}
-    assert diff.count("+") == 29 and diff.unchanged == 32
+    assert diff.count("+") == 30 and diff.unchanged == 33
     assert _body(text)[0] == "hub biology"
-    assert _body(text)[-1] == "Resources: + 29 to create, ~ 0 to update, - 0 to delete, 32 unchanged"
+    assert _body(text)[-1] == "Resources: + 30 to create, ~ 0 to update, - 0 to delete, 33 unchanged"
 
 
 def test_removing_a_hub_deletes_exactly_its_resources(tmp_path):
     _, diff = _diff(tmp_path, DEPARTMENT, ONE_HUB)
     assert {change.action for change in diff.changes} == {"-"}
     assert {change.group for change in diff.changes} == {"hub biology"}
-    assert diff.count("-") == 29
+    assert diff.count("-") == 30
 
 
 def _with_extra_config(stack: str, snippets: dict[str, str]) -> str:
@@ -156,7 +159,7 @@ def test_markdown_for_a_pull_request_comment(tmp_path):
     assert markdown.splitlines()[:3] == [
         "### Plan diff: `stack`",
         "",
-        "**Resources: + 0 to create, ~ 1 to update, - 0 to delete, 58 unchanged** (base `base`, offline plan)",
+        "**Resources: + 0 to create, ~ 1 to update, - 0 to delete, 60 unchanged** (base `base`, offline plan)",
     ]
     assert (
         "```diff\n~ gcp:container/nodePool:NodePool cluster-pool-students\n!     autoscaling.maxNodeCount: 4 → 8\n```"
@@ -174,4 +177,4 @@ def test_plan_diff_against_a_git_ref(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "      data.settings.json.culler.timeout: 3600 → 7200" in result.stdout.splitlines()
-    assert result.stdout.strip().endswith("Resources: + 0 to create, ~ 2 to update, - 0 to delete, 30 unchanged")
+    assert result.stdout.strip().endswith("Resources: + 0 to create, ~ 2 to update, - 0 to delete, 31 unchanged")

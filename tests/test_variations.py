@@ -20,6 +20,7 @@ from .variations import VARIATIONS
 from .wiring import (
     check_class_calendar,
     check_https_front_wiring,
+    check_image_pullers,
     check_hub_proxy_wiring,
     check_placement,
     check_references,
@@ -58,6 +59,7 @@ def test_variation_wiring_holds(plans, name, kind_nodes):
     assert check_https_front_wiring(objects) == []
     assert check_placement(objects, kind_nodes) == []
     assert check_class_calendar(objects) == []
+    assert check_image_pullers(objects) == []
 
 
 @pytest.mark.parametrize("name", VARIATIONS)

@@ -397,6 +397,30 @@ BREAKAGES = [
         "check_class_calendar",
         "summer-workshop: class-calendar is granted more than its two objects",
     ),
+    # check_image_pullers
+    Breakage(
+        "no puller on the GPU pool",
+        "physics-gke",
+        lambda o, ns: o.remove(find(o, "DaemonSet", "image-puller-gpu", ns)),
+        "check_image_pullers",
+        "phys101: no image puller runs where gpu servers run",
+    ),
+    Breakage(
+        "the default image not pre-pulled",
+        "physics-gke",
+        lambda o, ns: find(o, "DaemonSet", "image-puller", ns)["spec"]["template"]["spec"]["initContainers"].pop(0),
+        "check_image_pullers",
+        "servers' images not pre-pulled: ['quay.io/",
+    ),
+    Breakage(
+        "pullers counted as servers",
+        "physics-gke",
+        lambda o, ns: find(o, "DaemonSet", "image-puller", ns)["spec"]["template"]["spec"].update(
+            priorityClassName=f"{ns}-user"
+        ),
+        "check_image_pullers",
+        "phys101: image pullers have the servers' PriorityClass",
+    ),
     # check_https_front_wiring
     Breakage(
         "Caddy told another port than its container's",

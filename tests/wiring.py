@@ -280,14 +280,18 @@ def check_placement(
     purpose_label: str = "hub.jupyter.org/node-purpose",
 ) -> list[str]:
     """Hub and proxy run on core nodes only; user servers (every profile without its own node selector)
-    and the placeholders that hold their room run on user nodes, tolerating their taint. (Node agents are
+    and the placeholders and image pullers that serve them run on user nodes, tolerating their taint. (Node agents are
     placed by their own tests.)"""
     problems = []
     for workload in (w for w in workloads(objects) if _ns(w) != NODE_AGENT_NAMESPACE):
         pod = workload["spec"]["template"]["spec"]
         fits = [node for node in nodes if schedulable(pod, node)]
         name = f"{workload['kind']} {workload['metadata']['name']}"
-        if workload["metadata"]["name"] == PLACEHOLDER:  # placed as user servers are (checked below)
+        placed_as_servers = (
+            workload["metadata"]["name"] == PLACEHOLDER
+            or workload["metadata"]["labels"].get("app.kubernetes.io/component") == "image-puller"
+        )
+        if placed_as_servers:  # placed as user servers are (the pullers exactly so: check_image_pullers)
             if not pod.get("nodeSelector") and not any(n["labels"].get(purpose_label) == user_purpose for n in fits):
                 problems.append(f"{name} cannot run on user nodes")
         elif not fits:
@@ -440,3 +444,68 @@ def _rules_of(objects: Objects, namespace: str | None, account: str) -> list[tup
         role = _named(objects, ref["kind"], role_namespace).get(ref["name"], {})
         rules += [(_ns(binding), rule) for rule in role.get("rules", [])]
     return rules
+
+
+def server_images(settings: HubSettings) -> dict[str, set[str]]:
+    """The images each kind of server (per profile slug, as user_pod_specs) can start, from the hub's
+    settings as KubeSpawner reads them: its image, its option choices', its extra containers'."""
+    traits, extensions = settings.spawner.traits, settings.spawner.extensions
+    extra = {c["image"] for c in (*extensions.init_containers, *extensions.extra_containers)}
+    content = settings.spawner.content
+    if content is not None and content.image is not None:
+        extra.add(content.image)
+    if not settings.spawner.profiles:
+        return {"(default)": {traits.image or "", *extra}}
+    images = {}
+    for profile in settings.spawner.profiles:
+        own = profile.kubespawner_override.image or traits.image or ""
+        choices = {
+            choice.kubespawner_override.image
+            for option in profile.options.values()
+            for choice in option.choices.values()
+            if choice.kubespawner_override.image
+        }
+        images[profile.slug] = {own, *choices, *extra}
+    return images
+
+
+def _required_affinity(pod: dict[str, Any]) -> Any:
+    return pod.get("affinity", {}).get("nodeAffinity", {}).get("requiredDuringSchedulingIgnoredDuringExecution")
+
+
+def check_image_pullers(objects: Objects) -> list[str]:
+    """Where a hub pre-pulls, every image each kind of server can start is pulled by a puller placed as
+    those servers are (same node selector, tolerations and required node affinity), and pullers are not
+    counted as users' servers (they have no user PriorityClass)."""
+    problems = []
+    for config_map in (o for o in objects if o["kind"] == "ConfigMap" and o["metadata"]["name"] == "hub"):
+        namespace, settings = _ns(config_map), settings_of(config_map)
+        pullers = [
+            o["spec"]["template"]["spec"]
+            for o in objects
+            if o["kind"] == "DaemonSet"
+            and _ns(o) == namespace
+            and o["metadata"]["labels"].get("app.kubernetes.io/component") == "image-puller"
+        ]
+        if not pullers:
+            continue  # this hub does not pre-pull
+        placements = user_pod_specs(settings)
+        for slug, images in server_images(settings).items():
+            server = placements[slug]
+            covering = [
+                pod
+                for pod in pullers
+                if pod.get("nodeSelector", {}) == server.get("nodeSelector", {})
+                and pod["tolerations"] == server["tolerations"]
+                and (_required_affinity(server) is None or _required_affinity(pod) == _required_affinity(server))
+            ]
+            pulled = {c["image"] for pod in covering for c in pod.get("initContainers", [])}
+            if not covering:
+                problems.append(f"{namespace}: no image puller runs where {slug} servers run")
+            elif images - pulled:
+                problems.append(f"{namespace}: {slug} servers' images not pre-pulled: {sorted(images - pulled)}")
+        for pod in pullers:
+            servers_class = settings.spawner.traits.priority_class_name
+            if servers_class is not None and pod.get("priorityClassName") == servers_class:
+                problems.append(f"{namespace}: image pullers have the servers' PriorityClass (counted as servers)")
+    return problems

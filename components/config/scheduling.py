@@ -36,6 +36,11 @@ class SchedulingConfig(Model):
     time_zone: TimeZone | None = None
     """The calendar's time zone, e.g. `America/Chicago` (IANA): `start` and `end` are local times there,
     daylight saving included. Required with a `schedule`."""
+    pre_pull_images: bool = True
+    """Pull every image the hub's servers can start (singleuser.image, profile images, option choices'
+    images, extra and init containers) onto each node they may run on, as the node joins and again when
+    an image changes (`pulumi up` waits until every node has them). Free-form images (`otherImage`) are
+    pulled when started. Off: the first server on each node waits for the pull."""
     warm_up_minutes: int = Field(default=20, ge=5, le=240)
     """How long before a session starts its room is made: time for the autoscaler to add nodes and for
     them to pull the server image (10-20 minutes on GKE and EKS)."""
