@@ -24,8 +24,8 @@ from .schemas import KUBERNETES_VERSIONS, schema_problems
 from .wiring import (
     check_class_calendar,
     check_https_front_wiring,
-    check_image_pullers,
     check_hub_proxy_wiring,
+    check_image_pullers,
     check_references,
     check_service_selectors,
 )

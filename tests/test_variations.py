@@ -20,8 +20,8 @@ from .variations import VARIATIONS
 from .wiring import (
     check_class_calendar,
     check_https_front_wiring,
-    check_image_pullers,
     check_hub_proxy_wiring,
+    check_image_pullers,
     check_placement,
     check_references,
     check_service_selectors,

@@ -1,6 +1,7 @@
 """Image pre-pulling: every image a hub's servers can start (singleuser.image, each profile's image, the
-images of its option choices, extra and init containers, the course content's pull step) pulled onto each node those servers may run
-on, when the node joins and again when an image changes, so no student waits for a multi-GB pull.
+images of its option choices, extra and init containers, the course content's pull step) pulled onto
+each node those servers may run on, when the node joins and again when an image changes, so no student
+waits for a multi-GB pull.
 
 One DaemonSet per placement (the default servers' nodes; a GPU profile's own pool gets only its images):
 each image is an init container that ends at once, then a pause container holds the pod (and the
