@@ -22,6 +22,7 @@ from .singleuser.network_policy import singleuser_network_policy_spec
 from .singleuser.placeholders import declare_user_placeholders
 from .storage.backups import HomeBackupJob, HomeBackupsArgs
 from .storage.shared_storage import declare_shared_storage
+from .user_scheduler import declare_user_scheduler
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -104,6 +105,7 @@ class JupyterHub(pulumi.ComponentResource):
         self.placeholders = declare_user_placeholders(name, spec, self.namespace.ref, child)
         self.class_calendar = declare_class_calendar(name, spec, self.namespace.ref, child)
         self.image_pullers = declare_image_pullers(name, spec, self.namespace.ref, child)
+        self.user_scheduler = declare_user_scheduler(name, spec, self.namespace.ref, child)
         self.course_content = declare_course_content(
             spec.name, spec.config.singleuser.content, self.namespace.ref, child
         )

@@ -28,6 +28,7 @@ from .wiring import (
     check_image_pullers,
     check_references,
     check_service_selectors,
+    check_user_scheduler,
 )
 
 STACK_FILES = sorted([ROOT / "Pulumi.dev.yaml", *(ROOT / "stacks").glob("*.yaml")])
@@ -91,6 +92,7 @@ def test_every_stack_plans_with_strictly_valid_wired_objects(path: Path):
     assert check_https_front_wiring(objects) == []
     assert check_class_calendar(objects) == []
     assert check_image_pullers(objects) == []
+    assert check_user_scheduler(objects) == []
     hub_config_maps = [o for o in objects if o["kind"] == "ConfigMap" and o["metadata"]["name"] == "hub"]
     assert hub_config_maps
     for config_map in hub_config_maps:  # what the hub reads is what the committed contract schema describes

@@ -29,7 +29,9 @@ def test_gke_gpu_pools_have_the_driver_installed_by_gke(plans):
         for accelerator in pool.inputs["nodeConfig"]["guestAccelerators"]:
             assert accelerator["count"] >= 1
             assert accelerator["gpuDriverInstallationConfig"]["gpuDriverVersion"] in ("DEFAULT", "LATEST")
-    assert not [o for o in plans["physics-gke"].kubernetes_objects() if o["kind"] == "DaemonSet"]
+    # No node agent of the stack's: GKE runs the device plugin (the hub's image pullers are its only DaemonSets).
+    daemon_sets = [o for o in plans["physics-gke"].kubernetes_objects() if o["kind"] == "DaemonSet"]
+    assert {d["metadata"]["labels"]["app.kubernetes.io/component"] for d in daemon_sets} == {"image-puller"}
 
 
 def _node_of(group) -> dict:

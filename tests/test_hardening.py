@@ -24,6 +24,7 @@ def plans():
 API_CLIENTS = {
     "hub": {"hub"},  # KubeSpawner
     "autohttps": {"restore-certificates", "store-certificates"},  # the certificate Secret (not Caddy)
+    "user-scheduler": {"kube-scheduler"},  # it schedules users' servers
 }
 """Which containers of which workloads talk to the Kubernetes API (and so mount a short-lived token)."""
 

@@ -71,7 +71,7 @@ def test_resizing_a_pool(tmp_path):
         "  ~ gcp:container/nodePool:NodePool cluster-pool-students",
         "      autoscaling.maxNodeCount: 4 → 8",
         "",
-        "Resources: + 0 to create, ~ 1 to update, - 0 to delete, 60 unchanged",
+        "Resources: + 0 to create, ~ 1 to update, - 0 to delete, 68 unchanged",
     ]
 
 
@@ -88,7 +88,7 @@ def test_changing_a_secret_shows_it_changed_but_not_its_value(tmp_path):
         "  ~ kubernetes:core/v1:Secret phys101-hub",
         "      stringData.oauth-client-secret: [secret] changed (value hidden)",
         "",
-        "Resources: + 0 to create, ~ 2 to update, - 0 to delete, 59 unchanged",
+        "Resources: + 0 to create, ~ 2 to update, - 0 to delete, 67 unchanged",
     ]
     assert "NEWCIPHERTEXT" not in text and "offline-plan-secret" not in text
 
@@ -159,7 +159,7 @@ def test_markdown_for_a_pull_request_comment(tmp_path):
     assert markdown.splitlines()[:3] == [
         "### Plan diff: `stack`",
         "",
-        "**Resources: + 0 to create, ~ 1 to update, - 0 to delete, 60 unchanged** (base `base`, offline plan)",
+        "**Resources: + 0 to create, ~ 1 to update, - 0 to delete, 68 unchanged** (base `base`, offline plan)",
     ]
     assert (
         "```diff\n~ gcp:container/nodePool:NodePool cluster-pool-students\n!     autoscaling.maxNodeCount: 4 → 8\n```"

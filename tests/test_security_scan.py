@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from components import user_scheduler
 from components.cluster import nvidia_device_plugin
 from components.singleuser import placeholders
 from components.singleuser.placeholders import PLACEHOLDER
 from components.storage import nfs_server
+from components.user_scheduler import USER_SCHEDULER
 from tools.plan import make_plan, write_plan
 
 from .helpers import ROOT
@@ -26,11 +28,14 @@ DECLARED_SKIPS = {
         ("DaemonSet", "nvidia-device-plugin", nvidia_device_plugin.CHECKOV_SKIPS),
         ("Deployment", "nfs-server", nfs_server.CHECKOV_SKIPS),
         ("Deployment", PLACEHOLDER, placeholders.CHECKOV_SKIPS),
+        ("DaemonSet", "image-puller", placeholders.CHECKOV_SKIPS),  # a pause container too
+        ("DaemonSet", "image-puller-gpu", placeholders.CHECKOV_SKIPS),
+        ("Deployment", USER_SCHEDULER, user_scheduler.CHECKOV_SKIPS),
     ]
     for annotation in skips.values()
 }
 """Checks skipped for one workload, by its annotations (the node agent of GPU nodes, the in-cluster NFS
-server, the user placeholders): (check, kind, name)."""
+server, the user placeholders and image pullers, the user scheduler): (check, kind, name)."""
 
 pytestmark = pytest.mark.skipif(not CHECKOV.exists(), reason="checkov is not installed (make test installs it)")
 

@@ -967,6 +967,12 @@ DECLARED_ELSEWHERE = {
     "formerNames": "aliases of the hub's resources (tests/test_retire.py)",
     "scheduling.placeholders": "the placeholder Deployment, sized as KubeSpawner's default server "
     "(tests/test_placeholders.py, tests/cluster/test_placeholders.py)",
+    "scheduling.prePullImages": "the image pullers (tests/test_image_puller.py, tests/cluster/test_image_puller.py)",
+    **{
+        f"scheduling.userScheduler.{key}": "the user scheduler (tests/test_user_scheduler.py, "
+        "tests/cluster/test_user_scheduler.py)"
+        for key in ("enabled", "image", "replicas")
+    },
     **{
         f"scheduling.{key}": "the class calendar's job and its settings (tests/test_class_calendar.py, "
         "tests/cluster/test_class_calendar.py)"

@@ -25,6 +25,7 @@ from .wiring import (
     check_placement,
     check_references,
     check_service_selectors,
+    check_user_scheduler,
 )
 
 
@@ -60,6 +61,7 @@ def test_variation_wiring_holds(plans, name, kind_nodes):
     assert check_placement(objects, kind_nodes) == []
     assert check_class_calendar(objects) == []
     assert check_image_pullers(objects) == []
+    assert check_user_scheduler(objects) == []
 
 
 @pytest.mark.parametrize("name", VARIATIONS)

@@ -103,6 +103,13 @@ def _set_calendar(objects: Objects, ns: str, **change: str) -> None:
     files["class_calendar.json"] = json.dumps({**json.loads(files["class_calendar.json"]), **change})
 
 
+def _scheduler_config(objects: Objects, ns: str, change: Callable[[dict[str, Any]], None]) -> None:
+    data = find(objects, "ConfigMap", "user-scheduler", ns)["data"]
+    config = json.loads(data["config.yaml"])
+    change(config)
+    data["config.yaml"] = json.dumps(config)
+
+
 def _unmount(objects: Objects, ns: str) -> None:
     _container(objects, ns, "hub")["volumeMounts"][0]["name"] = "not-a-volume"
 
@@ -420,6 +427,35 @@ BREAKAGES = [
         ),
         "check_image_pullers",
         "phys101: image pullers have the servers' PriorityClass",
+    ),
+    # check_user_scheduler
+    Breakage(
+        "placeholders sent to another scheduler than the servers'",
+        "workshop",
+        lambda o, ns: _pod(o, ns, "user-placeholder").update(schedulerName="bin-packer"),
+        "check_user_scheduler",
+        "summer-workshop: placeholders and servers name different schedulers",
+    ),
+    Breakage(
+        "no user scheduler running",
+        "physics-gke",
+        lambda o, ns: o.remove(find(o, "Deployment", "user-scheduler", ns)),
+        "check_user_scheduler",
+        "phys101: servers name 'phys101-user-scheduler', which no Deployment here runs",
+    ),
+    Breakage(
+        "the user scheduler's profile misnamed",
+        "physics-gke",
+        lambda o, ns: _scheduler_config(o, ns, lambda c: c["profiles"][0].update(schedulerName="default-scheduler")),
+        "check_user_scheduler",
+        "phys101: the user scheduler's profile is not 'phys101-user-scheduler'",
+    ),
+    Breakage(
+        "the user scheduler's Lease elsewhere",
+        "physics-gke",
+        lambda o, ns: _scheduler_config(o, ns, lambda c: c["leaderElection"].update(resourceNamespace="kube-system")),
+        "check_user_scheduler",
+        "phys101: the user scheduler cannot hold its Lease 'user-scheduler'",
     ),
     # check_https_front_wiring
     Breakage(

@@ -509,3 +509,32 @@ def check_image_pullers(objects: Objects) -> list[str]:
             if servers_class is not None and pod.get("priorityClassName") == servers_class:
                 problems.append(f"{namespace}: image pullers have the servers' PriorityClass (counted as servers)")
     return problems
+
+
+def check_user_scheduler(objects: Objects) -> list[str]:
+    """Users' servers and placeholders name a scheduler that runs: the hub's user scheduler, whose one
+    profile has that name and leads from a Lease its account may take, in the hub's namespace."""
+    import json
+
+    problems = []
+    for config_map in (o for o in objects if o["kind"] == "ConfigMap" and o["metadata"]["name"] == "hub"):
+        namespace = _ns(config_map)
+        wanted = settings_of(config_map).spawner.traits.scheduler_name
+        placeholders = _named(objects, "Deployment", namespace).get(PLACEHOLDER)
+        if placeholders is not None and placeholders["spec"]["template"]["spec"].get("schedulerName") != wanted:
+            problems.append(f"{namespace}: placeholders and servers name different schedulers")
+        if wanted is None:
+            continue
+        scheduler = _named(objects, "ConfigMap", namespace).get("user-scheduler")
+        if scheduler is None or "user-scheduler" not in _named(objects, "Deployment", namespace):
+            problems.append(f"{namespace}: servers name {wanted!r}, which no Deployment here runs")
+            continue
+        config = json.loads(scheduler["data"]["config.yaml"])
+        if [profile["schedulerName"] for profile in config["profiles"]] != [wanted]:
+            problems.append(f"{namespace}: the user scheduler's profile is not {wanted!r}")
+        lease = config["leaderElection"]
+        if lease["resourceNamespace"] != namespace or not _may(
+            objects, namespace, "user-scheduler", "leases", lease["resourceName"], {"get", "update"}
+        ):
+            problems.append(f"{namespace}: the user scheduler cannot hold its Lease {lease['resourceName']!r}")
+    return problems

@@ -7,12 +7,31 @@ from pydantic import Field, model_validator
 
 from .base import Model, NestedValueError
 from .calendar import ClassSession
-from .types import TimeZone
+from .types import ImageRef, TimeZone
 
 PLACEHOLDERS_MAX = 500
 """The most placeholders a hub keeps (a class of 500 starting at once)."""
+KUBE_SCHEDULER_IMAGE = "registry.k8s.io/kube-scheduler:v1.32.13"
+"""The user scheduler's image: the oldest Kubernetes minor the stack supports (tests/schemas.py), as a
+scheduler older than its API server works (it uses only APIs every newer server has) and a newer one may
+not (it lists APIs an older server lacks)."""
 CALENDAR_INTERVAL_MINUTES = 5
 """How often the class calendar's job runs: room is made at most this many minutes after it is due."""
+
+
+class UserScheduler(Model):
+    """A scheduler of the hub's own for users' servers and placeholders that packs them onto the fewest
+    nodes (kube-scheduler scoring nodes by how full they are), so the cluster autoscaler can remove the
+    emptied ones. The cluster's scheduler spreads them instead."""
+
+    enabled: bool | None = None
+    """On or off. Empty: on where the stack's cluster autoscales (gke, eks), off on an existing cluster
+    (fixed nodes: spreading gives each student more room)."""
+    image: ImageRef = KUBE_SCHEDULER_IMAGE
+    """The kube-scheduler image, e.g. `registry.k8s.io/kube-scheduler:v1.34.4`: at most your cluster's
+    minor version."""
+    replicas: int = Field(default=2, ge=1, le=3)
+    """Schedulers running; one leads (a Lease in the hub's namespace), the others take over if it stops."""
 
 
 class SchedulingConfig(Model):
@@ -36,6 +55,8 @@ class SchedulingConfig(Model):
     time_zone: TimeZone | None = None
     """The calendar's time zone, e.g. `America/Chicago` (IANA): `start` and `end` are local times there,
     daylight saving included. Required with a `schedule`."""
+    user_scheduler: UserScheduler = UserScheduler()
+    """Packing users' servers onto the fewest nodes."""
     pre_pull_images: bool = True
     """Pull every image the hub's servers can start (singleuser.image, profile images, option choices'
     images, extra and init containers) onto each node they may run on, as the node joins and again when

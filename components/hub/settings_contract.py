@@ -138,6 +138,8 @@ class SpawnerTraits(Contract):
     """Taints a user pod tolerates."""
     priority_class_name: str | None = None
     """The PriorityClass of user pods (above placeholders, which they evict)."""
+    scheduler_name: str | None = None
+    """The scheduler of user pods: the hub's user scheduler, which packs them; null: the cluster's."""
 
 
 class HomeSettings(Contract):

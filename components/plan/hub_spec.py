@@ -70,6 +70,8 @@ class HubSpec:
     """The filesystem the cloud made for the hub's shared storage (Filestore, EFS); None for the others."""
     priorities: PriorityClassNames | None = None
     """The PriorityClasses of the hub's pods; None: the cluster's default priority for all."""
+    user_scheduler: str | None = None
+    """The schedulerName of the hub's user scheduler (users' servers and placeholders); None: the cluster's."""
     endpoints: Endpoints = ENDPOINTS
 
     @property
@@ -156,7 +158,19 @@ def plan_hub(config: StackConfig, name: str, cluster: Cluster, stack: StackSetti
         nfs_disk_class=nfs_disk_class,
         snapshots=plan_snapshots(name, config.namespace_of(name), hub, cluster),
         priorities=priority_class_names(config.namespace_of(name)) if hub.scheduling.pod_priority else None,
+        user_scheduler=user_scheduler_name(config.namespace_of(name)) if packs_users(config, hub) else None,
     )
+
+
+def user_scheduler_name(namespace: str) -> str:
+    """The user scheduler's schedulerName (unique in the cluster, as namespaces are)."""
+    return f"{namespace}-user-scheduler"
+
+
+def packs_users(config: StackConfig, hub: JupyterHubConfig) -> bool:
+    """Whether the hub runs its user scheduler: as set, else where the cluster autoscales (the clouds')."""
+    enabled = hub.scheduling.user_scheduler.enabled
+    return enabled if enabled is not None else config.cluster.kind in ("gke", "eks")
 
 
 def _load_balancing(cluster: Cluster, hub_name: str) -> LoadBalancing:

@@ -63,6 +63,8 @@ def placeholder_pod_spec(spec: HubSpec) -> dict[str, Any]:
     }
     if spec.priorities is not None:
         pod["priorityClassName"] = spec.priorities.placeholder
+    if spec.user_scheduler is not None:  # packed with the servers, which then evict them where they are
+        pod["schedulerName"] = spec.user_scheduler
     affinity = node_affinity(USER, spec.node_purpose)
     if affinity is not None:
         pod["affinity"] = affinity

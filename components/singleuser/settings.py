@@ -136,6 +136,7 @@ def spawner_settings(spec: HubSpec, secret_environment: dict[str, SecretKeySetti
         tolerations=[user_toleration()],
         node_selector=dict(config.node_selector) or None,
         priority_class_name=spec.priorities.user if spec.priorities else None,
+        scheduler_name=spec.user_scheduler,
     )
     return SpawnerSettings(
         traits=traits,

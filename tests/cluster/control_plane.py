@@ -54,7 +54,8 @@ def missing_binaries() -> list[str]:
     return [name for name in BINARIES if not (CACHE / "bin" / name).is_file()]
 
 
-def _binary(name: str) -> str:
+def binary(name: str) -> str:
+    """The path of a binary testcluster/build.sh built (in the cache outside the repository)."""
     return str(CACHE / "bin" / name)
 
 
@@ -237,7 +238,7 @@ def running_control_plane(directory: Path, nodes: list[dict[str, Any]] | None = 
         launch(
             "etcd",
             [
-                _binary("etcd"),
+                binary("etcd"),
                 "--name=test",
                 f"--data-dir={directory / 'etcd'}",
                 f"--listen-client-urls=http://{LOOPBACK}:{etcd_client}",
@@ -252,7 +253,7 @@ def running_control_plane(directory: Path, nodes: list[dict[str, Any]] | None = 
         launch(
             "kube-apiserver",
             [
-                _binary("kube-apiserver"),
+                binary("kube-apiserver"),
                 f"--etcd-servers=http://{LOOPBACK}:{etcd_client}",
                 f"--bind-address={LOOPBACK}",
                 f"--advertise-address={LOOPBACK}",
@@ -278,7 +279,7 @@ def running_control_plane(directory: Path, nodes: list[dict[str, Any]] | None = 
         launch(
             "kube-controller-manager",
             [
-                _binary("kube-controller-manager"),
+                binary("kube-controller-manager"),
                 f"--kubeconfig={admin_kubeconfig}",
                 "--secure-port=0",
                 "--leader-elect=false",
@@ -291,12 +292,12 @@ def running_control_plane(directory: Path, nodes: list[dict[str, Any]] | None = 
         )
         launch(
             "kube-scheduler",
-            [_binary("kube-scheduler"), f"--kubeconfig={admin_kubeconfig}", "--secure-port=0", "--leader-elect=false"],
+            [binary("kube-scheduler"), f"--kubeconfig={admin_kubeconfig}", "--secure-port=0", "--leader-elect=false"],
         )
         launch(
             "kwok",
             [
-                _binary("kwok"),
+                binary("kwok"),
                 f"--kubeconfig={admin_kubeconfig}",
                 f"--config={kwok_stages(directory)}",
                 f"--manage-nodes-with-annotation-selector={FAKE_NODE_ANNOTATION}=fake",
