@@ -23,7 +23,7 @@ from ..storage.storage_class import (
 )
 from .facts import CloudShare, ClusterFacts
 from .kubeconfig import exec_kubeconfig
-from .nvidia_device_plugin import declare_nvidia_device_plugin
+from .nvidia_device_plugin import declare_nvidia_device_plugins
 
 MANAGED = "arn:aws:iam::aws:policy/"
 CLUSTER_POLICIES = ("AmazonEKSClusterPolicy",)
@@ -104,8 +104,8 @@ def autoscaler_node_template_tags(pool: NodePoolFacts) -> dict[str, str]:
     prefix = "k8s.io/cluster-autoscaler/node-template"
     tags = {f"{prefix}/label/{key}": value for key, value in pool.labels.items()}
     tags.update({f"{prefix}/taint/{t['key']}": f"{t['value']}:{t['effect']}" for t in pool.taints})
-    if pool.gpus:
-        tags[f"{prefix}/resources/nvidia.com/gpu"] = str(pool.gpus)
+    if pool.gpus:  # as the device plugin will offer them: each GPU once per server sharing it
+        tags[f"{prefix}/resources/nvidia.com/gpu"] = str(pool.allocatable_gpus)
     return tags
 
 
@@ -244,7 +244,7 @@ class EksCluster(pulumi.ComponentResource):
         self.autoscaler = self._cluster_autoscaler(name, on_cluster)
         gpu_pools = [pool for pool in config.node_pools() if pool.gpus]
         if gpu_pools:
-            self.gpu_device_plugin = declare_nvidia_device_plugin(
+            self.gpu_device_plugins = declare_nvidia_device_plugins(
                 name, image=config.gpu_device_plugin.image, gpu_pools=gpu_pools, opts=on_cluster
             )
         storage = declare_storage_class(

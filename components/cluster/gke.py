@@ -211,13 +211,17 @@ class GkeCluster(pulumi.ComponentResource):
             "shielded_instance_config": {"enable_secure_boot": True, "enable_integrity_monitoring": True},
         }
         if pool.gpu is not None:
-            node_config["guest_accelerators"] = [
-                {
-                    "type": pool.gpu.type,
-                    "count": pool.gpu.count,
-                    "gpu_driver_installation_config": {"gpu_driver_version": pool.gpu.driver_version},
+            accelerator: gcp.container.NodePoolNodeConfigGuestAcceleratorArgsDict = {
+                "type": pool.gpu.type,
+                "count": pool.gpu.count,
+                "gpu_driver_installation_config": {"gpu_driver_version": pool.gpu.driver_version},
+            }
+            if pool.gpu.shared_by > 1:
+                accelerator["gpu_sharing_config"] = {
+                    "gpu_sharing_strategy": "TIME_SHARING",
+                    "max_shared_clients_per_gpu": pool.gpu.shared_by,
                 }
-            ]
+            node_config["guest_accelerators"] = [accelerator]
         return gcp.container.NodePool(
             f"{name}-pool-{pool_name}",
             name=pool_name,

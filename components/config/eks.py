@@ -9,7 +9,15 @@ from pydantic import AfterValidator, Field, model_validator
 from .api_endpoint import ANY_ADDRESS_OPT_IN, check_allow_list
 from .base import Model, NestedValueError
 from .cluster_addresses import ClusterAddresses
-from .node_pools import CORE, GPU_PRESENT_LABEL, USER, NodePoolFacts, pool_facts
+from .node_pools import (
+    CORE,
+    GPU_PRESENT_LABEL,
+    GPU_SHARED_BY_LABEL,
+    GPU_SHARED_BY_MAX,
+    USER,
+    NodePoolFacts,
+    pool_facts,
+)
 from .types import Cidr, DnsLabel, DnsSubdomain, ImageRef, IPv4Cidr, fullmatch, not_a_platform_storage_class
 
 AWS_REGIONS = frozenset(
@@ -72,6 +80,11 @@ class EksGpu(Model):
 
     count: int = Field(default=1, ge=1, le=16)
     """GPUs per node of the instance type."""
+    shared_by: int = Field(default=1, ge=1, le=GPU_SHARED_BY_MAX)
+    """How many servers take turns on each GPU (the NVIDIA device plugin's time-slicing), e.g. 4 for a
+    class of light CUDA work. Each server gets the whole GPU a share of the time, and its memory is
+    shared, not divided: one server's big model leaves less for the others. Profiles on such a pool ask
+    for `nvidia.com/gpu: 1` (one turn); the spawn form says so. 1: each GPU is one server's alone."""
 
 
 class EksNodeGroup(Model):
@@ -279,7 +292,10 @@ class EksClusterConfig(Model):
         for name, purpose, group in groups:
             labels = {"eks.amazonaws.com/nodegroup": name, "eks.amazonaws.com/capacityType": group.capacity_type}
             gpus = group.gpu.count if group.gpu else 0
+            shared_by = group.gpu.shared_by if group.gpu else 1
             if gpus:
                 labels[GPU_PRESENT_LABEL] = "true"  # what the NVIDIA device plugin's DaemonSet selects
-            facts.append(pool_facts(name, purpose, labels, group.min_nodes, group.max_nodes, gpus))
+            if shared_by > 1:
+                labels[GPU_SHARED_BY_LABEL] = str(shared_by)  # and the one plugin with that time-slicing
+            facts.append(pool_facts(name, purpose, labels, group.min_nodes, group.max_nodes, gpus, shared_by))
         return facts

@@ -9,7 +9,7 @@ from pydantic import AfterValidator, Field, model_validator
 from .api_endpoint import ANY_ADDRESS_OPT_IN, check_allow_list
 from .base import Model, NestedValueError
 from .cluster_addresses import ClusterAddresses
-from .node_pools import CORE, USER, NodePoolFacts, pool_facts
+from .node_pools import CORE, GPU_SHARED_BY_MAX, USER, NodePoolFacts, pool_facts
 from .types import Cidr, DnsLabel, DnsSubdomain, IPv4Cidr, fullmatch, not_a_platform_storage_class
 
 GCP_REGIONS = frozenset(
@@ -84,6 +84,11 @@ class Gpu(Model):
     """GPUs per node."""
     driver_version: Literal["DEFAULT", "LATEST", "INSTALLATION_DISABLED"] = "DEFAULT"
     """Which NVIDIA driver GKE installs (`INSTALLATION_DISABLED` if you install it yourself)."""
+    shared_by: int = Field(default=1, ge=1, le=GPU_SHARED_BY_MAX)
+    """How many servers take turns on each GPU (GKE's time-sharing GPUs), e.g. 4 for a class of light CUDA
+    work. Each server gets the whole GPU a share of the time, and its memory is shared, not divided: one
+    server's big model leaves less for the others. Profiles on such a pool ask for `nvidia.com/gpu: 1` (one
+    turn); the spawn form says so. 1: each GPU is one server's alone."""
 
 
 class GkeNodePool(Model):
@@ -339,6 +344,10 @@ class GkeClusterConfig(Model):
                 labels["cloud.google.com/gke-spot"] = "true"
             if pool.gpu is not None:
                 labels["cloud.google.com/gke-accelerator"] = pool.gpu.type
+            shared_by = pool.gpu.shared_by if pool.gpu else 1
+            if shared_by > 1:  # GKE labels time-sharing nodes itself
+                labels["cloud.google.com/gpu-sharing-strategy"] = "time-sharing"
+                labels["cloud.google.com/max-shared-clients-per-gpu"] = str(shared_by)
             gpus = pool.gpu.count if pool.gpu else 0
-            facts.append(pool_facts(name, purpose, labels, pool.min_nodes, pool.max_nodes, gpus))
+            facts.append(pool_facts(name, purpose, labels, pool.min_nodes, pool.max_nodes, gpus, shared_by))
         return facts

@@ -16,6 +16,11 @@ GPU_TAINT = {"key": GPU_RESOURCE, "value": "present", "effect": "NoSchedule"}
 """The taint on GPU nodes (GKE's own convention, used on EKS too): only pods that ask for GPUs land there."""
 GPU_PRESENT_LABEL = "nvidia.com/gpu.present"
 """NVIDIA's label for nodes with GPUs; on EKS the stack sets it on GPU node groups for the device plugin."""
+GPU_SHARED_BY_LABEL = "hub.jupyter.org/gpu-shared-by"
+"""On EKS, the label of a group whose GPUs are time-sliced: how many servers share each (the device
+plugin with that sharing runs there). GKE labels its own time-sharing nodes."""
+GPU_SHARED_BY_MAX = 48
+"""The most servers one GPU may be shared by (GKE's limit for time-sharing)."""
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,13 @@ class NodePoolFacts:
     max_nodes: int = 1
     gpus: int = 0
     """GPUs per node."""
+    gpu_shared_by: int = 1
+    """How many servers take turns on each GPU (time-slicing); 1: a GPU is one server's alone."""
+
+    @property
+    def allocatable_gpus(self) -> int:
+        """The `nvidia.com/gpu` a node offers: each GPU once per server sharing it."""
+        return self.gpus * self.gpu_shared_by
 
 
 def pool_labels(name: str, purpose: str) -> dict[str, str]:
@@ -47,7 +59,13 @@ def pool_taints(purpose: str, gpus: int) -> list[dict[str, str]]:
 
 
 def pool_facts(
-    name: str, purpose: str, cloud_labels: dict[str, str], min_nodes: int, max_nodes: int, gpus: int
+    name: str,
+    purpose: str,
+    cloud_labels: dict[str, str],
+    min_nodes: int,
+    max_nodes: int,
+    gpus: int,
+    gpu_shared_by: int = 1,
 ) -> NodePoolFacts:
     """A pool as pods see it: the stack's labels and taints plus the labels the cloud adds itself."""
     return NodePoolFacts(
@@ -58,6 +76,7 @@ def pool_facts(
         min_nodes=min_nodes,
         max_nodes=max_nodes,
         gpus=gpus,
+        gpu_shared_by=gpu_shared_by,
     )
 
 
@@ -65,6 +84,7 @@ __all__ = [
     "CORE",
     "GPU_PRESENT_LABEL",
     "GPU_RESOURCE",
+    "GPU_SHARED_BY_LABEL",
     "GPU_TAINT",
     "POOL_LABEL",
     "USER",

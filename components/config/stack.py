@@ -27,7 +27,7 @@ from .node_pools import GPU_RESOURCE, NodePoolFacts
 from .placement import cluster_with_hub_pools, user_node_selector
 from .proxy import OFFLOAD_ANNOTATIONS, ProxyConfig
 from .scheduling import SchedulingConfig
-from .singleuser import SingleUserConfig
+from .singleuser import Profile, SingleUserConfig
 from .storage import Efs, ExistingNfs, Filestore, InClusterNfs, SharedStorage
 from .types import DnsLabel, Hostname, quantity_value
 
@@ -539,6 +539,31 @@ class StackConfig(Model):
         return self.hubs[hub_name].namespace or hub_name
 
 
+def profile_pools(profile: Profile, pools: list[NodePoolFacts], hub_selector: dict[str, str]) -> list[NodePoolFacts]:
+    """The user pools whose labels a profile's node selector (or the hub's own pool's) matches."""
+    selector = profile.node_selector or hub_selector
+    return [
+        pool
+        for pool in pools
+        if pool.purpose == "user" and all(pool.labels.get(key) == value for key, value in selector.items())
+    ]
+
+
+def gpu_sharing(hub_name: str, hub: JupyterHubConfig, pools: list[NodePoolFacts] | None) -> dict[str, int]:
+    """The profiles (by slug) whose GPU servers may share a GPU, with the most servers sharing one."""
+    if pools is None:
+        return {}
+    shares = {}
+    for profile in hub.singleuser.profiles:
+        if GPU_RESOURCE not in profile.extra_resource_limits:
+            continue
+        gpu_pools = [pool for pool in profile_pools(profile, pools, user_node_selector(hub_name, hub)) if pool.gpus]
+        most = max((pool.gpu_shared_by for pool in gpu_pools), default=1)
+        if most > 1:
+            shares[profile.effective_slug] = most
+    return shares
+
+
 def _check_profiles_fit(
     hub_name: str, hub: JupyterHubConfig, pools: list[NodePoolFacts], hub_selector: dict[str, str]
 ) -> None:
@@ -547,10 +572,7 @@ def _check_profiles_fit(
     user_pools = [pool for pool in pools if pool.purpose == "user"]
     for index, profile in enumerate(hub.singleuser.profiles):
         path = ("hubs", hub_name, "singleuser", "profiles", index)
-        selector = profile.node_selector or hub_selector
-        candidates = [
-            pool for pool in user_pools if all(pool.labels.get(key) == value for key, value in selector.items())
-        ]
+        candidates = profile_pools(profile, pools, hub_selector)
         if not candidates:
             raise NestedValueError(
                 (*path, "nodeSelector"),
@@ -558,12 +580,21 @@ def _check_profiles_fit(
             )
         if GPU_RESOURCE in profile.extra_resource_limits:
             wanted = float(profile.extra_resource_limits[GPU_RESOURCE])
-            if not any(pool.gpus >= wanted for pool in candidates):
+            whole = [pool for pool in candidates if pool.gpu_shared_by == 1 and pool.gpus >= wanted]
+            shared = [pool for pool in candidates if pool.gpu_shared_by > 1 and pool.gpus]
+            if whole or (shared and wanted == 1):
+                continue
+            if shared:
                 raise NestedValueError(
-                    (*path, "extraResourceLimits"),
-                    f"asks for {wanted:g} GPU(s) but no user pool "
-                    "it may run on has that many GPUs per node: add a pool with `gpu`",
+                    (*path, "extraResourceLimits", GPU_RESOURCE),
+                    f"asks for {wanted:g} GPUs on pools whose GPUs are shared ({', '.join(p.name for p in shared)}): "
+                    "a server there gets one GPU's turns, so ask for 1 (more would not run faster)",
                 )
+            raise NestedValueError(
+                (*path, "extraResourceLimits"),
+                f"asks for {wanted:g} GPU(s) but no user pool "
+                "it may run on has that many GPUs per node: add a pool with `gpu`",
+            )
 
 
 def _cluster_user_pools(cluster: ClusterConfig) -> set[str]:

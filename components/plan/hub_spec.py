@@ -7,7 +7,7 @@ allow-lists or publishes DNS. Components take a HubSpec and declare what it says
 """
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import pulumi
@@ -15,7 +15,7 @@ import pulumi
 from ..cluster import CloudShare, Cluster, LoadBalancing
 from ..config.cluster_addresses import ClusterAddresses
 from ..config.placement import hub_as_deployed
-from ..config.stack import JupyterHubConfig, StackConfig
+from ..config.stack import JupyterHubConfig, StackConfig, gpu_sharing
 from ..config.storage import Efs, Filestore, InClusterNfs
 from ..endpoints import ENDPOINTS, Endpoints
 from ..priorities import PriorityClassNames, priority_class_names
@@ -72,6 +72,8 @@ class HubSpec:
     """The PriorityClasses of the hub's pods; None: the cluster's default priority for all."""
     user_scheduler: str | None = None
     """The schedulerName of the hub's user scheduler (users' servers and placeholders); None: the cluster's."""
+    gpu_shared_by: dict[str, int] = field(default_factory=dict)
+    """Profiles (by slug) whose servers may get a time-shared GPU, and the most servers sharing one."""
     endpoints: Endpoints = ENDPOINTS
 
     @property
@@ -159,6 +161,7 @@ def plan_hub(config: StackConfig, name: str, cluster: Cluster, stack: StackSetti
         snapshots=plan_snapshots(name, config.namespace_of(name), hub, cluster),
         priorities=priority_class_names(config.namespace_of(name)) if hub.scheduling.pod_priority else None,
         user_scheduler=user_scheduler_name(config.namespace_of(name)) if packs_users(config, hub) else None,
+        gpu_shared_by=gpu_sharing(name, config.hubs[name], config.cluster.node_pools()),
     )
 
 

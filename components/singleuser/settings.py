@@ -61,7 +61,15 @@ def profile_tolerations(profile: Profile) -> list[dict[str, Any]]:
     return tolerations
 
 
-def _profile(config: SingleUserConfig, profile: Profile) -> ProfileSettings:
+def shared_gpu_note(shared_by: int) -> str:
+    """What the spawn form says of a profile whose GPU may be time-shared: what a student actually gets."""
+    return (
+        f"The GPU is shared by up to {shared_by} servers taking turns: each gets all of it part of the time, "
+        "and its memory is shared, not divided."
+    )
+
+
+def _profile(config: SingleUserConfig, profile: Profile, shared_by: int | None = None) -> ProfileSettings:
     tolerations = profile_tolerations(profile)
     override = _traits(
         config.profile_cpu(profile),
@@ -75,7 +83,7 @@ def _profile(config: SingleUserConfig, profile: Profile) -> ProfileSettings:
     return ProfileSettings(
         display_name=profile.display_name,
         slug=profile.effective_slug,
-        description=profile.description,
+        description=" ".join(filter(None, [profile.description, shared_gpu_note(shared_by) if shared_by else ""])),
         default=profile.default,
         kubespawner_override=override,
         groups=sorted(profile.groups),
@@ -181,5 +189,5 @@ def spawner_settings(spec: HubSpec, secret_environment: dict[str, SecretKeySetti
             lifecycle_hooks=config.lifecycle_hooks.as_kubernetes(),
         ),
         image_pull_secrets=[IMAGE_PULL_SECRET] if config.image_pull_secret else [],
-        profiles=[_profile(config, profile) for profile in config.profiles],
+        profiles=[_profile(config, p, spec.gpu_shared_by.get(p.effective_slug)) for p in config.profiles],
     )
