@@ -23,6 +23,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -87,6 +88,8 @@ class Emulator(kmock.KubernetesEmulator):
 
 
 _STARTING: Any = object()
+LAUNCHES_AT_ONCE = 500
+"""Pods started at the same time, at most (a class of 500 arriving together)."""
 """A pod whose init containers are running (no server process yet)."""
 
 
@@ -102,6 +105,10 @@ class Kubelet:
         self.addresses = addresses
         self.servers: dict[str, subprocess.Popen] = {}
         """Running servers by pod uid (a pod deleted and created again under its name is a new pod)."""
+        self.launches: set[asyncio.Task[None]] = set()
+        """Pods being started (a reference to each task, so none is collected while it runs)."""
+        self.threads = ThreadPoolExecutor(max_workers=LAUNCHES_AT_ONCE, thread_name_prefix="kubelet")
+        """Where the blocking steps of starting pods run (asyncio's default pool has a handful of threads)."""
 
     async def _mark_running(
         self, session: aiohttp.ClientSession, namespace: str, pod: dict[str, Any], address: str
@@ -113,9 +120,10 @@ class Kubelet:
             answer.raise_for_status()
 
     async def step(self, session: aiohttp.ClientSession) -> None:
-        """One pass: start servers of new pods, stop servers of deleted ones."""
+        """One pass: start the servers of new pods (each on its own, so many start at once, as on a
+        cluster's nodes), stop the servers of deleted ones."""
         pods = [
-            (namespace, obj.raw)
+            (namespace or "", obj.raw)  # pods are namespaced: the emulator's key always has one
             for (resource, namespace, _), obj in list(self.emulator.objects.items())
             if resource.plural == "pods" and not obj.deleted
         ]
@@ -124,21 +132,34 @@ class Kubelet:
             if (process := self.servers.pop(uid)) is not _STARTING:
                 stop_user_server(process)
         for namespace, pod in pods:
-            uid, name = pod["metadata"]["uid"], pod["metadata"]["name"]
+            uid = pod["metadata"]["uid"]
             if uid in self.servers or pod.get("status", {}).get("phase") == "Running":
                 continue
-            (self.state_dir / "pods" / f"{namespace}.{name}.json").write_text(json.dumps(pod, indent=1))
-            self._write_config_maps(namespace, pod)
-            address = free_loopback_address(server_port(pod))
-            log = self.state_dir / "logs" / f"{name}.log"
-            self.servers[uid] = _STARTING  # not started twice while the init containers run
-            if not await asyncio.to_thread(run_init_containers, pod, self.state_dir, self.addresses, log):
-                continue  # stays Pending, as a pod whose init container failed; the test reads the log
-            self.servers[uid], url = start_pod_server(pod, self.state_dir, address, self.addresses, log)
-            # Off the event loop, which serves the API meanwhile. A server that fails stays Pending:
-            # KubeSpawner times out and the test reads the log.
-            if await asyncio.to_thread(wait_until_serving, url, self.servers[uid]):
-                await self._mark_running(session, namespace, pod, address)
+            self.servers[uid] = _STARTING  # not started twice while it starts
+            task = asyncio.create_task(self._launch(session, namespace, pod))
+            self.launches.add(task)
+            task.add_done_callback(self.launches.discard)
+
+    async def _launch(self, session: aiohttp.ClientSession, namespace: str, pod: dict[str, Any]) -> None:
+        """Run one pod: its init containers, then its server; Running once the server answers."""
+        uid, name = pod["metadata"]["uid"], pod["metadata"]["name"]
+        (self.state_dir / "pods" / f"{namespace}.{name}.json").write_text(json.dumps(pod, indent=1))
+        self._write_config_maps(namespace, pod)
+        address = free_loopback_address(server_port(pod))
+        log = self.state_dir / "logs" / f"{name}.log"
+        loop = asyncio.get_running_loop()
+        started = loop.run_in_executor(self.threads, run_init_containers, pod, self.state_dir, self.addresses, log)
+        if not await started:
+            return  # stays Pending, as a pod whose init container failed; the test reads the log
+        process, url = start_pod_server(pod, self.state_dir, address, self.addresses, log)
+        if self.servers.get(uid) is not _STARTING:  # deleted while its init containers ran
+            stop_user_server(process)
+            return
+        self.servers[uid] = process
+        # Off the event loop, which serves the API meanwhile. A server that fails stays Pending:
+        # KubeSpawner times out and the test reads the log.
+        if await loop.run_in_executor(self.threads, wait_until_serving, url, process):
+            await self._mark_running(session, namespace, pod, address)
 
     def _write_config_maps(self, namespace: str, pod: dict[str, Any]) -> None:
         """The ConfigMaps the pod mounts, as files (pod_filesystem.py); a missing one stays absent."""
@@ -158,6 +179,9 @@ class Kubelet:
 
     def stop_all(self) -> None:
         """Stop every server (at shutdown)."""
+        for task in self.launches:
+            task.cancel()
+        self.threads.shutdown(wait=False, cancel_futures=True)
         for process in self.servers.values():
             if process is not _STARTING:
                 stop_user_server(process)
