@@ -7,7 +7,7 @@ STACK ?= dev
 # The stack's config file: Pulumi.<stack>.yaml at the root, else stacks/<stack>.yaml.
 CONFIG_FILE = $(if $(wildcard Pulumi.$(STACK).yaml),,--config-file stacks/$(STACK).yaml)
 
-.PHONY: plan validate plan-diff restore-home test test-cluster cluster cluster-build lint format docs bench bench-department mutation screenshots preview up clean
+.PHONY: plan validate plan-diff restore-home test test-cluster cluster cluster-build lint format docs bench bench-class bench-department mutation screenshots preview up clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -96,6 +96,11 @@ bench: $(VENV)/.dev
 	$(BIN)/python bench/plan_bench.py
 	$(BIN)/python bench/content_bench.py
 	$(BIN)/python bench/department_bench.py
+
+## bench-class: N students start servers at once through the dev hub and proxy on the stand-in cluster
+## (root: network namespaces, as the end-to-end tests; about 3 minutes for 1, 10, 20 and 40)
+bench-class: $(VENV)/.dev
+	$(BIN)/python bench/class_bench.py
 
 ## bench-department: only the department plans (about 6 minutes)
 bench-department: $(VENV)/.dev
