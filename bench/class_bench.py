@@ -38,13 +38,15 @@ READY_WITHIN = 300.0
 """A student whose server is not ready this long after the start counts as a failure."""
 
 
-def cpu_seconds(pid: int) -> float:
-    """User and system CPU a process has used, in seconds (0 once it is gone)."""
+def cpu_seconds(pid: int, children: bool = False) -> float:
+    """User and system CPU a process has used, in seconds (0 once it is gone); with `children`, that of
+    the children it has waited for too (a server's start includes the commands it runs)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return 0.0
-    return (int(fields[11]) + int(fields[12])) / TICKS
+    own = int(fields[11]) + int(fields[12])
+    return (own + (int(fields[13]) + int(fields[14]) if children else 0)) / TICKS
 
 
 def machine_busy_seconds() -> float:
@@ -53,6 +55,23 @@ def machine_busy_seconds() -> float:
         int(v) for v in Path("/proc/stat").read_text().split()[1:9]
     )
     return (user + nice + system + irq + softirq + steal) / TICKS
+
+
+def every_process() -> dict[int, tuple[str, float]]:
+    """Every process's command line (shortened) and CPU seconds so far."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                found[int(entry.name)] = (short_command(command), cpu_seconds(int(entry.name)))
+    return found
+
+
+def short_command(command: str) -> str:
+    """What a process is, in a few words (the program and its module or script)."""
+    words = [Path(word).name if word.startswith("/") else word for word in command.split()[:4]]
+    return " ".join(word for word in words if not word.startswith("--"))[:60]
 
 
 def peak_memory_mib(pid: int) -> float:
@@ -92,6 +111,8 @@ class ClassStart:
     servers_cpu: float = 0.0
     machine_cpu: float = 0.0
     """Every process's CPU during the start (servers, hub, proxy, stand-in cluster, the students' clients)."""
+    by_command: dict[str, float] = field(default_factory=dict)
+    """CPU seconds during the start by kind of process."""
 
     @property
     def times(self) -> list[float]:
@@ -169,14 +190,18 @@ def run_class(size: int, directory: Path) -> ClassStart:
         ]
         for thread in threads:
             thread.start()
-        hub_before, machine_before = cpu_seconds(hub_pid), machine_busy_seconds()
+        hub_before, machine_before, processes_before = cpu_seconds(hub_pid), machine_busy_seconds(), every_process()
         bell.ring()  # everyone at once, timed from the same instant
         for thread in threads:
             thread.join(READY_WITHIN + 30)
         result.machine_cpu = machine_busy_seconds() - machine_before
+        for pid, (command, cpu) in every_process().items():
+            used = cpu - processes_before.get(pid, (command, 0.0))[1]
+            result.by_command[command] = result.by_command.get(command, 0.0) + used
         result.hub_cpu = cpu_seconds(hub_pid) - hub_before
         result.hub_memory_mib = peak_memory_mib(hub_pid)
-        result.servers_cpu = sum(cpu_seconds(pid) for pid in processes_of(str(directory), "jupyterhub-singleuser"))
+        servers = processes_of(str(directory), "jupyterhub-singleuser")
+        result.servers_cpu = sum(cpu_seconds(pid, children=True) for pid in servers)
     return result
 
 
@@ -209,6 +234,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--sizes", default="1,10,20,40", help="class sizes, comma-separated")
     parser.add_argument("--keep", type=Path, help="keep each run's hub, proxy and server logs below this folder")
+    parser.add_argument("--top", type=int, default=0, help="show the processes that used the most CPU")
     arguments = parser.parse_args()
     print(f"Class start on the dev stack ({os.cpu_count()} cores): {arguments.sizes}")
     for size in (int(text) for text in arguments.sizes.split(",")):
@@ -217,6 +243,8 @@ def main() -> None:
             run_dir.mkdir(parents=True, exist_ok=True)
             result = run_class(size, run_dir)
         print(report(result), flush=True)
+        for command, used in sorted(result.by_command.items(), key=lambda item: -item[1])[: arguments.top]:
+            print(f"    {used:6.1f} CPU-s  {command}")
         for student in result.students:
             if student.error:
                 print(f"    {student.name}: {student.error}")

@@ -5,11 +5,8 @@ each student's server that exists (the ResourceQuota the API server keeps counts
 to the stack's number when the session is over; its token can do nothing else. The CronJob's own pod is
 admitted under "restricted" and scheduled onto a core node. KWOK plays the nodes."""
 
-import base64
 import datetime
 import json
-import subprocess
-import sys
 import zoneinfo
 
 import pytest
@@ -23,6 +20,7 @@ from ..helpers import dev_hub, plan_config, stack_config
 from .api import ApiError, wait_for
 from .apply import apply_plan
 from .control_plane import fake_node, running_control_plane
+from .script_jobs import script_by_hand
 
 STEPS_IN_ORDER = True
 """One story in steps: they run in the order written (tests/conftest.py), whatever the random order."""
@@ -70,35 +68,13 @@ def cluster(tmp_path_factory):
     with running_control_plane(directory / "control-plane", nodes) as control_plane:
         outcomes = apply_plan(control_plane.admin, plan.resources)
         assert [o.error for o in outcomes if o.error] == []
-        # The job as it runs: the ConfigMap's files (binary ones too) beside each other.
         files = next(o for o in objects if o["kind"] == "ConfigMap" and o["metadata"]["name"] == "class-calendar")
-        job_dir = directory / "job"
-        job_dir.mkdir()
-        for key, text in files["data"].items():
-            (job_dir / key).write_text(text)
-        for key, encoded in files["binaryData"].items():
-            (job_dir / key).write_bytes(base64.b64decode(encoded))
-        token = directory / "token"
-        token.write_text(control_plane.service_account_token(NAMESPACE, "class-calendar"))
-        environment = {
-            "KUBERNETES_API": control_plane.url,
-            "KUBERNETES_TOKEN_FILE": str(token),
-            "KUBERNETES_CA_FILE": str(control_plane.ca_certificate),
-            "PATH": "/usr/bin:/bin",
-            "TZ": "UTC",  # the job's container knows no zone but the one it ships
-        }
-        yield control_plane, job_dir, environment, rendered[""]["pod"]
+        job = script_by_hand(control_plane, files, "class-calendar", directory)
+        yield control_plane, job, rendered[""]["pod"]
 
 
 def _run_job(cluster) -> str:
-    _, job_dir, environment, _ = cluster
-    run = subprocess.run(
-        [sys.executable, str(job_dir / "class_calendar.py")],
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    run = cluster[1].run("class_calendar.py")
     assert run.returncode == 0, run.stdout + run.stderr
     return run.stdout
 
@@ -140,7 +116,7 @@ def test_the_job_raises_the_placeholders_for_the_session_warming_up(cluster):
 
 
 def test_each_students_server_takes_a_placeholders_place(cluster):
-    api, server = cluster[0].admin, cluster[3]
+    api, server = cluster[0].admin, cluster[2]
     for index in range(2):
         api.create({**server, "metadata": {**server["metadata"], "name": f"jupyter-s{index}", "namespace": NAMESPACE}})
     wait_for(lambda: _servers_counted(api) == 2, 30, "two servers counted by the quota")
@@ -151,7 +127,7 @@ def test_each_students_server_takes_a_placeholders_place(cluster):
 
 
 def test_when_the_session_is_over_the_job_lowers_them_to_the_stacks_number(cluster):
-    api, job_dir = cluster[0].admin, cluster[1]
+    api, job_dir = cluster[0].admin, cluster[1].folder
     calendar = json.loads((job_dir / "class_calendar.json").read_text())
     yesterday = datetime.date.fromisoformat(SESSION["date"]) - datetime.timedelta(days=1)
     calendar["sessions"] = [{**SESSION, "date": yesterday.isoformat()}]  # the same session, over

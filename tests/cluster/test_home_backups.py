@@ -8,8 +8,6 @@ No CSI driver runs here: the snapshots are objects the API server accepts (a dri
 the restore of one student's home is tests/cluster/test_home_restore.py."""
 
 import datetime
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,6 +18,7 @@ from .api import ApiError, wait_for
 from .apply import apply_plan
 from .control_plane import KIND_DEFAULT_STORAGE_CLASS, install_snapshot_crds, running_control_plane
 from .nodes import nodes_for
+from .script_jobs import script_by_hand
 
 CLASS, NFS = "phys101", "phys101-nfs"
 SNAPSHOTS = "snapshot.storage.k8s.io/v1"
@@ -110,26 +109,8 @@ def test_the_script_snapshots_the_disk_and_expires_only_its_own_old_snapshots(cl
     api.create(_snapshot("nfs-disk-recent", ours, recent))
     api.create(_snapshot("someone-elses", {}, old))
     # The job as it runs: the ConfigMap's files, the job's account, the cluster's API server and CA.
-    data = next(o for o in objects if o["kind"] == "ConfigMap" and o["metadata"]["name"] == "home-backups")["data"]
-    job_dir = directory / "job"
-    job_dir.mkdir()
-    for key, text in data.items():
-        (job_dir / key).write_text(text)
-    token = directory / "token"
-    token.write_text(control_plane.service_account_token(CLASS, "home-backups"))
-    environment = {
-        "KUBERNETES_API": control_plane.url,
-        "KUBERNETES_TOKEN_FILE": str(token),
-        "KUBERNETES_CA_FILE": str(control_plane.ca_certificate),
-        "PATH": "/usr/bin:/bin",
-    }
-    run = subprocess.run(
-        [sys.executable, str(job_dir / "snapshot_homes.py")],
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    files = next(o for o in objects if o["kind"] == "ConfigMap" and o["metadata"]["name"] == "home-backups")
+    run = script_by_hand(control_plane, files, "home-backups", directory).run("snapshot_homes.py")
     assert run.returncode == 0, run.stdout + run.stderr
     snapshots = {s["metadata"]["name"]: s for s in api.list_of(SNAPSHOTS, "VolumeSnapshot", NFS)}
     taken = [name for name in snapshots if name.startswith("nfs-disk-2")]

@@ -24,6 +24,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -88,6 +89,12 @@ class Emulator(kmock.KubernetesEmulator):
 
 
 _STARTING: Any = object()
+SERVING_WITHIN = 600.0
+"""How long a pod's server may take to answer before its pod is left Pending (longer than any spawn's
+start timeout, so KubeSpawner, not the stand-in, decides when a start has failed)."""
+LOOK_EVERY = 0.25
+"""How often the kubelet asks a booting server whether it answers (a class of booting servers asked ten
+times a second cost the stand-in a fifth of the machine)."""
 LAUNCHES_AT_ONCE = 500
 """Pods started at the same time, at most (a class of 500 arriving together)."""
 """A pod whose init containers are running (no server process yet)."""
@@ -158,7 +165,10 @@ class Kubelet:
         self.servers[uid] = process
         # Off the event loop, which serves the API meanwhile. A server that fails stays Pending:
         # KubeSpawner times out and the test reads the log.
-        if await loop.run_in_executor(self.threads, wait_until_serving, url, process):
+        # As long as a kubelet would: a server that has not exited may still be booting (a class's servers
+        # booting at once on this machine's cores take minutes); one that exits is seen at once.
+        serving = partial(wait_until_serving, url, process, SERVING_WITHIN, LOOK_EVERY)
+        if await loop.run_in_executor(self.threads, serving):
             await self._mark_running(session, namespace, pod, address)
 
     def _write_config_maps(self, namespace: str, pod: dict[str, Any]) -> None:

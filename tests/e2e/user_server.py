@@ -161,8 +161,9 @@ def start_pod_server(
     return process, url
 
 
-def wait_until_serving(url: str, process: subprocess.Popen, timeout: float = 60) -> bool:
-    """Wait until the server answers (any status below 500); False if it exited or the deadline passed."""
+def wait_until_serving(url: str, process: subprocess.Popen, timeout: float = 60, interval: float = 0.1) -> bool:
+    """Wait until the server answers (any status below 500), asking every `interval` seconds; False if it
+    exited or the deadline passed."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -170,7 +171,7 @@ def wait_until_serving(url: str, process: subprocess.Popen, timeout: float = 60)
         with contextlib.suppress(requests.RequestException):
             if requests.get(url, allow_redirects=False, timeout=2).status_code < 500:
                 return True
-        time.sleep(0.1)
+        time.sleep(interval)
     return False
 
 
