@@ -30,7 +30,9 @@ IMAGE_PULLER = "image-puller"
 """The component label, and the name of the default placement's DaemonSet."""
 PULLED = ["/bin/sh", "-c", "exit 0"]
 """What each image runs once pulled: nothing (every Jupyter image has a shell)."""
-PULL_RESOURCES = {"requests": {"cpu": "1m", "memory": "8Mi"}, "limits": {"cpu": "100m", "memory": "64Mi"}}
+PULL_RESOURCES = {"requests": {"cpu": "0", "memory": "0"}, "limits": {"cpu": "100m", "memory": "64Mi"}}
+"""Nothing requested: a puller fits on any node, however full of servers (a node without room for it would
+hold up `pulumi up` until its await gives up); the limits keep it small."""
 AWAIT_MINUTES = 30
 """How long `pulumi up` waits for every node to pull (a few GB on a busy node)."""
 
@@ -103,8 +105,8 @@ def puller_pod_spec(spec: HubSpec, placement: PullPlacement) -> dict[str, Any]:
     }
     if spec.config.singleuser.image_pull_secret is not None:
         pod["imagePullSecrets"] = [{"name": IMAGE_PULL_SECRET}]
-    # No PriorityClass: the default priority (that of users' servers) is above the placeholders', so a
-    # puller takes room from them on a full node; and the user class would count pullers as servers.
+    # No PriorityClass: the user class would count pullers as servers (the class calendar's quota), and
+    # requesting nothing, a puller needs no room to take from anyone.
     affinity = node_affinity(USER, spec.node_purpose)
     if affinity is not None:
         pod["affinity"] = affinity

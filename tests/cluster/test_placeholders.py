@@ -35,8 +35,8 @@ STACK = stack_config(
     cluster={"kind": "existing", "context": "kind-jupyterhub", "nodePurpose": "require"},
 )
 ROOMY = {"cpu": "8", "memory": "32Gi", "pods": "110"}
-USER_NODE_ROOM = {"cpu": "2050m", "memory": "4160Mi", "pods": "110"}
-"""Room for exactly four servers of 500m and 1Gi (and the image puller's 1m and 8Mi): the placeholders
+USER_NODE_ROOM = {"cpu": "2", "memory": "4Gi", "pods": "110"}
+"""Room for exactly four servers of 500m and 1Gi (the image puller requests nothing): the placeholders
 fill it."""
 
 
