@@ -16,11 +16,11 @@ from components.singleuser.calendar_job import USER_SERVERS_QUOTA
 from components.singleuser.placeholders import PLACEHOLDER
 
 from ..e2e.user_pods import render_user_objects
-from ..helpers import dev_hub, plan_config, stack_config
+from ..helpers import dev_hub, stack_config
 from .api import ApiError, wait_for
-from .apply import apply_plan
-from .control_plane import fake_node, running_control_plane
+from .control_plane import fake_node
 from .script_jobs import script_by_hand
+from .stack_on_nodes import stack_on_nodes
 
 STEPS_IN_ORDER = True
 """One story in steps: they run in the order written (tests/conftest.py), whatever the random order."""
@@ -57,20 +57,16 @@ STACK = stack_config(
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
-    directory = tmp_path_factory.mktemp("calendar")
-    plan = plan_config(directory, STACK, stack="calendar")
-    objects = plan.kubernetes_objects()
     nodes = [
         fake_node("core-0", {NODE_PURPOSE_LABEL: "core"}, [], ROOMY),
         fake_node("user-0", {NODE_PURPOSE_LABEL: "user"}, [USER_TAINT], ROOMY),
     ]
-    rendered = render_user_objects(objects, NAMESPACE, directory / "render")
-    with running_control_plane(directory / "control-plane", nodes) as control_plane:
-        outcomes = apply_plan(control_plane.admin, plan.resources)
-        assert [o.error for o in outcomes if o.error] == []
+    with stack_on_nodes(tmp_path_factory.mktemp("calendar"), STACK, "calendar", nodes) as applied:
+        objects, directory = applied.objects, applied.directory
+        rendered = render_user_objects(objects, NAMESPACE, directory / "render")
         files = next(o for o in objects if o["kind"] == "ConfigMap" and o["metadata"]["name"] == "class-calendar")
-        job = script_by_hand(control_plane, files, "class-calendar", directory)
-        yield control_plane, job, rendered[""]["pod"]
+        job = script_by_hand(applied.control_plane, files, "class-calendar", directory)
+        yield applied.control_plane, job, rendered[""]["pod"]
 
 
 def _run_job(cluster) -> str:

@@ -8,12 +8,12 @@ import pytest
 
 from components.scheduling import NODE_PURPOSE_LABEL, USER_TAINT
 
-from ..helpers import dev_hub, plan_config, stack_config
+from ..helpers import dev_hub, stack_config
 from ..variations import GPU_PROFILES
 from .api import wait_for
-from .apply import apply_plan
-from .control_plane import fake_node, running_control_plane
+from .control_plane import fake_node
 from .nodes import ROOM, gpu_node
+from .stack_on_nodes import stack_on_nodes
 
 STEPS_IN_ORDER = True
 """One story in steps: they run in the order written (tests/conftest.py), whatever the random order."""
@@ -28,17 +28,13 @@ STACK = stack_config(
 
 @pytest.fixture(scope="module")
 def api(tmp_path_factory):
-    directory = tmp_path_factory.mktemp("pullers")
-    plan = plan_config(directory, STACK, stack="pullers")
     nodes = [
         fake_node("core-0", {NODE_PURPOSE_LABEL: "core"}, [], ROOM),
         fake_node("user-0", {NODE_PURPOSE_LABEL: "user"}, [USER_TAINT], ROOM),
         gpu_node("gpu-0", GPU_LABELS),
     ]
-    with running_control_plane(directory / "control-plane", nodes) as control_plane:
-        outcomes = apply_plan(control_plane.admin, plan.resources)
-        assert [o.error for o in outcomes if o.error] == []
-        yield control_plane.admin
+    with stack_on_nodes(tmp_path_factory.mktemp("pullers"), STACK, "pullers", nodes) as applied:
+        yield applied.control_plane.admin
 
 
 def _nodes_of(api, puller: str) -> list[str]:

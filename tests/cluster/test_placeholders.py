@@ -11,10 +11,10 @@ from components.scheduling import NODE_PURPOSE_LABEL, USER_TAINT
 from components.singleuser.placeholders import PLACEHOLDER
 
 from ..e2e.user_pods import render_user_objects
-from ..helpers import dev_hub, plan_config, stack_config
+from ..helpers import dev_hub, stack_config
 from .api import wait_for
-from .apply import apply_plan
-from .control_plane import fake_node, running_control_plane
+from .control_plane import fake_node
+from .stack_on_nodes import stack_on_nodes
 
 STEPS_IN_ORDER = True
 """One story in steps: they run in the order written (tests/conftest.py), whatever the random order."""
@@ -42,17 +42,13 @@ fill it."""
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
-    directory = tmp_path_factory.mktemp("placeholders")
-    plan = plan_config(directory, STACK, stack="placeholders")
     nodes = [
         fake_node("core-0", {NODE_PURPOSE_LABEL: "core"}, [], ROOMY),
         fake_node("user-0", {NODE_PURPOSE_LABEL: "user"}, [USER_TAINT], USER_NODE_ROOM),
     ]
-    rendered = render_user_objects(plan.kubernetes_objects(), NAMESPACE, directory / "render")
-    with running_control_plane(directory / "control-plane", nodes) as control_plane:
-        outcomes = apply_plan(control_plane.admin, plan.resources)
-        assert [o.error for o in outcomes if o.error] == []
-        yield control_plane.admin, rendered[""]["pod"]
+    with stack_on_nodes(tmp_path_factory.mktemp("placeholders"), STACK, "placeholders", nodes) as applied:
+        rendered = render_user_objects(applied.objects, NAMESPACE, applied.directory / "render")
+        yield applied.control_plane.admin, rendered[""]["pod"]
 
 
 def _placeholders(api) -> list[dict]:

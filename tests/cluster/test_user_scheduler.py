@@ -13,10 +13,10 @@ from components.scheduling import NODE_PURPOSE_LABEL, USER_TAINT
 from components.user_scheduler import USER_SCHEDULER
 
 from ..e2e.user_pods import render_user_objects
-from ..helpers import dev_hub, find, plan_config, stack_config
+from ..helpers import dev_hub, find, stack_config
 from .api import wait_for
-from .apply import apply_plan
-from .control_plane import fake_node, running_control_plane
+from .control_plane import fake_node
+from .stack_on_nodes import stack_on_nodes
 from .user_schedulers import running_user_schedulers
 
 STEPS_IN_ORDER = True
@@ -38,21 +38,17 @@ STACK = stack_config(
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
-    directory = tmp_path_factory.mktemp("user-scheduler")
-    plan = plan_config(directory, STACK, stack="user-scheduler")
-    objects = plan.kubernetes_objects()
     nodes = [
         fake_node("core-0", {NODE_PURPOSE_LABEL: "core"}, [], USER_NODE),
         fake_node("user-0", {NODE_PURPOSE_LABEL: "user"}, [USER_TAINT], USER_NODE),
         fake_node("user-1", {NODE_PURPOSE_LABEL: "user"}, [USER_TAINT], USER_NODE),
     ]
-    server = render_user_objects(objects, NAMESPACE, directory / "render")[""]["pod"]
-    with running_control_plane(directory / "control-plane", nodes) as control_plane:
-        outcomes = apply_plan(control_plane.admin, plan.resources)
-        assert [o.error for o in outcomes if o.error] == []
+    with stack_on_nodes(tmp_path_factory.mktemp("user-scheduler"), STACK, "user-scheduler", nodes) as applied:
+        objects, directory = applied.objects, applied.directory
+        server = render_user_objects(objects, NAMESPACE, directory / "render")[""]["pod"]
         config = json.loads(find(objects, "ConfigMap", USER_SCHEDULER, NAMESPACE)["data"]["config.yaml"])
-        with running_user_schedulers(control_plane, objects, directory) as logs:
-            yield control_plane.admin, server, logs[NAMESPACE], config
+        with running_user_schedulers(applied.control_plane, objects, directory) as logs:
+            yield applied.control_plane.admin, server, logs[NAMESPACE], config
 
 
 def test_it_leads_from_a_lease_in_the_hubs_namespace(cluster):
