@@ -39,12 +39,12 @@ def zone_rules(key: str) -> bytes:
     return importlib.resources.files("tzdata.zoneinfo").joinpath(*key.split("/")).read_bytes()
 
 
-def calendar_settings(spec: HubSpec, namespace: str) -> str:
+def calendar_settings(spec: HubSpec) -> str:
     """class_calendar.json: the sessions, in the calendar's zone, and the objects the job acts on."""
     scheduling = spec.config.scheduling
     return json.dumps(
         {
-            "namespace": namespace,
+            "namespace": spec.namespace,
             "deployment": PLACEHOLDER,
             "quota": USER_SERVERS_QUOTA,
             "timeZone": scheduling.time_zone,
@@ -63,7 +63,7 @@ def calendar_job(spec: HubSpec, time_zone: str) -> ScriptJob:
     return ScriptJob(
         component=CLASS_CALENDAR,
         script=Path(class_calendar.__file__),
-        files={SETTINGS_KEY: calendar_settings(spec, spec.namespace)},
+        files={SETTINGS_KEY: calendar_settings(spec)},
         binary_files={ZONE_KEY: zone_rules(time_zone)},
         schedule=f"*/{CALENDAR_INTERVAL_MINUTES} * * * *",
         starting_deadline_seconds=CALENDAR_INTERVAL_MINUTES * 60 - 60,
